@@ -1,0 +1,340 @@
+"""The ``certsvc`` command: keys, issuance, import, verification, publishing.
+
+    certsvc keys init
+    certsvc licence issue --file licence.json --qr-png licence.png
+    certsvc verify --qr-image photo.jpg --status-list instance/published/status-list.cose
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import cached_property
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+from sqlalchemy import Engine
+
+from certsvc.config import Settings
+from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
+from certsvc.credential.status_list import StatusList
+from certsvc.credential.trust_list import TrustList, load_root_public_key
+from certsvc.credential.verifier import Verdict, VerdictCode, verify
+from certsvc.domain.bureaus import find_bureau
+from certsvc.domain.catalogue import catalogue
+from certsvc.domain.licence import Licence
+from certsvc.domain.time import china_time, utcnow
+from certsvc.errors import CertsvcError
+from certsvc.publish.artefacts import publish_status_list, publish_trust_list
+from certsvc.signer.keystore import KeyStore
+from certsvc.signer.signer import Signer
+from certsvc.store.db import make_engine, migrate
+from certsvc.workflow.issuance import IssuedLicence, Issuer
+from certsvc.workflow.licence_file import read_licence_file
+
+EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE, EXIT_STATUS_UNKNOWN = 0, 1, 2, 3
+
+
+class Context:
+    """Lazily built parts, so ``certsvc verify`` never opens a database or a key."""
+
+    @cached_property
+    def settings(self) -> Settings:
+        return Settings.from_env()
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = make_engine(self.settings.database_url)
+        migrate(engine)
+        return engine
+
+    @cached_property
+    def keystore(self) -> KeyStore:
+        return KeyStore(self.settings.keys_dir, self.settings.key_passphrase())
+
+    @cached_property
+    def signer(self) -> Signer:
+        return Signer(self.keystore)
+
+    @cached_property
+    def issuer(self) -> Issuer:
+        return Issuer(self.engine, self.signer, self.settings.public_url)
+
+    def publish_trust_list(self) -> Path:
+        path = self.settings.trust_list_path
+        publish_trust_list(self.signer, path, utcnow())
+        return path
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def fail(error: CertsvcError) -> NoReturn:
+    click.echo(f"error: {error.detail}", err=True)
+    sys.exit(EXIT_UNUSABLE)
+
+
+@click.group()
+def main() -> None:
+    """certsvc: electronic production licences (工业产品生产许可证)."""
+
+
+# --- keys -------------------------------------------------------------------------------
+@main.group()
+def keys() -> None:
+    """The national root and the bureaus' signing keys (in keys/)."""
+
+
+@keys.command("init")
+@pass_context
+def keys_init(ctx: Context) -> None:
+    """Create the root and one signing key per bureau; existing keys are kept."""
+    for line in ctx.keystore.init(utcnow()):
+        click.echo(line)
+    click.echo(f"trust list: {ctx.publish_trust_list()}")
+
+
+@keys.command("rotate")
+@click.argument("bureau")
+@pass_context
+def keys_rotate(ctx: Context, bureau: str) -> None:
+    """Add a new signing key for BUREAU (code, abbreviation or name); old licences still verify."""
+    try:
+        record = ctx.keystore.rotate(find_bureau(bureau), utcnow())
+    except CertsvcError as exc:
+        fail(exc)
+    click.echo(f"new signing key {record.kid} for bureau {record.bureau_code}")
+    click.echo(f"trust list: {ctx.publish_trust_list()}")
+
+
+@keys.command("revoke")
+@click.argument("kid")
+@click.option("--reason", required=True, help="Why, e.g. 'private key disclosed'.")
+@pass_context
+def keys_revoke(ctx: Context, kid: str, reason: str) -> None:
+    """Mark key KID compromised: everything it signed fails verification."""
+    try:
+        record = ctx.keystore.revoke(kid, reason, utcnow())
+    except CertsvcError as exc:
+        fail(exc)
+    click.echo(f"revoked key {record.kid} of bureau {record.bureau_code}: {reason}")
+    click.echo(f"trust list: {ctx.publish_trust_list()}")
+
+
+@keys.command("list")
+@pass_context
+def keys_list(ctx: Context) -> None:
+    """Every key with its bureau, state and validity window."""
+    for r in ctx.keystore.records():
+        reason = f" ({r.revoked_reason})" if r.revoked_reason else ""
+        click.echo(
+            f"{r.kid}  {r.bureau_code}  {r.state.name.lower():8} "
+            f"{r.not_before:%Y-%m-%d}..{r.not_after:%Y-%m-%d}{reason}"
+        )
+
+
+@keys.command("trust-list")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@pass_context
+def keys_trust_list(ctx: Context, out: Path) -> None:
+    """Write the root-signed trust list to OUT."""
+    try:
+        data = ctx.signer.trust_list(utcnow())
+    except CertsvcError as exc:
+        fail(exc)
+    out.write_bytes(data)
+    click.echo(f"wrote {out} ({len(data)} bytes, {len(ctx.keystore.records())} keys)")
+
+
+# --- licences ---------------------------------------------------------------------------
+@main.group()
+def licence() -> None:
+    """Issue and import licences."""
+
+
+@licence.command("issue")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              required=True, help="A licence in the shape of reference-licence.json.")
+@click.option("--qr-png", "qr_png_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--qr-svg", "qr_svg_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_context
+def licence_issue(
+    ctx: Context, path: Path, qr_png_path: Path | None, qr_svg_path: Path | None,
+    as_json: bool,
+) -> None:
+    """Issue one licence: sign it and print it with its token and QR text."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        issued = ctx.issuer.issue(Licence.from_dict(data), utcnow())
+    except json.JSONDecodeError as exc:
+        click.echo(f"error: {path} is not JSON: {exc.msg} (line {exc.lineno})", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except CertsvcError as exc:
+        fail(exc)
+    if qr_png_path:
+        qr_png_path.write_bytes(qr_png(issued.qr_text))
+    if qr_svg_path:
+        qr_svg_path.write_text(qr_svg(issued.qr_text), "utf-8")
+    _print_issued(issued, as_json)
+
+
+def _print_issued(issued: IssuedLicence, as_json: bool) -> None:
+    body = issued.licence.to_dict() | {"token": issued.token.hex(), "qr_text": issued.qr_text}
+    if as_json:
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    for key, value in body.items():
+        if key == "enterprise":
+            for k, v in value.items():
+                click.echo(f"enterprise.{k}: {v}")
+        elif key == "scope":
+            click.echo(f"scope: {'、'.join(value)}")
+        else:
+            click.echo(f"{key}: {value}")
+
+
+@licence.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@pass_context
+def licence_import(ctx: Context, path: Path) -> None:
+    """Migrate paper licences in bulk from PATH (.csv or .jsonl); all rows or none."""
+    parsed = read_licence_file(path)
+    if parsed.bad:
+        for bad in parsed.bad:
+            click.echo(f"{path}:{bad.line}: {bad.reason}", err=True)
+        click.echo(f"error: {len(parsed.bad)} bad rows; nothing was imported", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    try:
+        with click.progressbar(length=len(parsed.licences), label="signing",
+                               file=sys.stderr) as bar:
+            count = ctx.issuer.import_licences(parsed.licences, utcnow(), bar.update)
+    except CertsvcError as exc:
+        fail(exc)
+    click.echo(f"imported {count} licences")
+
+
+@licence.command("sign-pending")
+@pass_context
+def licence_sign_pending(ctx: Context) -> None:
+    """Finish licences whose signing was interrupted (a crash between store and sign)."""
+    click.echo(f"signed {ctx.issuer.sign_pending()} pending licences")
+
+
+# --- publishing -------------------------------------------------------------------------
+@main.command("publish")
+@pass_context
+def publish(ctx: Context) -> None:
+    """Write the signed trust list and a new status list version to the publish directory."""
+    now = utcnow()
+    try:
+        publish_trust_list(ctx.signer, ctx.settings.trust_list_path, now)
+        publish_status_list(ctx.engine, ctx.signer, ctx.settings.status_list_path, now)
+    except CertsvcError as exc:
+        fail(exc)
+    click.echo(f"published {ctx.settings.trust_list_path} and {ctx.settings.status_list_path}")
+
+
+# --- verifying --------------------------------------------------------------------------
+@main.command("verify")
+@click.option("--qr-image", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--qr-text")
+@click.option("--trust-list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Default: the published trust list.")
+@click.option("--root", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The pinned root certificate or public key (default keys/root/root.crt).")
+@click.option("--status-list", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--product", help="A product unit (name or id) that must be in scope.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def verify_command(
+    ctx: Context, qr_image: Path | None, qr_text: str | None, trust_list: Path | None,
+    root: Path | None, status_list: Path | None, product: str | None, as_json: bool,
+) -> None:
+    """Verify a licence QR offline. Exit 0 valid, 1 not valid, 2 unusable input, 3 status
+    not checked."""
+    if (qr_image is None) == (qr_text is None):
+        raise click.UsageError("give exactly one of --qr-image and --qr-text")
+    try:
+        text = read_qr(qr_image.read_bytes()) if qr_image else str(qr_text)
+        root_key = load_root_public_key(
+            (root or ctx.settings.root_certificate_path).read_bytes())
+        trusted = TrustList.load(
+            (trust_list or ctx.settings.trust_list_path).read_bytes(), root_key)
+        statuses = StatusList.load(status_list.read_bytes(), trusted) if status_list else None
+        if product is not None:
+            catalogue().resolve(product, "product")
+    except OSError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_UNUSABLE)
+    except CertsvcError as exc:
+        fail(exc)
+    verdict = verify(text, trusted, statuses, product, utcnow())
+    _print_verdict(verdict, as_json)
+    sys.exit(exit_code(verdict))
+
+
+def exit_code(verdict: Verdict) -> int:
+    if verdict.code is VerdictCode.VALID:
+        return EXIT_VALID
+    if verdict.code is VerdictCode.STATUS_UNKNOWN:
+        return EXIT_STATUS_UNKNOWN
+    if verdict.code is VerdictCode.MALFORMED:
+        return EXIT_UNUSABLE
+    return EXIT_INVALID
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "verdict": verdict.code.value, "valid": verdict.valid,
+        "message_zh": verdict.message_zh, "message_en": verdict.message_en,
+        "detail": verdict.detail,
+    }
+    if verdict.claims is not None:
+        c = verdict.claims
+        units = catalogue()
+        body["licence"] = {
+            "number": c.number.canonical, "enterprise_name": c.enterprise_name, "uscc": c.uscc,
+            "scope": [units.unit(u).name for u in c.scope], "issued": c.issued.isoformat(),
+            "valid_until": c.valid_until.isoformat(), "issuer": c.number.bureau.name,
+            "signed_at": c.signed_at.isoformat(),
+        }
+    if verdict.status_as_of is not None:
+        body["status_as_of"] = verdict.status_as_of.isoformat()
+    return body
+
+
+def _print_verdict(verdict: Verdict, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(verdict_json(verdict), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{verdict.message_zh} / {verdict.message_en}")
+    if verdict.detail:
+        click.echo(f"  {verdict.detail}")
+    if verdict.claims is not None:
+        c = verdict.claims
+        click.echo(f"  许可证编号 Number:     {c.number}")
+        click.echo(f"  企业名称 Enterprise:   {c.enterprise_name} ({c.uscc})")
+        click.echo(f"  产品 Products:         "
+                   f"{'、'.join(catalogue().unit(u).name for u in c.scope)}")
+        click.echo(f"  有效期 Valid:          {c.issued} – {c.valid_until}")
+        click.echo(f"  发证机关 Issuer:       {c.number.bureau.name}")
+    if verdict.status_as_of is not None:
+        click.echo(f"  状态截至 Status as of: {china_time(verdict.status_as_of)}")
+
+
+# --- development ------------------------------------------------------------------------
+@main.command("dev-setup")
+@pass_context
+def dev_setup(ctx: Context) -> None:
+    """Development keys, database and demo licences, each only if absent."""
+    from certsvc.demo import create_demo_licences
+
+    for line in ctx.keystore.init(utcnow()):
+        click.echo(line)
+    created = create_demo_licences(ctx.issuer, ctx.engine, utcnow())
+    click.echo(f"demo licences: {created} created" if created else "demo licences: kept")
+    ctx.publish_trust_list()
+    publish_status_list(ctx.engine, ctx.signer, ctx.settings.status_list_path, utcnow())
+    click.echo(f"published to {ctx.settings.publish_dir}")

@@ -1,0 +1,70 @@
+"""Settings, read once from the environment.
+
+| variable | default | meaning |
+|---|---|---|
+| CERTSVC_DATABASE_URL | sqlite:///instance/certsvc.db | SQLAlchemy URL |
+| CERTSVC_KEYS_DIR | keys | key material (signer only) |
+| CERTSVC_PUBLISH_DIR | instance/published | trust list, status list: static files |
+| CERTSVC_PUBLIC_URL | https://certsvc.example | scheme and host the QR codes point at |
+| CERTSVC_KEY_PASSPHRASE | a development default, with a loud warning | encrypts private keys |
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from certsvc.errors import ValidationError
+
+DEVELOPMENT_PASSPHRASE = "certsvc-development-passphrase-do-not-use-in-production"
+_PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    keys_dir: Path
+    publish_dir: Path
+    public_url: str
+    passphrase_from_env: str | None
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        public_url = os.environ.get("CERTSVC_PUBLIC_URL", "https://certsvc.example").rstrip("/")
+        if not _PUBLIC_URL.match(public_url):
+            raise ValidationError(
+                "CERTSVC_PUBLIC_URL", "must be scheme://host[:port] with no path (QR density)"
+            )
+        return cls(
+            database_url=os.environ.get("CERTSVC_DATABASE_URL", "sqlite:///instance/certsvc.db"),
+            keys_dir=Path(os.environ.get("CERTSVC_KEYS_DIR", "keys")),
+            publish_dir=Path(os.environ.get("CERTSVC_PUBLISH_DIR", "instance/published")),
+            public_url=public_url,
+            passphrase_from_env=os.environ.get("CERTSVC_KEY_PASSPHRASE"),
+        )
+
+    @property
+    def trust_list_path(self) -> Path:
+        return self.publish_dir / "trust-list.cose"
+
+    @property
+    def status_list_path(self) -> Path:
+        return self.publish_dir / "status-list.cose"
+
+    @property
+    def root_certificate_path(self) -> Path:
+        return self.keys_dir / "root" / "root.crt"
+
+    def key_passphrase(self) -> bytes:
+        """The passphrase; without one set, the development default and a loud warning."""
+        if self.passphrase_from_env:
+            return self.passphrase_from_env.encode()
+        print(
+            "WARNING: CERTSVC_KEY_PASSPHRASE is not set; private keys use the DEVELOPMENT "
+            "passphrase. Never do this with real keys.",
+            file=sys.stderr,
+        )
+        return DEVELOPMENT_PASSPHRASE.encode()

@@ -1,0 +1,81 @@
+"""QR text: an https URL of the public verification page that carries the whole token.
+
+``HTTPS://HOST/V/<digits>``: the prefix is upper case so that it fits the QR alphanumeric
+mode (5.5 bits a character), and the token follows as one decimal number, zero-padded to a
+length fixed by the token's byte length, in numeric mode (3.33 bits a digit, 8.03 bits a
+byte — within 0.4 % of binary). Phone cameras open it as an ordinary link; hosts and schemes
+are case-insensitive, and the site serves both ``/V/`` and ``/v/``.
+
+    >>> digits = token_to_digits(b"\\xd2\\x84")
+    >>> digits, digits_to_token(digits)
+    ('53892', b'\\xd2\\x84')
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from functools import cache
+
+from certsvc.errors import MalformedToken
+
+MAX_TOKEN_BYTES = 1024
+PATH_PREFIX = "/V/"
+_URL = re.compile(r"^(?:HTTPS?://[^/\s]{1,253})?/?V/(?P<digits>[0-9]+)/?$", re.IGNORECASE)
+_BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
+
+
+@cache
+def _digit_lengths() -> dict[int, int]:
+    """Digits needed for L bytes (the length of 256**L - 1), and back; injective in L."""
+    return {len(str(256**length - 1)): length for length in range(1, MAX_TOKEN_BYTES + 1)}
+
+
+def digits_for(length: int) -> int:
+    return len(str(256**length - 1))
+
+
+def token_to_digits(token: bytes) -> str:
+    if not 0 < len(token) <= MAX_TOKEN_BYTES:
+        raise MalformedToken(f"token must be 1–{MAX_TOKEN_BYTES} bytes")
+    return str(int.from_bytes(token, "big")).zfill(digits_for(len(token)))
+
+
+def digits_to_token(digits: str) -> bytes:
+    length = _digit_lengths().get(len(digits))
+    if length is None or not digits.isascii() or not digits.isdigit():
+        raise MalformedToken("the number in the QR has an impossible length")
+    value = int(digits)
+    if value >= 256**length:
+        raise MalformedToken("the number in the QR is out of range")
+    return value.to_bytes(length, "big")
+
+
+def qr_text(public_url: str, token: bytes) -> str:
+    """The QR content for ``token`` on the site at ``public_url`` (scheme and host only)."""
+    return public_url.rstrip("/").upper() + PATH_PREFIX + token_to_digits(token)
+
+
+def token_from_text(text: str) -> bytes:
+    """Token bytes from what a user or scanner gives us: the QR URL, its digits, or base64url."""
+    if not isinstance(text, str):
+        raise MalformedToken("expected text")
+    text = text.strip()
+    if len(text) > 4 * MAX_TOKEN_BYTES:
+        raise MalformedToken("text too long to be a licence QR")
+    match = _URL.match(text)
+    if match:
+        return digits_to_token(match["digits"])
+    if text.isascii() and text.isdigit():
+        return digits_to_token(text)
+    if _BASE64URL.match(text):
+        try:
+            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        except (binascii.Error, ValueError):
+            pass
+    raise MalformedToken("not a certsvc licence QR text or token")
+
+
+def token_to_base64url(token: bytes) -> str:
+    return base64.urlsafe_b64encode(token).rstrip(b"=").decode("ascii")

@@ -1,0 +1,72 @@
+"""Demo licences for development (``make run``): the reference licence and a few others
+that show every verdict a consumer can meet — valid, suspended, revoked, expired."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine
+
+from certsvc.domain.licence import Licence, LicenceStatus
+from certsvc.domain.uscc import check_character
+from certsvc.store import writer
+from certsvc.store.reader import LicenceReader
+from certsvc.workflow.issuance import Issuer
+
+REFERENCE_LICENCE: dict[str, Any] = {
+    "number": "浙XK06-001-00012",
+    "enterprise": {
+        "name": "浙江杭州市西湖区华光电线电缆制造有限公司",
+        "uscc": "91330106MA2H7K3LXA",
+        "residence": "浙江省杭州市西湖区文三路100号",
+        "production_address": "浙江省杭州市西湖区三墩镇工业园8号",
+    },
+    "scope": ["聚氯乙烯绝缘电缆", "交联聚乙烯绝缘电力电缆", "架空绝缘电缆"],
+    "issued": "2026-03-15",
+    "valid_until": "2031-03-14",
+    "issuer": "浙江省市场监督管理局",
+}
+
+
+def _licence(name: str, uscc: str, city: str, scope: list[str], issued: str, issuer: str,
+             valid_until: str | None = None) -> dict[str, Any]:
+    return {
+        "enterprise": {"name": name, "uscc": uscc, "residence": f"{city}工业大道1号",
+                       "production_address": f"{city}经济开发区2号"},
+        "scope": scope, "issued": issued, "valid_until": valid_until, "issuer": issuer,
+    }
+
+
+DEMO_LICENCES: list[tuple[dict[str, Any], LicenceStatus]] = [
+    (REFERENCE_LICENCE, LicenceStatus.VALID),
+    (_licence("江苏常州恒信水泥有限公司", "91320400MA1MXXXX0X", "江苏省常州市",
+              ["通用硅酸盐水泥"], "2025-06-01", "江苏省市场监督管理局"), LicenceStatus.SUSPENDED),
+    (_licence("广东佛山安达安全帽制造有限公司", "91440600MA4UXXXX1Y", "广东省佛山市",
+              ["安全帽"], "2024-09-10", "广东省市场监督管理局"), LicenceStatus.REVOKED),
+    (_licence("北京中钞鉴别仪器有限公司", "91110000MA01XXXX2Q", "北京市大兴区",
+              ["点验钞机", "纸币清分机"], "2026-01-20", "国家市场监督管理总局"),
+     LicenceStatus.VALID),
+    (_licence("山东临沂鲁南化肥有限公司", "91371300MA3CXXXX3N", "山东省临沂市",
+              ["复混肥料"], "2019-05-01", "山东省市场监督管理局", "2024-04-30"),
+     LicenceStatus.VALID),
+]
+
+
+def create_demo_licences(issuer: Issuer, engine: Engine, now: dt.datetime) -> int:
+    """Issue the demo licences into an empty database; an existing one is left alone."""
+    if LicenceReader(engine).count():
+        return 0
+    for data, status in DEMO_LICENCES:
+        issued = issuer.issue(Licence.from_dict(_with_valid_uscc(data)), now)
+        if status is not LicenceStatus.VALID:
+            with engine.begin() as conn:
+                writer.set_status(conn, issued.number, status, now)
+    return len(DEMO_LICENCES)
+
+
+def _with_valid_uscc(data: dict[str, Any]) -> dict[str, Any]:
+    """Demo codes are made up; give each the check character its first 17 imply."""
+    body = data["enterprise"]["uscc"][:17]
+    enterprise = data["enterprise"] | {"uscc": body + check_character(body)}
+    return data | {"enterprise": enterprise}

@@ -1,0 +1,197 @@
+"""The licence: who may make which products, from when until when, on whose authority.
+
+``Licence.from_dict`` accepts the shape of ``shared/reference-licence.json`` and reports every
+problem with the field it concerns::
+
+    >>> lic = Licence.from_dict({
+    ...     "number": "浙XK06-001-00012",
+    ...     "enterprise": {"name": "华光电缆有限公司", "uscc": "91330106MA2H7K3LXA",
+    ...                    "residence": "杭州", "production_address": "杭州"},
+    ...     "scope": ["架空绝缘电缆"], "issued": "2026-03-15",
+    ...     "issuer": "浙江省市场监督管理局"})
+    >>> str(lic.valid_until)
+    '2031-03-14'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, replace
+from typing import Any
+
+from certsvc.domain.bureaus import Bureau, find_bureau
+from certsvc.domain.catalogue import Product, Unit, catalogue
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.text import normalise
+from certsvc.domain.uscc import validate_uscc
+from certsvc.errors import ValidationError
+
+DEFAULT_VALIDITY_YEARS = 5
+MAX_NAME_LENGTH = 100
+MAX_ADDRESS_LENGTH = 200
+
+
+class LicenceStatus(enum.Enum):
+    """Status a bureau sets. Expiry is not a status: it follows from the dates."""
+
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Enterprise:
+    name: str
+    uscc: str
+    residence: str
+    production_address: str
+
+
+@dataclass(frozen=True)
+class Licence:
+    number: LicenceNumber | None  # None until the bureau's series assigns one
+    enterprise: Enterprise
+    scope: tuple[Unit, ...]
+    issued: dt.date
+    valid_until: dt.date
+    issuer: Bureau
+    status: LicenceStatus = LicenceStatus.VALID
+
+    @property
+    def product(self) -> Product:
+        return self.scope[0].product
+
+    def with_number(self, number: LicenceNumber) -> Licence:
+        return replace(self, number=number)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The reference-licence shape, plus status."""
+        return {
+            "number": str(self.number) if self.number else None,
+            "enterprise": {
+                "name": self.enterprise.name,
+                "uscc": self.enterprise.uscc,
+                "residence": self.enterprise.residence,
+                "production_address": self.enterprise.production_address,
+            },
+            "scope": [u.name for u in self.scope],
+            "issued": self.issued.isoformat(),
+            "valid_until": self.valid_until.isoformat(),
+            "issuer": self.issuer.name,
+            "status": self.status.value,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> Licence:
+        if not isinstance(data, dict):
+            raise ValidationError("licence", "must be a JSON object")
+        ent = data.get("enterprise")
+        if not isinstance(ent, dict):
+            raise ValidationError("enterprise", "must be an object with name, uscc, addresses")
+        enterprise = Enterprise(
+            name=_text(ent.get("name"), "enterprise.name", MAX_NAME_LENGTH),
+            uscc=validate_uscc(_required(ent.get("uscc"), "enterprise.uscc")),
+            residence=_text(ent.get("residence"), "enterprise.residence", MAX_ADDRESS_LENGTH),
+            production_address=_text(
+                ent.get("production_address"), "enterprise.production_address",
+                MAX_ADDRESS_LENGTH,
+            ),
+        )
+        issuer = find_bureau(_text(data.get("issuer"), "issuer", MAX_NAME_LENGTH))
+        issued = _date(data.get("issued"), "issued")
+        valid_until = (
+            _date(data["valid_until"], "valid_until")
+            if data.get("valid_until") is not None
+            else default_valid_until(issued)
+        )
+        number = (
+            LicenceNumber.parse(data["number"]) if data.get("number") is not None else None
+        )
+        scope = _scope(data.get("scope"))
+        status = _status(data.get("status", "valid"))
+        licence = cls(number, enterprise, scope, issued, valid_until, issuer, status)
+        check_licence(licence)
+        return licence
+
+
+def default_valid_until(issued: dt.date) -> dt.date:
+    """Five years, ending the day before the anniversary (2026-03-15 → 2031-03-14)."""
+    year = issued.year + DEFAULT_VALIDITY_YEARS
+    try:
+        anniversary = issued.replace(year=year)
+    except ValueError:  # 29 February
+        anniversary = dt.date(year, 3, 1)
+    return anniversary - dt.timedelta(days=1)
+
+
+def check_licence(licence: Licence) -> None:
+    """Rules that tie the fields together."""
+    if licence.valid_until < licence.issued:
+        raise ValidationError("valid_until", "is before the issue date")
+    products = {u.product.code for u in licence.scope}
+    if len(products) != 1:
+        raise ValidationError("scope", "all units must belong to one product (one licence each)")
+    for unit in licence.scope:
+        if unit.is_withdrawn(licence.issued):
+            raise ValidationError(
+                "scope", f"{unit.name} was withdrawn from the catalogue on {unit.withdrawn}"
+            )
+    number = licence.number
+    if number is not None:
+        if number.bureau_code != licence.issuer.code:
+            raise ValidationError(
+                "number", f"{number} is not in the series of {licence.issuer.name}"
+            )
+        if number.product_code != licence.product.code:
+            raise ValidationError(
+                "number",
+                f"{number} is for product {number.product_code}, "
+                f"the scope is {licence.product.code} {licence.product.name}",
+            )
+
+
+def _required(value: Any, field: str) -> Any:
+    if value is None:
+        raise ValidationError(field, "is required")
+    return value
+
+
+def _text(value: Any, field: str, max_length: int) -> str:
+    if not isinstance(_required(value, field), str):
+        raise ValidationError(field, "must be a string")
+    text = normalise(value)
+    if not text:
+        raise ValidationError(field, "must not be empty")
+    if len(text) > max_length:
+        raise ValidationError(field, f"is longer than {max_length} characters")
+    if any(ord(c) < 32 for c in text):
+        raise ValidationError(field, "contains control characters")
+    return text
+
+
+def _date(value: Any, field: str) -> dt.date:
+    if not isinstance(_required(value, field), str):
+        raise ValidationError(field, "must be a date string YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(field, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def _scope(value: Any) -> tuple[Unit, ...]:
+    if not isinstance(value, list) or not value:
+        raise ValidationError("scope", "must be a non-empty list of product units")
+    units = tuple(catalogue().resolve(ref, f"scope[{i}]") for i, ref in enumerate(value))
+    if len({u.id for u in units}) != len(units):
+        raise ValidationError("scope", "lists a unit twice")
+    return tuple(sorted(units, key=lambda u: u.id))
+
+
+def _status(value: Any) -> LicenceStatus:
+    try:
+        return LicenceStatus(value)
+    except ValueError:
+        allowed = ", ".join(s.value for s in LicenceStatus)
+        raise ValidationError("status", f"must be one of {allowed}") from None

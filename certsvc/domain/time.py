@@ -1,0 +1,35 @@
+"""Time: stored in UTC, shown in Asia/Shanghai.
+
+China has kept UTC+8 without daylight saving since 1991, so a fixed offset is exact for
+every date a licence can carry, and needs no tz database on the machine.
+
+    >>> china_date(dt.datetime(2026, 3, 14, 16, 0, tzinfo=dt.UTC))
+    datetime.date(2026, 3, 15)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+CHINA = dt.timezone(dt.timedelta(hours=8), "CST")
+
+
+def utcnow() -> dt.datetime:
+    """Now, in UTC: the one place certsvc reads the clock (freezegun controls it in tests)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def as_utc(moment: dt.datetime) -> dt.datetime:
+    """Aware UTC; naive values (as some databases return them) are taken to be UTC."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC)
+
+
+def china_date(moment: dt.datetime) -> dt.date:
+    return as_utc(moment).astimezone(CHINA).date()
+
+
+def china_time(moment: dt.datetime) -> str:
+    """For display: ``2026-03-15 10:00 (北京时间)``."""
+    return as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") + " (北京时间)"

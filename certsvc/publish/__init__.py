@@ -1,0 +1,1 @@
+"""Publishing: the signed status list and trust list as static files."""

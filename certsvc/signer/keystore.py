@@ -1,0 +1,297 @@
+"""Key material in ``keys/``: a national root and one or more signing keys per bureau.
+
+    keys/root/root.key            root private key (PKCS#8, encrypted, 0600)
+    keys/root/root.crt            root certificate (self-signed; its public key is the pin)
+    keys/bureaus/33/<kid>.key     a bureau signing key (PKCS#8, encrypted, 0600)
+    keys/bureaus/33/<kid>.crt     its certificate, signed by the root, with a validity window
+    keys/key-states.json          which keys are active, retired or revoked (and why)
+
+Nothing is ever overwritten: ``init`` keeps what exists, ``rotate`` adds, ``revoke`` marks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.x509.oid import NameOID
+
+from certsvc.credential.trust_list import KeyState, TrustListEntry, key_id
+from certsvc.domain.bureaus import BUREAUS, Bureau, bureau_by_code
+from certsvc.errors import KeyStoreError, NotFound
+
+ROOT_YEARS = 20
+SIGNING_KEY_YEARS = 3
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    kid: str  # hex
+    bureau_code: str
+    state: KeyState
+    created_at: dt.datetime
+    not_before: dt.datetime
+    not_after: dt.datetime
+    revoked_reason: str | None = None
+    revoked_at: dt.datetime | None = None
+
+
+class KeyStore:
+    def __init__(self, directory: Path, passphrase: bytes) -> None:
+        self.directory = directory
+        self._passphrase = passphrase
+
+    # --- layout -------------------------------------------------------------------------
+    @property
+    def root_key_path(self) -> Path:
+        return self.directory / "root" / "root.key"
+
+    @property
+    def root_cert_path(self) -> Path:
+        return self.directory / "root" / "root.crt"
+
+    @property
+    def states_path(self) -> Path:
+        return self.directory / "key-states.json"
+
+    def _bureau_dir(self, bureau_code: str) -> Path:
+        return self.directory / "bureaus" / bureau_code
+
+    def exists(self) -> bool:
+        return self.root_key_path.exists()
+
+    # --- ceremony -----------------------------------------------------------------------
+    def init(self, now: dt.datetime) -> list[str]:
+        """Create what is missing; report what was created and what was kept."""
+        report = []
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.exists():
+            report.append(f"kept the existing root key {self.root_cert_path}")
+        else:
+            self._create_root(now)
+            report.append(f"created the root key {self.root_cert_path}")
+        records = self.records()
+        created = kept = 0
+        for bureau in BUREAUS:
+            if any(r.bureau_code == bureau.code for r in records):
+                kept += 1
+            else:
+                self._create_signing_key(bureau, now)
+                created += 1
+        report.append(f"bureau signing keys: {created} created, {kept} kept")
+        return report
+
+    def rotate(self, bureau: Bureau, now: dt.datetime) -> KeyRecord:
+        """A new active key for ``bureau``; its previous active keys retire but still verify."""
+        self._require_root()
+        states = self._states()
+        for entry in states["keys"].values():
+            if entry["bureau"] == bureau.code and entry["state"] == KeyState.ACTIVE.name:
+                entry["state"] = KeyState.RETIRED.name
+        self._write_states(states)
+        return self._create_signing_key(bureau, now)
+
+    def revoke(self, kid: str, reason: str, now: dt.datetime) -> KeyRecord:
+        states = self._states()
+        entry = states["keys"].get(kid.lower())
+        if entry is None:
+            raise NotFound(f"no key with id {kid}")
+        if not reason.strip():
+            raise KeyStoreError("a revocation needs a reason")
+        entry.update(
+            state=KeyState.REVOKED.name, reason=reason.strip(),
+            revoked_at=_iso(now),
+        )
+        self._write_states(states)
+        return self.record(kid.lower())
+
+    # --- reading ------------------------------------------------------------------------
+    def records(self) -> list[KeyRecord]:
+        if not self.states_path.exists():
+            return []
+        return [self._record(kid, e) for kid, e in self._states()["keys"].items()]
+
+    def record(self, kid: str) -> KeyRecord:
+        entry = self._states()["keys"].get(kid)
+        if entry is None:
+            raise NotFound(f"no key with id {kid}")
+        return self._record(kid, entry)
+
+    def sequence(self) -> int:
+        return int(self._states()["sequence"]) if self.states_path.exists() else 0
+
+    def active_key(self, bureau_code: str, now: dt.datetime) -> KeyRecord:
+        candidates = [
+            r for r in self.records()
+            if r.bureau_code == bureau_code and r.state is KeyState.ACTIVE
+            and r.not_before <= now <= r.not_after
+        ]
+        if not candidates:
+            raise KeyStoreError(
+                f"bureau {bureau_code} has no active signing key now; "
+                f"run `certsvc keys rotate {bureau_code}`"
+            )
+        return max(candidates, key=lambda r: r.not_before)
+
+    def certificate_der(self, kid: str) -> bytes:
+        record = self.record(kid)
+        path = self._bureau_dir(record.bureau_code) / f"{kid}.crt"
+        cert = x509.load_pem_x509_certificate(path.read_bytes())
+        return cert.public_bytes(serialization.Encoding.DER)
+
+    def trust_list_entries(self) -> list[TrustListEntry]:
+        return [
+            TrustListEntry(self.certificate_der(r.kid), r.state, r.revoked_reason, r.revoked_at)
+            for r in sorted(self.records(), key=lambda r: (r.bureau_code, r.created_at))
+        ]
+
+    def root_certificate_pem(self) -> bytes:
+        self._require_root()
+        return self.root_cert_path.read_bytes()
+
+    def load_private_key(self, kid: str | None) -> Ed25519PrivateKey:
+        """Decrypt a private key (``None``: the root). Only the signer calls this."""
+        if kid is None:
+            self._require_root()
+            path = self.root_key_path
+        else:
+            path = self._bureau_dir(self.record(kid).bureau_code) / f"{kid}.key"
+        try:
+            key = serialization.load_pem_private_key(path.read_bytes(), self._passphrase)
+        except (ValueError, TypeError):
+            raise KeyStoreError(
+                f"cannot decrypt {path.name}: wrong CERTSVC_KEY_PASSPHRASE?"
+            ) from None
+        if not isinstance(key, Ed25519PrivateKey):
+            raise KeyStoreError(f"{path.name} is not an Ed25519 key")
+        return key
+
+    # --- internals ----------------------------------------------------------------------
+    def _require_root(self) -> None:
+        if not self.exists():
+            raise KeyStoreError(f"no keys in {self.directory}; run `certsvc keys init`")
+
+    def _create_root(self, now: dt.datetime) -> None:
+        key = Ed25519PrivateKey.generate()
+        name = x509.Name([
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "国家市场监督管理总局"),
+            x509.NameAttribute(NameOID.COMMON_NAME, "certsvc national root"),
+        ])
+        start = _second(now)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name).issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(start + dt.timedelta(days=365 * ROOT_YEARS))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                critical=True,
+            )
+            .sign(key, None)
+        )
+        self.root_key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._write_private(self.root_key_path, key)
+        _write_new(self.root_cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        if not self.states_path.exists():
+            self._write_states({"sequence": 0, "keys": {}})
+
+    def _create_signing_key(self, bureau: Bureau, now: dt.datetime) -> KeyRecord:
+        root_key = self.load_private_key(None)
+        root_cert = x509.load_pem_x509_certificate(self.root_cert_path.read_bytes())
+        key = Ed25519PrivateKey.generate()
+        start = _second(now)
+        end = min(start + dt.timedelta(days=365 * SIGNING_KEY_YEARS), root_cert.not_valid_after_utc)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, bureau.name),
+                x509.NameAttribute(NameOID.SERIAL_NUMBER, bureau.code),
+                x509.NameAttribute(NameOID.COMMON_NAME, "certsvc licence signing key"),
+            ]))
+            .issuer_name(root_cert.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(start)
+            .not_valid_after(end)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(
+                x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+                critical=True,
+            )
+            .sign(root_key, None)
+        )
+        der = cert.public_bytes(serialization.Encoding.DER)
+        kid = key_id(der).hex()
+        directory = self._bureau_dir(bureau.code)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._write_private(directory / f"{kid}.key", key)
+        _write_new(directory / f"{kid}.crt", cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        states = self._states()
+        states["keys"][kid] = {
+            "bureau": bureau.code, "state": KeyState.ACTIVE.name, "created_at": _iso(now),
+            "not_before": _iso(start), "not_after": _iso(end),
+        }
+        self._write_states(states)
+        return self.record(kid)
+
+    def _write_private(self, path: Path, key: Ed25519PrivateKey) -> None:
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self._passphrase),
+        )
+        _write_new(path, pem, 0o600)
+
+    def _states(self) -> dict[str, Any]:
+        self._require_root()
+        data: dict[str, Any] = json.loads(self.states_path.read_text("utf-8"))
+        return data
+
+    def _write_states(self, states: dict[str, Any]) -> None:
+        states["sequence"] = int(states.get("sequence", 0)) + 1
+        tmp = self.states_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(states, indent=2, ensure_ascii=False), "utf-8")
+        os.replace(tmp, self.states_path)
+
+    @staticmethod
+    def _record(kid: str, e: dict[str, Any]) -> KeyRecord:
+        bureau_by_code(e["bureau"])
+        return KeyRecord(
+            kid=kid, bureau_code=e["bureau"], state=KeyState[e["state"]],
+            created_at=_parse(e["created_at"]),
+            not_before=_parse(e["not_before"]), not_after=_parse(e["not_after"]),
+            revoked_reason=e.get("reason"),
+            revoked_at=_parse(e["revoked_at"]) if e.get("revoked_at") else None,
+        )
+
+
+def _second(moment: dt.datetime) -> dt.datetime:
+    return moment.astimezone(dt.UTC).replace(microsecond=0)
+
+
+def _iso(moment: dt.datetime) -> str:
+    return _second(moment).isoformat()
+
+
+def _parse(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
+
+def _write_new(path: Path, data: bytes, mode: int) -> None:
+    """Create ``path`` with ``mode``; never overwrite (O_EXCL), so keys are never replaced."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, mode)

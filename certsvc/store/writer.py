@@ -1,0 +1,117 @@
+"""The only code that changes licences in the database.
+
+Numbers are reserved with one atomic ``UPDATE … RETURNING`` on the bureau's series row, so
+concurrent issuers (processes, machines) never draw the same serial.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from certsvc.domain.licence import LicenceStatus
+from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
+from certsvc.errors import Conflict, NotFound
+from certsvc.store.models import ArtefactVersion, LicenceRow, LicenceSeries
+
+_L = LicenceRow.__table__
+_S = LicenceSeries.__table__
+_A = ArtefactVersion.__table__
+
+
+def reserve_serial(conn: Connection, bureau_code: str, product_code: str) -> int:
+    """Take the next serial of a series, creating the series at 1."""
+    where = (_S.c.bureau_code == bureau_code) & (_S.c.product_code == product_code)
+    taken = conn.execute(
+        update(_S).where(where).values(next_serial=_S.c.next_serial + 1)
+        .returning(_S.c.next_serial)
+    ).scalar()
+    if taken is None:
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(_S).values(
+                    bureau_code=bureau_code, product_code=product_code, next_serial=2))
+            taken = 2
+        except IntegrityError:  # another issuer created the series first
+            return reserve_serial(conn, bureau_code, product_code)
+    serial = int(taken) - 1
+    if serial > MAX_SERIAL:
+        raise Conflict(f"the series {bureau_code}/{product_code} is exhausted")
+    return serial
+
+
+def advance_series(conn: Connection, numbers: Iterable[LicenceNumber]) -> None:
+    """After importing numbered licences, make sure the series continues after them."""
+    highest: dict[tuple[str, str], int] = {}
+    for n in numbers:
+        key = (n.bureau_code, n.product_code)
+        highest[key] = max(highest.get(key, 0), n.serial)
+    for (bureau, product), serial in highest.items():
+        where = (_S.c.bureau_code == bureau) & (_S.c.product_code == product)
+        current = conn.execute(select(_S.c.next_serial).where(where)).scalar()
+        if current is None:
+            conn.execute(insert(_S).values(
+                bureau_code=bureau, product_code=product, next_serial=serial + 1))
+        elif current <= serial:
+            conn.execute(update(_S).where(where).values(next_serial=serial + 1))
+
+
+def used_status_indices(conn: Connection) -> set[int]:
+    return set(conn.execute(select(_L.c.status_index)).scalars())
+
+
+def status_index_taken(conn: Connection, index: int) -> bool:
+    return conn.execute(select(_L.c.id).where(_L.c.status_index == index)).first() is not None
+
+
+def insert_pending(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert licences that are not signed yet; return their ids (in order)."""
+    numbers = [r["number"] for r in rows]
+    existing = set(conn.execute(select(_L.c.number).where(_L.c.number.in_(numbers))).scalars())
+    if existing:
+        raise Conflict(f"licence number already issued: {', '.join(sorted(existing))}")
+    conn.execute(insert(_L), list(rows))
+    ids = dict(conn.execute(select(_L.c.number, _L.c.id).where(_L.c.number.in_(numbers))).all())
+    return [ids[n] for n in numbers]
+
+
+def store_tokens(conn: Connection, tokens: Sequence[tuple[int, bytes]]) -> None:
+    conn.execute(
+        update(_L).where(_L.c.id == bindparam("row_id")).values(token=bindparam("signed")),
+        [{"row_id": i, "signed": t} for i, t in tokens],
+    )
+
+
+def pending(conn: Connection) -> list[tuple[int, bytes, bytes]]:
+    """Licences written but never signed (a crash between the two steps): id, kid, payload."""
+    return [
+        (r.id, r.kid, r.payload)
+        for r in conn.execute(select(_L.c.id, _L.c.kid, _L.c.payload).where(_L.c.token.is_(None)))
+    ]
+
+
+def set_status(
+    conn: Connection, number: LicenceNumber, status: LicenceStatus, now: dt.datetime
+) -> None:
+    result = conn.execute(
+        update(_L).where(_L.c.number == number.canonical)
+        .values(status=status.value, updated_at=now)
+    )
+    if result.rowcount != 1:
+        raise NotFound(f"no licence {number}")
+
+
+def next_artefact_version(conn: Connection, name: str, now: dt.datetime) -> int:
+    where = _A.c.name == name
+    version = conn.execute(
+        update(_A).where(where).values(version=_A.c.version + 1, published_at=now)
+        .returning(_A.c.version)
+    ).scalar()
+    if version is None:
+        conn.execute(insert(_A).values(name=name, version=1, published_at=now))
+        version = 1
+    return int(version)

@@ -1,0 +1,1 @@
+"""Review and issuance: turning decided licences into stored, signed credentials."""
