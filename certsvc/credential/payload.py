@@ -85,7 +85,7 @@ def _claims(raw: Any) -> LicenceClaims:
     if raw[K_VERSION] != FORMAT_VERSION:
         raise MalformedToken(f"unsupported payload format {raw[K_VERSION]!r}")
     number = raw[K_NUMBER]
-    if not (isinstance(number, list | tuple) and len(number) == 4 and all(_uint(x) for x in number)):
+    if not (isinstance(number, list | tuple) and len(number) == 4 and all(map(_uint, number))):
         raise MalformedToken("number must be [bureau, category, product, serial]")
     bureau, category, product, serial = number
     if bureau > 99 or category > 99 or product > 999 or not 1 <= serial <= MAX_SERIAL:
@@ -98,7 +98,9 @@ def _claims(raw: Any) -> LicenceClaims:
     if not isinstance(uscc, bytes) or len(uscc) != PACKED_LENGTH:
         raise MalformedToken("USCC must be 11 bytes")
     scope = raw[K_SCOPE]
-    if not (isinstance(scope, list | tuple) and 0 < len(scope) <= MAX_SCOPE and all(map(_uint, scope))):
+    if not isinstance(scope, list | tuple) or not 0 < len(scope) <= MAX_SCOPE:
+        raise MalformedToken("scope must be a list of unit ids")
+    if not all(map(_uint, scope)):
         raise MalformedToken("scope must be a list of unit ids")
     if list(scope) != sorted(set(scope)):
         raise MalformedToken("scope must be ascending and without repeats")

@@ -13,6 +13,7 @@ survives scuffed packaging.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import zxingcpp
 from PIL import Image, UnidentifiedImageError
@@ -24,15 +25,22 @@ MODULE_PIXELS = 4
 MAX_IMAGE_PIXELS = 40_000_000
 
 
-def _symbol(text: str) -> zxingcpp.Barcode:
+def _symbol(text: str) -> Any:
     return zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.QRCode, ec_level=EC_LEVEL)
+
+
+def _pixels(text: str, scale: int, quiet_zones: bool = True) -> tuple[bytes, int, int]:
+    """Grey pixels (0 or 255), width, height."""
+    image: Any = _symbol(text).to_image(scale=scale, add_quiet_zones=quiet_zones)
+    view = memoryview(image)
+    shape: Any = view.shape
+    return view.tobytes(), shape[1], shape[0]
 
 
 def qr_png(text: str, scale: int = MODULE_PIXELS) -> bytes:
     """A 1-bit PNG with a four-module quiet zone."""
-    image = memoryview(_symbol(text).to_image(scale=scale))
-    height, width = image.shape
-    pil = Image.frombuffer("L", (width, height), image, "raw", "L", 0, 1).convert("1")
+    pixels, width, height = _pixels(text, scale)
+    pil = Image.frombuffer("L", (width, height), pixels, "raw", "L", 0, 1).convert("1")
     out = io.BytesIO()
     pil.save(out, "PNG")
     return out.getvalue()
@@ -44,7 +52,7 @@ def qr_svg(text: str) -> str:
 
 def qr_version(text: str) -> int:
     """The QR version (1–40) the text needs at level Q."""
-    modules = memoryview(_symbol(text).to_image(scale=1, add_quiet_zones=False)).shape[0]
+    _, modules, _ = _pixels(text, 1, quiet_zones=False)
     return (modules - 17) // 4
 
 
@@ -54,7 +62,8 @@ def read_qr(image: bytes) -> str:
     try:
         with Image.open(io.BytesIO(image)) as pil:
             pil.load()
-            barcode = zxingcpp.read_barcode(pil.convert("L"), formats=zxingcpp.BarcodeFormat.QRCode)
+            qr_only: Any = zxingcpp.BarcodeFormat.QRCode
+            barcode = zxingcpp.read_barcode(pil.convert("L"), formats=qr_only)
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise MalformedToken(f"not a readable image: {exc}") from None
     if barcode is None or not barcode.valid:

@@ -69,9 +69,12 @@ _PROVINCES = [
 NATIONAL = Bureau(
     NATIONAL_CODE, "", "国家市场监督管理总局", "State Administration for Market Regulation"
 )
-BUREAUS: tuple[Bureau, ...] = (NATIONAL,) + tuple(
-    Bureau(code, abbr, province + _SUFFIX, f"{en} Administration for Market Regulation")
-    for code, abbr, province, en in _PROVINCES
+BUREAUS: tuple[Bureau, ...] = (
+    NATIONAL,
+    *(
+        Bureau(code, abbr, province + _SUFFIX, f"{en} Administration for Market Regulation")
+        for code, abbr, province, en in _PROVINCES
+    ),
 )
 _BY_CODE = {b.code: b for b in BUREAUS}
 _BY_ABBREVIATION = {b.abbreviation: b for b in BUREAUS if b.abbreviation}
@@ -94,7 +97,7 @@ def bureau_by_abbreviation(abbreviation: str) -> Bureau:
         ) from None
 
 
-def find_bureau(text: str) -> Bureau:
+def find_bureau(text: str, field: str = "bureau") -> Bureau:
     """Resolve what a person may type: code ("33"), abbreviation ("浙"), name, or "national"."""
     key = normalise(text)
     if key.lower() in ("national", "cn", "samr"):
@@ -104,5 +107,5 @@ def find_bureau(text: str) -> Bureau:
         by_english = {b.name_en.split(" Administration")[0].lower(): b for b in BUREAUS}
         bureau = by_english.get(key.lower())
     if bureau is None:
-        raise ValidationError("bureau", f"unknown bureau {text!r}")
+        raise ValidationError(field, f"unknown bureau {text!r}")
     return bureau

@@ -99,7 +99,7 @@ class Licence:
                 MAX_ADDRESS_LENGTH,
             ),
         )
-        issuer = find_bureau(_text(data.get("issuer"), "issuer", MAX_NAME_LENGTH))
+        issuer = find_bureau(_text(data.get("issuer"), "issuer", MAX_NAME_LENGTH), "issuer")
         issued = _date(data.get("issued"), "issued")
         valid_until = (
             _date(data["valid_until"], "valid_until")

@@ -20,7 +20,7 @@ from certsvc.errors import ValidationError
 
 _PATTERN = re.compile(
     r"^(?:\((?P<p1>[^\W\d_A-Za-z])\)|(?P<p2>[^\W\d_A-Za-z]))?"
-    r"XK(?P<cat>\d{2})-(?P<prod>\d{3})-(?P<serial>\d{5})$"
+    r"XK(?P<cat>[0-9]{2})-(?P<prod>[0-9]{3})-(?P<serial>[0-9]{5})$"
 )
 MAX_SERIAL = 99_999
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from typing import cast
+
+from sqlalchemy import Engine, Table, func, select
 
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
@@ -10,7 +12,7 @@ from certsvc.errors import NotFound
 from certsvc.store.models import LicenceRow
 from certsvc.store.records import LicenceRecord, record_from_row
 
-_T = LicenceRow.__table__
+_T = cast(Table, LicenceRow.__table__)
 
 
 class LicenceReader:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from certsvc.domain.licence import LicenceStatus
@@ -18,9 +18,9 @@ from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
 from certsvc.errors import Conflict, NotFound
 from certsvc.store.models import ArtefactVersion, LicenceRow, LicenceSeries
 
-_L = LicenceRow.__table__
-_S = LicenceSeries.__table__
-_A = ArtefactVersion.__table__
+_L = cast(Table, LicenceRow.__table__)
+_S = cast(Table, LicenceSeries.__table__)
+_A = cast(Table, ArtefactVersion.__table__)
 
 
 def reserve_serial(conn: Connection, bureau_code: str, product_code: str) -> int:

@@ -1,7 +1,7 @@
 """licences, series, artefact versions
 
 Revision ID: 0001
-Revises: 
+Revises:
 """
 
 import sqlalchemy as sa
