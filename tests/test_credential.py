@@ -134,3 +134,17 @@ def test_qr_text_forms_are_all_accepted(reference_token: bytes) -> None:
         digits_to_token(digits + "0")
     with pytest.raises(MalformedToken):
         digits_to_token("9" * len(digits))
+
+
+@given(st.binary(max_size=300), st.binary(min_size=64, max_size=64))
+@settings(max_examples=100, deadline=None)
+def test_hand_built_cbor_matches_cbor2(payload: bytes, signature: bytes) -> None:
+    import cbor2
+
+    from certsvc.credential.cose import encode_sign1, protected_header, sig_structure
+
+    protected = protected_header(b"12345678")
+    assert sig_structure(protected, payload) == cbor2.dumps(
+        ["Signature1", protected, b"", payload])
+    assert encode_sign1(protected, payload, signature) == cbor2.dumps(
+        cbor2.CBORTag(18, [protected, {}, payload, signature]))

@@ -116,7 +116,6 @@ def verify(
     try:
         token = qr_or_token if isinstance(qr_or_token, bytes) else token_from_text(qr_or_token)
         envelope = decode_sign1(token, max_length=1024)
-        claims = decode_payload(envelope.payload)
     except CertsvcError as exc:
         return Verdict(VerdictCode.MALFORMED, exc.detail)
     key = trust_list.key(envelope.kid) if trust_list is not None else None
@@ -126,6 +125,10 @@ def verify(
         key.public_key.verify(envelope.signature, envelope.to_be_signed)
     except InvalidSignature:
         return Verdict(VerdictCode.BAD_SIGNATURE, "the signature does not match the licence")
+    try:  # authentic bytes; a trusted signer's bug must still not pass as valid
+        claims = decode_payload(envelope.payload, canonical=False)
+    except CertsvcError as exc:
+        return Verdict(VerdictCode.MALFORMED, exc.detail, key=key)
     if key.state is KeyState.REVOKED:
         return Verdict(VerdictCode.KEY_REVOKED, key.revoked_reason or "", key=key)
     if key.bureau_code != claims.number.bureau_code:

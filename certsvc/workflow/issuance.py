@@ -117,7 +117,7 @@ class Issuer:
         number = licence.number
         assert number is not None
         kid = self.signer.licence_key(number.bureau_code, signed_at)
-        claims = LicenceClaims(
+        claims = LicenceClaims.of(
             number=number,
             enterprise_name=licence.enterprise.name,
             uscc=licence.enterprise.uscc,
