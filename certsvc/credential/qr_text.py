@@ -76,6 +76,3 @@ def token_from_text(text: str) -> bytes:
             pass
     raise MalformedToken("not a certsvc licence QR text or token")
 
-
-def token_to_base64url(token: bytes) -> str:
-    return base64.urlsafe_b64encode(token).rstrip(b"=").decode("ascii")

@@ -5,7 +5,7 @@ carries the keys, the status list carries revocations. It never returns a bare b
 :class:`Verdict` says valid, or exactly why not, in Chinese and English. Hostile input never
 raises; it yields the ``malformed`` verdict.
 
-    >>> verify("not a QR", TRUST_LIST_NONE_EXAMPLE).code
+    >>> verify("not a QR", trust_list=None).code
     <VerdictCode.MALFORMED: 'malformed'>
 """
 
@@ -182,5 +182,3 @@ def _check_licence(
         return verdict(VerdictCode.STATUS_UNKNOWN, "no status list given")
     return verdict(VerdictCode.VALID)
 
-
-TRUST_LIST_NONE_EXAMPLE: TrustList | None = None
