@@ -1,13 +1,14 @@
 """Offline verifications per second, as a ratio of bare Ed25519 verifications per second.
 
-Same process, same run: the bare baseline verifies one Ed25519 signature over the token's
-Sig_structure with a ready public key; ours goes from the QR text to a verdict.
+Same process, same run, in alternating rounds (see ``common.compare``): the bare baseline
+verifies one Ed25519 signature over the token's Sig_structure with a ready public key; ours
+goes from the QR text to a verdict.
 Goal: ratio >= 0.8.   Run: .venv/bin/python bench/verify.py
 """
 
 from __future__ import annotations
 
-from common import NOW, rate, reference_qr, signer_and_trust_list
+from common import NOW, compare, reference_qr, signer_and_trust_list
 
 from certsvc.credential.cose import decode_sign1
 from certsvc.credential.verifier import VerdictCode, verify
@@ -22,8 +23,8 @@ def main() -> None:
     tbs, signature = envelope.to_be_signed, envelope.signature
     assert verify(text, trust_list, now=NOW).code is VerdictCode.STATUS_UNKNOWN
 
-    bare = rate(lambda: key.public_key.verify(signature, tbs))
-    ours = rate(lambda: verify(text, trust_list, now=NOW))
+    bare, ours = compare(lambda: key.public_key.verify(signature, tbs),
+                         lambda: verify(text, trust_list, now=NOW))
     print(f"bare Ed25519 verify:        {bare:10.0f} /s")
     print(f"certsvc verify (QR text):   {ours:10.0f} /s")
     print(f"ratio:                      {ours / bare:10.2f}   (goal >= 0.80)")

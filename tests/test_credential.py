@@ -136,14 +136,16 @@ def test_qr_text_forms_are_all_accepted(reference_token: bytes) -> None:
         digits_to_token("9" * len(digits))
 
 
-@given(st.binary(max_size=300), st.binary(min_size=64, max_size=64))
+@given(st.binary(max_size=300), st.binary(min_size=64, max_size=64),
+       st.binary(min_size=8, max_size=8))
 @settings(max_examples=100, deadline=None)
-def test_hand_built_cbor_matches_cbor2(payload: bytes, signature: bytes) -> None:
+def test_hand_built_cbor_matches_cbor2(payload: bytes, signature: bytes, kid: bytes) -> None:
     import cbor2
 
     from certsvc.credential.cose import encode_sign1, protected_header, sig_structure
 
-    protected = protected_header(b"12345678")
+    protected = protected_header(kid)
+    assert protected == cbor2.dumps({1: -8, 4: kid})
     assert sig_structure(protected, payload) == cbor2.dumps(
         ["Signature1", protected, b"", payload])
     assert encode_sign1(protected, payload, signature) == cbor2.dumps(

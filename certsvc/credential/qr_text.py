@@ -27,9 +27,12 @@ _BASE64URL = re.compile(r"^[A-Za-z0-9_-]+={0,2}$")
 
 
 @cache
-def _digit_lengths() -> dict[int, int]:
-    """Digits needed for L bytes (the length of 256**L - 1), and back; injective in L."""
-    return {len(str(256**length - 1)): length for length in range(1, MAX_TOKEN_BYTES + 1)}
+def _digit_lengths() -> dict[int, tuple[int, int]]:
+    """Digits needed for L bytes (the length of 256**L - 1) → (L, 256**L); injective in L."""
+    return {
+        len(str(256**length - 1)): (length, 256**length)
+        for length in range(1, MAX_TOKEN_BYTES + 1)
+    }
 
 
 def digits_for(length: int) -> int:
@@ -43,11 +46,12 @@ def token_to_digits(token: bytes) -> str:
 
 
 def digits_to_token(digits: str) -> bytes:
-    length = _digit_lengths().get(len(digits))
-    if length is None or not digits.isascii() or not digits.isdigit():
+    found = _digit_lengths().get(len(digits))
+    if found is None or not digits.isascii() or not digits.isdigit():
         raise MalformedToken("the number in the QR has an impossible length")
+    length, limit = found
     value = int(digits)
-    if value >= 256**length:
+    if value >= limit:
         raise MalformedToken("the number in the QR is out of range")
     return value.to_bytes(length, "big")
 

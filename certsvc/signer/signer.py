@@ -1,9 +1,12 @@
 """Signs licences, status lists and trust lists — after linting what it is asked to sign.
 
 Decrypted keys are cached for the life of the Signer, so a batch import decrypts each key
-once. The lint re-decodes every licence payload with the verifier's own strict decoder and
-checks it against the key it is about to use, so the signer never signs what a verifier
-would reject as malformed or mis-issued.
+once. :meth:`Signer.batch_signing` spreads large batches over worker processes forked from
+this one: they inherit the decrypted keys, so no key or passphrase ever crosses a pipe.
+
+The lint re-decodes every licence payload with the verifier's own strict decoder and checks
+it against the key it is about to use, so the signer never signs what a verifier would
+reject as malformed or mis-issued.
 
     signer = Signer(KeyStore(Path("keys"), passphrase))
     kid = signer.licence_key("33", now)
@@ -13,6 +16,11 @@ would reject as malformed or mis-issued.
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -32,6 +40,15 @@ class LintError(CertsvcError):
     type = "lint-error"
     title = "Refused to sign"
     status = 500
+
+
+LicenceBatch = Sequence[tuple[bytes, bytes]]  # (kid, payload) pairs
+_FORKED: Signer | None = None  # the signer that forked workers inherit
+
+
+def _sign_in_worker(batch: LicenceBatch) -> list[bytes]:
+    assert _FORKED is not None, "worker was not forked from a signer"
+    return _FORKED.sign_licences(batch)
 
 
 class Signer:
@@ -58,6 +75,37 @@ class Signer:
         if claims.valid_until < claims.issued:
             raise LintError("licence ends before it starts")
         return self._sign(record.kid, kid, payload)
+
+    def sign_licences(self, batch: LicenceBatch) -> list[bytes]:
+        return [self.sign_licence(kid, payload) for kid, payload in batch]
+
+    @contextmanager
+    def batch_signing(
+        self, workers: int | None = None
+    ) -> Iterator[Callable[[LicenceBatch], Future[list[bytes]]]]:
+        """Yield ``submit(batch) -> Future[tokens]`` that signs in forked worker processes.
+
+        Ed25519 signing holds the GIL, so threads would not help; processes do, and the caller
+        keeps writing to the database while they sign. Where fork is unavailable (or one CPU),
+        batches are signed in this process and the futures are already done.
+        """
+        global _FORKED
+        workers = workers or os.cpu_count() or 1
+        if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            yield self._sign_here
+            return
+        _FORKED = self
+        pool: Executor = ProcessPoolExecutor(workers, multiprocessing.get_context("fork"))
+        try:
+            yield lambda batch: pool.submit(_sign_in_worker, batch)
+        finally:
+            pool.shutdown(cancel_futures=True)
+            _FORKED = None
+
+    def _sign_here(self, batch: LicenceBatch) -> Future[list[bytes]]:
+        done: Future[list[bytes]] = Future()
+        done.set_result(self.sign_licences(batch))
+        return done
 
     def sign_status_list(self, payload: bytes, now: dt.datetime) -> bytes:
         kid = self.licence_key(NATIONAL_CODE, now)

@@ -74,7 +74,7 @@ def insert_pending(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int
     existing = set(conn.execute(select(_L.c.number).where(_L.c.number.in_(numbers))).scalars())
     if existing:
         raise Conflict(f"licence number already issued: {', '.join(sorted(existing))}")
-    conn.execute(insert(_L), list(rows))
+    conn.execute(insert(_L), list(rows))  # executemany: far faster than RETURNING row by row
     ids = dict(conn.execute(select(_L.c.number, _L.c.id).where(_L.c.number.in_(numbers))).all())
     return [ids[n] for n in numbers]
 

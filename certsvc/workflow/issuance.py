@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +65,8 @@ class Issuer:
             index = secrets.randbelow(STATUS_LIST_SIZE)
             while writer.status_index_taken(conn, index):
                 index = secrets.randbelow(STATUS_LIST_SIZE)
-            row = self._row(licence, index, signed_at)
+            kid = self.signer.licence_key(licence.issuer.code, signed_at)
+            row = _row(licence, index, signed_at, kid)
             (row_id,) = writer.insert_pending(conn, [row])
         token = self.signer.sign_licence(row["kid"], row["payload"])
         with self.engine.begin() as conn:
@@ -77,31 +79,35 @@ class Issuer:
         now: dt.datetime,
         progress: Callable[[int], None] = lambda n: None,
     ) -> int:
-        """Store and sign numbered licences in bulk: all rows, or none on any conflict."""
+        """Store and sign numbered licences in bulk, in one transaction: all rows, or none.
+
+        Each batch is stored before it is signed, and no token leaves this method before the
+        transaction that holds it commits; a crash anywhere leaves nothing. Worker processes
+        sign one batch while this one stores the next.
+        """
         signed_at = now.astimezone(dt.UTC).replace(microsecond=0)
-        with self.engine.begin() as conn:
+        with self.engine.begin() as conn, self.signer.batch_signing() as submit:
             used = writer.used_status_indices(conn)
-            rows = []
-            for licence in licences:
-                index = secrets.randbelow(STATUS_LIST_SIZE)
-                while index in used:
+            kids: dict[str, bytes] = {}  # one key lookup per bureau, not per licence
+            signing: list[tuple[list[int], Future[list[bytes]]]] = []
+            for start in range(0, len(licences), BATCH):
+                rows = []
+                for licence in licences[start:start + BATCH]:
                     index = secrets.randbelow(STATUS_LIST_SIZE)
-                used.add(index)
-                rows.append(self._row(licence, index, signed_at))
+                    while index in used:
+                        index = secrets.randbelow(STATUS_LIST_SIZE)
+                    used.add(index)
+                    code = licence.issuer.code
+                    if code not in kids:
+                        kids[code] = self.signer.licence_key(code, signed_at)
+                    rows.append(_row(licence, index, signed_at, kids[code]))
+                ids = writer.insert_pending(conn, rows)
+                signing.append((ids, submit([(row["kid"], row["payload"]) for row in rows])))
             writer.advance_series(conn, [lic.number for lic in licences if lic.number])
-            ids: list[int] = []
-            for start in range(0, len(rows), BATCH):
-                ids.extend(writer.insert_pending(conn, rows[start:start + BATCH]))
-        for start in range(0, len(rows), BATCH):
-            chunk = [
-                (row_id, self.signer.sign_licence(row["kid"], row["payload"]))
-                for row_id, row in zip(ids[start:start + BATCH], rows[start:start + BATCH],
-                                       strict=True)
-            ]
-            with self.engine.begin() as conn:
-                writer.store_tokens(conn, chunk)
-            progress(len(chunk))
-        return len(rows)
+            for ids, tokens in signing:
+                writer.store_tokens(conn, list(zip(ids, tokens.result(), strict=True)))
+                progress(len(ids))
+        return len(licences)
 
     def sign_pending(self) -> int:
         """Sign licences whose signing was interrupted; returns how many."""
@@ -113,29 +119,29 @@ class Issuer:
                 writer.store_tokens(conn, tokens)
         return len(tokens)
 
-    def _row(self, licence: Licence, index: int, signed_at: dt.datetime) -> dict[str, Any]:
-        number = licence.number
-        assert number is not None
-        kid = self.signer.licence_key(number.bureau_code, signed_at)
-        claims = LicenceClaims.of(
-            number=number,
-            enterprise_name=licence.enterprise.name,
-            uscc=licence.enterprise.uscc,
-            scope=tuple(u.id for u in licence.scope),
-            issued=licence.issued,
-            valid_until=licence.valid_until,
-            signed_at=signed_at,
-            status_index=index,
-        )
-        e = licence.enterprise
-        return {
-            "number": number.canonical, "bureau_code": number.bureau_code,
-            "category": number.category, "product": number.product, "serial": number.serial,
-            "enterprise_name": e.name, "uscc": e.uscc, "residence": e.residence,
-            "production_address": e.production_address,
-            "scope": list(claims.scope), "issued": licence.issued,
-            "valid_until": licence.valid_until, "status": licence.status.value,
-            "status_index": index, "kid": kid, "payload": encode_payload(claims),
-            "token": None, "created_at": signed_at, "signed_at": signed_at,
-            "updated_at": signed_at,
-        }
+
+def _row(licence: Licence, index: int, signed_at: dt.datetime, kid: bytes) -> dict[str, Any]:
+    number = licence.number
+    assert number is not None
+    claims = LicenceClaims.of(
+        number=number,
+        enterprise_name=licence.enterprise.name,
+        uscc=licence.enterprise.uscc,
+        scope=tuple(u.id for u in licence.scope),
+        issued=licence.issued,
+        valid_until=licence.valid_until,
+        signed_at=signed_at,
+        status_index=index,
+    )
+    e = licence.enterprise
+    return {
+        "number": number.canonical, "bureau_code": number.bureau_code,
+        "category": number.category, "product": number.product, "serial": number.serial,
+        "enterprise_name": e.name, "uscc": e.uscc, "residence": e.residence,
+        "production_address": e.production_address,
+        "scope": list(claims.scope), "issued": licence.issued,
+        "valid_until": licence.valid_until, "status": licence.status.value,
+        "status_index": index, "kid": kid, "payload": encode_payload(claims),
+        "token": None, "created_at": signed_at, "signed_at": signed_at,
+        "updated_at": signed_at,
+    }
