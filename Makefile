@@ -21,7 +21,7 @@ export CERTSVC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
 run: $(STAMP)
 	$(BIN)/certsvc dev-setup
-	$(BIN)/python -m public_site --host $(HOST) --port $(PORT)
+	$(BIN)/certsvc serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

@@ -224,16 +224,23 @@ def licence_sign_pending(ctx: Context) -> None:
 
 # --- publishing -------------------------------------------------------------------------
 @main.command("publish")
+@click.option("--every", type=click.IntRange(10), metavar="SECONDS",
+              help="Then keep republishing the status list at this interval.")
 @pass_context
-def publish(ctx: Context) -> None:
+def publish(ctx: Context, every: int | None) -> None:
     """Write the signed trust list and a new status list version to the publish directory."""
     now = utcnow()
     try:
         publish_trust_list(ctx.signer, ctx.settings.trust_list_path, now)
-        publish_status_list(ctx.engine, ctx.signer, ctx.settings.status_list_path, now)
+        version = publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, now)
     except CertsvcError as exc:
         fail(exc)
-    click.echo(f"published {ctx.settings.trust_list_path} and {ctx.settings.status_list_path}")
+    click.echo(f"published {ctx.settings.trust_list_path} and {ctx.settings.status_list_path} "
+               f"(version {version})")
+    if every:
+        from certsvc.cli_workflow import publish_every
+
+        publish_every(every)
 
 
 # --- verifying --------------------------------------------------------------------------
@@ -329,12 +336,27 @@ def _print_verdict(verdict: Verdict, as_json: bool) -> None:
 @pass_context
 def dev_setup(ctx: Context) -> None:
     """Development keys, database and demo licences, each only if absent."""
-    from certsvc.demo import create_demo_licences
+    from certsvc.demo import create_demo_accounts, create_demo_licences
 
     for line in ctx.keystore.init(utcnow()):
         click.echo(line)
     created = create_demo_licences(ctx.issuer, ctx.engine, utcnow())
     click.echo(f"demo licences: {created} created" if created else "demo licences: kept")
     ctx.publish_trust_list()
-    publish_status_list(ctx.engine, ctx.signer, ctx.settings.status_list_path, utcnow())
+    created_accounts = create_demo_accounts(ctx.engine, utcnow())
+    if created_accounts:
+        click.echo("demo accounts: " + ", ".join(created_accounts))
+    publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
     click.echo(f"published to {ctx.settings.publish_dir}")
+
+
+def _register_workflow_commands() -> None:
+    from certsvc import cli_workflow as w
+
+    for command in (w.account, w.token, w.institution, w.application, w.audit_command,
+                    w.serve):
+        main.add_command(command)
+    licence.add_command(w.licence_act)
+
+
+_register_workflow_commands()

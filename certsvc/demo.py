@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from certsvc.domain.accounts import Role
 from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.uscc import check_character
-from certsvc.store import writer
+from certsvc.store import accounts, writer
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import Issuer
 
@@ -61,7 +62,8 @@ def create_demo_licences(issuer: Issuer, engine: Engine, now: dt.datetime) -> in
         issued = issuer.issue(Licence.from_dict(_with_valid_uscc(data)), now)
         if status is not LicenceStatus.VALID:
             with engine.begin() as conn:
-                writer.set_status(conn, issued.number, status, now)
+                writer.set_status(conn, issued.number, status, now, {
+                    "action": status.value, "reason": "演示数据 (demo data)"})
     return len(DEMO_LICENCES)
 
 
@@ -70,3 +72,25 @@ def _with_valid_uscc(data: dict[str, Any]) -> dict[str, Any]:
     body = data["enterprise"]["uscc"][:17]
     enterprise = data["enterprise"] | {"uscc": body + check_character(body)}
     return data | {"enterprise": enterprise}
+
+
+def create_demo_accounts(engine: Engine, now: dt.datetime) -> list[str]:
+    """Accounts to try the bureau API with, if there are none yet (tokens: certsvc token)."""
+    with engine.begin() as conn:
+        if accounts.list_accounts(conn):
+            return []
+        lab = accounts.create_institution(conn, "浙江省产品质量安全检测研究院", "CMA 2019110001",
+                                          1, True)
+        made = [
+            (Role.NATIONAL, "国家市场监督管理总局", {"bureau_code": "00"}),
+            (Role.PROVINCIAL, "浙江省市场监督管理局", {"bureau_code": "33"}),
+            (Role.PROVINCIAL, "江苏省市场监督管理局", {"bureau_code": "32"}),
+            (Role.ENTERPRISE, REFERENCE_LICENCE["enterprise"]["name"],
+             {"uscc": REFERENCE_LICENCE["enterprise"]["uscc"]}),
+            (Role.INSTITUTION, "浙江省产品质量安全检测研究院", {"institution_id": lab}),
+            (Role.AUDITOR, "审计员 (auditor)", {}),
+        ]
+        return [
+            f"{accounts.create_account(conn, role, name, now, **extra)} {role.value}"
+            for role, name, extra in made
+        ]

@@ -10,14 +10,19 @@ import datetime as dt
 import os
 import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, delete
+from werkzeug.test import TestResponse
 
 from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
+from certsvc.store.append_only import create_triggers, drop_triggers
 from certsvc.store.db import make_engine, migrate
 from certsvc.store.models import Base
 from certsvc.workflow.issuance import Issuer
@@ -81,12 +86,102 @@ def session_engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def engine(session_engine: Engine) -> Engine:
+    """The session's database, emptied (the append-only audit log included)."""
     with session_engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            conn.execute(delete(table))
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
+            conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
+        else:
+            drop_triggers(conn)
+            for table in reversed(Base.metadata.sorted_tables):
+                conn.execute(delete(table))
+            create_triggers(conn)
     return session_engine
 
 
 @pytest.fixture
 def issuer(engine: Engine, signer: Signer) -> Issuer:
     return Issuer(engine, signer, PUBLIC_URL)
+
+
+# --- the bureau API -----------------------------------------------------------------------
+ENTERPRISE_USCC = "91330106MA2H7K3LXA"  # the reference licence's holder, in Zhejiang (33)
+OTHER_USCC = "91320400MA1MXXXX0X"[:17]
+
+
+@dataclass
+class Api:
+    """The bureau service over HTTP, with one account (and token) per role."""
+
+    client: FlaskClient
+    engine: Engine
+    publish_dir: Path
+    tokens: dict[str, str]
+    accounts: dict[str, int]
+    institutions: dict[str, int]
+
+    def call(self, method: str, path: str, who: str | None, body: Any = None,
+             **headers: str) -> TestResponse:
+        if who is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[who]}"
+        return self.client.open(path, method=method, json=body, headers=headers)
+
+    def post(self, path: str, who: str | None, body: Any = None, **headers: str
+             ) -> TestResponse:
+        return self.call("POST", path, who, body, **headers)
+
+    def get(self, path: str, who: str | None) -> TestResponse:
+        return self.call("GET", path, who)
+
+
+@pytest.fixture
+def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -> Api:
+    from certsvc.api.app import create_app
+    from certsvc.domain.accounts import Role
+    from certsvc.domain.uscc import check_character
+    from certsvc.store import accounts
+
+    other_uscc = OTHER_USCC + check_character(OTHER_USCC)
+    publish_dir = tmp_path / "published"
+    app = create_app({
+        "DATABASE_URL": database_url, "KEYS_DIR": str(keystore.directory),
+        "KEY_PASSPHRASE": PASSPHRASE, "PUBLISH_DIR": str(publish_dir),
+        "PUBLIC_URL": PUBLIC_URL,
+    })
+    tokens, ids = {}, {}
+    with engine.begin() as conn:
+        institutions = {
+            "level1": accounts.create_institution(conn, "浙江省检测院", "CMA-1", 1, True),
+            "level3": accounts.create_institution(conn, "某市检测所", "CMA-3", 3, True),
+            "unfiled": accounts.create_institution(conn, "未备案检测机构", "CMA-X", 2, False),
+            "other": accounts.create_institution(conn, "江苏省检测院", "CMA-2", 2, True),
+        }
+        for who, role, extra in (
+            ("national", Role.NATIONAL, {"bureau_code": "00"}),
+            ("zhejiang", Role.PROVINCIAL, {"bureau_code": "33"}),
+            ("jiangsu", Role.PROVINCIAL, {"bureau_code": "32"}),
+            ("enterprise", Role.ENTERPRISE, {"uscc": ENTERPRISE_USCC}),
+            ("other_enterprise", Role.ENTERPRISE, {"uscc": other_uscc}),
+            ("institution", Role.INSTITUTION, {"institution_id": institutions["level1"]}),
+            ("other_institution", Role.INSTITUTION, {"institution_id": institutions["other"]}),
+            ("auditor", Role.AUDITOR, {}),
+        ):
+            ids[who] = accounts.create_account(conn, role, who, KEYS_CREATED, **extra)
+            _, tokens[who] = accounts.create_token(conn, ids[who], KEYS_CREATED,
+                                                   dt.timedelta(days=3650))
+    return Api(app.test_client(), engine, publish_dir, tokens, ids, institutions)
+
+
+def application_body(**changes: Any) -> dict[str, Any]:
+    """A new-licence application by the reference enterprise to the Zhejiang bureau."""
+    body = {
+        "kind": "new", "bureau": "浙江省市场监督管理局",
+        "enterprise": {"name": "浙江杭州市西湖区华光电线电缆制造有限公司",
+                       "uscc": ENTERPRISE_USCC, "residence": "浙江省杭州市西湖区文三路100号",
+                       "production_address": "浙江省杭州市余杭区良渚工业园8号"},
+        "scope": ["架空绝缘电缆", "聚氯乙烯绝缘电缆"],
+        "materials": {"business_licence": "营业执照.pdf", "application_form": "申请书.pdf",
+                      "commitment": "承诺书.pdf"},
+    }
+    body.update(changes)
+    return body

@@ -65,3 +65,16 @@ def test_public_site_never_imports_signer_or_workflow() -> None:
 def test_certsvc_never_imports_public_site() -> None:
     for path in python_files("certsvc"):
         assert not any(m.startswith("public_site") for m in imports(path)), path
+
+
+def test_store_touches_only_domain() -> None:
+    for path in python_files("certsvc/store"):
+        for module in imports(path):
+            if module.startswith("certsvc"):
+                assert module.split(".")[1] in ("domain", "store", "errors"), (path, module)
+
+
+def test_workflow_knows_nothing_of_the_web() -> None:
+    for path in python_files("certsvc/workflow"):
+        assert not {m for m in imports(path) if m.split(".")[0] in ("flask", "werkzeug")}, path
+        assert not any(m.startswith("certsvc.api") for m in imports(path)), path

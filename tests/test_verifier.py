@@ -15,7 +15,7 @@ from certsvc.credential.qr_image import qr_png, qr_version, read_qr
 from certsvc.credential.status_list import StatusList
 from certsvc.credential.verifier import VerdictCode, verify
 from certsvc.domain.licence import Licence, LicenceStatus
-from certsvc.publish.artefacts import publish_status_list
+from certsvc.publish.artefacts import STATUS_LIST, publish_status_list
 from certsvc.signer.signer import Signer
 from certsvc.store import writer
 from certsvc.workflow.issuance import IssuedLicence, Issuer
@@ -34,9 +34,9 @@ def issued(issuer: Issuer) -> IssuedLicence:
 def status_list(engine: Engine, signer: Signer, tmp_path: object) -> StatusList:
     from pathlib import Path
 
-    path = Path(str(tmp_path)) / "status-list.cose"
-    data = publish_status_list(engine, signer, path, ISSUE_TIME)
-    return StatusList.load(data, load_trust_list(signer))
+    directory = Path(str(tmp_path)) / "published"
+    publish_status_list(engine, signer, directory, ISSUE_TIME)
+    return StatusList.load((directory / STATUS_LIST).read_bytes(), load_trust_list(signer))
 
 
 def test_issue_png_decode_verify_is_valid(

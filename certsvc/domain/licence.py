@@ -22,8 +22,8 @@ from typing import Any
 
 from certsvc.domain.bureaus import Bureau, find_bureau
 from certsvc.domain.catalogue import Product, Unit, catalogue
+from certsvc.domain.fields import date, required, text
 from certsvc.domain.licence_number import LicenceNumber
-from certsvc.domain.text import normalise
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import ValidationError
 
@@ -33,12 +33,21 @@ MAX_ADDRESS_LENGTH = 200
 
 
 class LicenceStatus(enum.Enum):
-    """Status a bureau sets. Expiry is not a status: it follows from the dates."""
+    """Status a bureau sets. Expiry is not a status: it follows from the dates.
+
+    ``NOT_REQUIRED``: the catalogue withdrew the product, so the licence is no longer
+    required — nothing is wrong with it, and it is never shown as revoked.
+    """
 
     VALID = "valid"
     SUSPENDED = "suspended"
     REVOKED = "revoked"
     CANCELLED = "cancelled"
+    NOT_REQUIRED = "not_required"
+
+
+# The status of a token (not a licence) replaced by a change or renewal: its QR stops verifying.
+SUPERSEDED = "superseded"
 
 
 @dataclass(frozen=True)
@@ -87,33 +96,34 @@ class Licence:
     def from_dict(cls, data: Any) -> Licence:
         if not isinstance(data, dict):
             raise ValidationError("licence", "must be a JSON object")
-        ent = data.get("enterprise")
-        if not isinstance(ent, dict):
-            raise ValidationError("enterprise", "must be an object with name, uscc, addresses")
-        enterprise = Enterprise(
-            name=_text(ent.get("name"), "enterprise.name", MAX_NAME_LENGTH),
-            uscc=validate_uscc(_required(ent.get("uscc"), "enterprise.uscc")),
-            residence=_text(ent.get("residence"), "enterprise.residence", MAX_ADDRESS_LENGTH),
-            production_address=_text(
-                ent.get("production_address"), "enterprise.production_address",
-                MAX_ADDRESS_LENGTH,
-            ),
-        )
-        issuer = find_bureau(_text(data.get("issuer"), "issuer", MAX_NAME_LENGTH), "issuer")
-        issued = _date(data.get("issued"), "issued")
+        enterprise = enterprise_from_dict(data.get("enterprise"))
+        issuer = find_bureau(text(data.get("issuer"), "issuer", MAX_NAME_LENGTH), "issuer")
+        issued = date(data.get("issued"), "issued")
         valid_until = (
-            _date(data["valid_until"], "valid_until")
+            date(data["valid_until"], "valid_until")
             if data.get("valid_until") is not None
             else default_valid_until(issued)
         )
         number = (
             LicenceNumber.parse(data["number"]) if data.get("number") is not None else None
         )
-        scope = _scope(data.get("scope"))
+        scope = scope_of(data.get("scope"))
         status = _status(data.get("status", "valid"))
         licence = cls(number, enterprise, scope, issued, valid_until, issuer, status)
         check_licence(licence)
         return licence
+
+
+def enterprise_from_dict(ent: Any, field: str = "enterprise") -> Enterprise:
+    if not isinstance(ent, dict):
+        raise ValidationError(field, "must be an object with name, uscc, addresses")
+    return Enterprise(
+        name=text(ent.get("name"), f"{field}.name", MAX_NAME_LENGTH),
+        uscc=validate_uscc(required(ent.get("uscc"), f"{field}.uscc"), f"{field}.uscc"),
+        residence=text(ent.get("residence"), f"{field}.residence", MAX_ADDRESS_LENGTH),
+        production_address=text(ent.get("production_address"),
+                                f"{field}.production_address", MAX_ADDRESS_LENGTH),
+    )
 
 
 def default_valid_until(issued: dt.date) -> dt.date:
@@ -152,35 +162,8 @@ def check_licence(licence: Licence) -> None:
             )
 
 
-def _required(value: Any, field: str) -> Any:
-    if value is None:
-        raise ValidationError(field, "is required")
-    return value
-
-
-def _text(value: Any, field: str, max_length: int) -> str:
-    if not isinstance(_required(value, field), str):
-        raise ValidationError(field, "must be a string")
-    text = normalise(value)
-    if not text:
-        raise ValidationError(field, "must not be empty")
-    if len(text) > max_length:
-        raise ValidationError(field, f"is longer than {max_length} characters")
-    if any(ord(c) < 32 for c in text):
-        raise ValidationError(field, "contains control characters")
-    return text
-
-
-def _date(value: Any, field: str) -> dt.date:
-    if not isinstance(_required(value, field), str):
-        raise ValidationError(field, "must be a date string YYYY-MM-DD")
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationError(field, f"{value!r} is not a date YYYY-MM-DD") from None
-
-
-def _scope(value: Any) -> tuple[Unit, ...]:
+def scope_of(value: Any) -> tuple[Unit, ...]:
+    """Catalogue units from a list of names or ids: sorted, without repeats."""
     if not isinstance(value, list) or not value:
         raise ValidationError("scope", "must be a non-empty list of product units")
     units = tuple(catalogue().resolve(ref, f"scope[{i}]") for i, ref in enumerate(value))

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
+    ForeignKey,
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -69,3 +73,144 @@ class ArtefactVersion(Base):
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     version: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LicenceStatusDetail(Base):
+    """Why a licence has its status: the order, reason and legal basis of the last change."""
+
+    __tablename__ = "licence_status_details"
+
+    licence_id: Mapped[int] = mapped_column(ForeignKey("licences.id"), primary_key=True)
+    action: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    legal_basis: Mapped[str | None] = mapped_column(Text, nullable=True)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RetiredStatusIndex(Base):
+    """Status indices of superseded tokens (after a change or renewal): listed as ended."""
+
+    __tablename__ = "retired_status_indices"
+
+    status_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    licence_id: Mapped[int] = mapped_column(ForeignKey("licences.id"), index=True)
+    retired_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusChange(Base):
+    """Every change of a status-list entry, in order: the source of status-list deltas."""
+
+    __tablename__ = "status_changes"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    status_index: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))  # a LicenceStatus value, or "superseded"
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusListVersion(Base):
+    """Which status changes each published status-list version includes."""
+
+    __tablename__ = "status_list_versions"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_change_id: Mapped[int] = mapped_column(BigInteger)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class InstitutionRow(Base):
+    """An inspection institution (检验机构): accreditation, level, filing with the authority."""
+
+    __tablename__ = "institutions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    accreditation: Mapped[str] = mapped_column(String(64))  # 计量认证 (CMA) certificate number
+    level: Mapped[int] = mapped_column(Integer)  # 1 = I, 2 = II, 3 = III
+    filed: Mapped[bool] = mapped_column(Boolean)
+
+
+class AccountRow(Base):
+    """Who can act: a bureau, an enterprise, an institution, an auditor."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    bureau_code: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    uscc: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"),
+                                                       nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiTokenRow(Base):
+    """An API token, stored only as its SHA-256 digest (the token is shown once)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
+
+
+class AuditEvent(Base):
+    """Append-only (a database trigger refuses UPDATE and DELETE): who did what, when."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    account_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    actor: Mapped[str] = mapped_column(String(140))
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    subject: Mapped[str] = mapped_column(String(64), index=True)
+    bureau_code: Mapped[str | None] = mapped_column(String(2), nullable=True, index=True)
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    request_id: Mapped[str] = mapped_column(String(64))
+
+
+class ApplicationRow(Base):
+    """A licence application and its review. ``review`` holds the results of each step."""
+
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # new | renewal
+    state: Mapped[str] = mapped_column(String(24), index=True)
+    bureau_code: Mapped[str] = mapped_column(String(2), index=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    enterprise: Mapped[Any] = mapped_column(JSON)
+    scope: Mapped[list[int]] = mapped_column(JSON)
+    licence_number: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    materials: Mapped[Any] = mapped_column(JSON)
+    review: Mapped[Any] = mapped_column(JSON)
+    institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"),
+                                                       nullable=True)
+    submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    accepted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    testing_since: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IdempotencyRecord(Base):
+    """The response to a request made with an ``Idempotency-Key``, replayed on a retry."""
+
+    __tablename__ = "idempotency_keys"
+
+    account_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: in progress
+    body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

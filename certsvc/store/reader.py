@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Engine, Table, func, select
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.time import as_utc
 from certsvc.errors import NotFound
-from certsvc.store.models import LicenceRow
+from certsvc.store.models import LicenceRow, LicenceStatusDetail
 from certsvc.store.records import LicenceRecord, record_from_row
 
 _T = cast(Table, LicenceRow.__table__)
+_D = cast(Table, LicenceStatusDetail.__table__)
 
 
 class LicenceReader:
@@ -21,10 +23,19 @@ class LicenceReader:
 
     def by_number(self, number: LicenceNumber) -> LicenceRecord:
         with self.engine.connect() as conn:
-            row = conn.execute(select(_T).where(_T.c.number == number.canonical)).first()
+            return licence_in(conn, number)
+
+    def status_detail(self, number: LicenceNumber) -> dict[str, Any] | None:
+        """Why the licence has its status (order, reason, legal basis, deadline), if set."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(_D).join(_T, _T.c.id == _D.c.licence_id)
+                .where(_T.c.number == number.canonical)).first()
         if row is None:
-            raise NotFound(f"no licence {number}")
-        return record_from_row(row)
+            return None
+        return {"action": row.action, "reason": row.reason, "legal_basis": row.legal_basis,
+                "deadline": row.deadline and row.deadline.isoformat(),
+                "at": as_utc(row.at).isoformat()}
 
     def status_by_index(self, status_index: int) -> LicenceStatus | None:
         """Online status for a verified token (the index is in the signed payload)."""
@@ -45,12 +56,21 @@ class LicenceReader:
         with self.engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(_T)).scalar_one())
 
-    def non_valid_statuses(self) -> dict[int, LicenceStatus]:
-        """index → status for every licence that is not plainly valid (for the status list)."""
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                select(_T.c.status_index, _T.c.status).where(
-                    _T.c.status != LicenceStatus.VALID.value
-                )
-            ).all()
-        return {index: LicenceStatus(status) for index, status in rows}
+
+def licence_in(conn: Connection, number: LicenceNumber, for_update: bool = False
+               ) -> LicenceRecord:
+    """The licence, read in the caller's transaction (``for_update`` locks the row)."""
+    query = select(_T).where(_T.c.number == number.canonical)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(f"no licence {number}")
+    return record_from_row(row)
+
+
+def in_force_scopes(conn: Connection) -> list[tuple[LicenceNumber, list[int]]]:
+    """Number and unit ids of every valid or suspended licence."""
+    rows = conn.execute(select(_T.c.number, _T.c.scope).where(_T.c.status.in_(
+        [LicenceStatus.VALID.value, LicenceStatus.SUSPENDED.value])))
+    return [(LicenceNumber.parse(number), list(scope)) for number, scope in rows]

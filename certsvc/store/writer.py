@@ -10,17 +10,27 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, bindparam, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from certsvc.domain.licence import LicenceStatus
+from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
 from certsvc.errors import Conflict, NotFound
-from certsvc.store.models import ArtefactVersion, LicenceRow, LicenceSeries
+from certsvc.store.models import (
+    ArtefactVersion,
+    LicenceRow,
+    LicenceSeries,
+    LicenceStatusDetail,
+    RetiredStatusIndex,
+    StatusChange,
+)
 
 _L = cast(Table, LicenceRow.__table__)
 _S = cast(Table, LicenceSeries.__table__)
 _A = cast(Table, ArtefactVersion.__table__)
+_D = cast(Table, LicenceStatusDetail.__table__)
+_R = cast(Table, RetiredStatusIndex.__table__)
+_C = cast(Table, StatusChange.__table__)
 
 
 def reserve_serial(conn: Connection, bureau_code: str, product_code: str) -> int:
@@ -60,12 +70,25 @@ def advance_series(conn: Connection, numbers: Iterable[LicenceNumber]) -> None:
             conn.execute(update(_S).where(where).values(next_serial=serial + 1))
 
 
+def licence_id(conn: Connection, number: LicenceNumber) -> int:
+    found = conn.execute(select(_L.c.id).where(_L.c.number == number.canonical)).scalar()
+    if found is None:
+        raise NotFound(f"no licence {number}")
+    return int(found)
+
+
 def used_status_indices(conn: Connection) -> set[int]:
-    return set(conn.execute(select(_L.c.status_index)).scalars())
+    """Indices held by licences and by superseded tokens (never handed out again)."""
+    return set(conn.execute(select(_L.c.status_index)).scalars()) | set(
+        conn.execute(select(_R.c.status_index)).scalars())
 
 
 def status_index_taken(conn: Connection, index: int) -> bool:
-    return conn.execute(select(_L.c.id).where(_L.c.status_index == index)).first() is not None
+    return (
+        conn.execute(select(_L.c.id).where(_L.c.status_index == index)).first() is not None
+        or conn.execute(select(_R.c.status_index).where(_R.c.status_index == index)).first()
+        is not None
+    )
 
 
 def insert_pending(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -95,14 +118,45 @@ def pending(conn: Connection) -> list[tuple[int, bytes, bytes]]:
 
 
 def set_status(
-    conn: Connection, number: LicenceNumber, status: LicenceStatus, now: dt.datetime
+    conn: Connection, number: LicenceNumber, status: LicenceStatus, now: dt.datetime,
+    detail: dict[str, Any] | None = None,
 ) -> None:
-    result = conn.execute(
-        update(_L).where(_L.c.number == number.canonical)
-        .values(status=status.value, updated_at=now)
-    )
-    if result.rowcount != 1:
+    """Change a licence's status, say why, and record the status-list change (if any).
+
+    ``detail``: ``action``, ``reason`` and optionally ``legal_basis`` and ``deadline``.
+    """
+    row = conn.execute(select(_L.c.id, _L.c.status, _L.c.status_index)
+                       .where(_L.c.number == number.canonical)).first()
+    if row is None:
         raise NotFound(f"no licence {number}")
+    conn.execute(update(_L).where(_L.c.id == row.id)
+                 .values(status=status.value, updated_at=now))
+    conn.execute(delete(_D).where(_D.c.licence_id == row.id))
+    conn.execute(insert(_D).values(
+        licence_id=row.id, at=now, **(detail or {"action": status.value, "reason": ""})))
+    if row.status != status.value:
+        record_status_change(conn, row.status_index, status.value, now)
+
+
+def record_status_change(conn: Connection, index: int, status: str, now: dt.datetime) -> None:
+    conn.execute(insert(_C).values(status_index=index, status=status, at=now))
+
+
+def supersede_token(
+    conn: Connection, licence_id: int, values: dict[str, Any], now: dt.datetime
+) -> None:
+    """Replace a licence's signed content (change, renewal), before the new token is signed.
+
+    The old token's status index is retired and listed as ended, so the superseded QR stops
+    verifying; ``values`` carries the new fields, index, kid and payload, with no token yet.
+    """
+    old_index = conn.execute(
+        select(_L.c.status_index).where(_L.c.id == licence_id)).scalar_one()
+    conn.execute(insert(_R).values(status_index=old_index, licence_id=licence_id,
+                                   retired_at=now))
+    record_status_change(conn, old_index, SUPERSEDED, now)
+    conn.execute(update(_L).where(_L.c.id == licence_id)
+                 .values(token=None, updated_at=now, signed_at=now, **values))
 
 
 def next_artefact_version(conn: Connection, name: str, now: dt.datetime) -> int:

@@ -19,16 +19,16 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from certsvc.credential.payload import LicenceClaims, encode_payload
 from certsvc.credential.qr_text import qr_text
+from certsvc.credential.status_list import SIZE
 from certsvc.domain.licence import Licence
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.signer.signer import Signer
 from certsvc.store import writer
 
-STATUS_LIST_SIZE = 1 << 21  # random indices among 2 M entries: herd privacy up to ~1 M licences
 BATCH = 5000
 
 
@@ -52,26 +52,73 @@ class Issuer:
         self.public_url = public_url
 
     def issue(self, licence: Licence, now: dt.datetime) -> IssuedLicence:
-        """Issue one licence; without a number the bureau's series assigns the next."""
-        signed_at = now.astimezone(dt.UTC).replace(microsecond=0)
+        """Issue one licence; without a number the bureau's series assigns the next.
+
+        The pending row commits before signing, so a crash leaves a row for
+        :meth:`sign_pending`, never a signed licence the database does not know.
+        """
         with self.engine.begin() as conn:
-            if licence.number is None:
-                serial = writer.reserve_serial(conn, licence.issuer.code, licence.product.code)
-                licence = licence.with_number(LicenceNumber(
-                    licence.issuer.code, licence.product.category_number,
-                    licence.product.product_number, serial))
-            else:
-                writer.advance_series(conn, [licence.number])
-            index = secrets.randbelow(STATUS_LIST_SIZE)
-            while writer.status_index_taken(conn, index):
-                index = secrets.randbelow(STATUS_LIST_SIZE)
-            kid = self.signer.licence_key(licence.issuer.code, signed_at)
-            row = _row(licence, index, signed_at, kid)
-            (row_id,) = writer.insert_pending(conn, [row])
+            licence, row_id, row = self._store_pending(conn, licence, now)
         token = self.signer.sign_licence(row["kid"], row["payload"])
         with self.engine.begin() as conn:
             writer.store_tokens(conn, [(row_id, token)])
-        return IssuedLicence(licence, token, qr_text(self.public_url, token), index)
+        return self._issued(licence, token, row)
+
+    def issue_in(self, conn: Connection, licence: Licence, now: dt.datetime) -> IssuedLicence:
+        """Issue inside the caller's transaction (with the decision and its audit event).
+
+        The row is stored before signing; the token leaves this process only after the
+        caller commits, so a crash leaves nothing at all, never an unknown signed licence.
+        """
+        licence, row_id, row = self._store_pending(conn, licence, now)
+        token = self.signer.sign_licence(row["kid"], row["payload"])
+        writer.store_tokens(conn, [(row_id, token)])
+        return self._issued(licence, token, row)
+
+    def reissue_in(self, conn: Connection, licence: Licence, now: dt.datetime) -> IssuedLicence:
+        """Sign a changed or renewed licence under its number; its old QR stops verifying."""
+        number = licence.number
+        assert number is not None
+        signed_at = now.astimezone(dt.UTC).replace(microsecond=0)
+        index = self._free_index(conn)
+        kid = self.signer.licence_key(number.bureau_code, signed_at)
+        row = _row(licence, index, signed_at, kid)
+        row_id = writer.licence_id(conn, number)
+        writer.supersede_token(conn, row_id, {
+            key: row[key] for key in (
+                "enterprise_name", "uscc", "residence", "production_address", "scope",
+                "issued", "valid_until", "status_index", "kid", "payload")
+        }, signed_at)
+        token = self.signer.sign_licence(kid, row["payload"])
+        writer.store_tokens(conn, [(row_id, token)])
+        return self._issued(licence, token, row)
+
+    def _store_pending(
+        self, conn: Connection, licence: Licence, now: dt.datetime
+    ) -> tuple[Licence, int, dict[str, Any]]:
+        signed_at = now.astimezone(dt.UTC).replace(microsecond=0)
+        if licence.number is None:
+            serial = writer.reserve_serial(conn, licence.issuer.code, licence.product.code)
+            licence = licence.with_number(LicenceNumber(
+                licence.issuer.code, licence.product.category_number,
+                licence.product.product_number, serial))
+        else:
+            writer.advance_series(conn, [licence.number])
+        index = self._free_index(conn)
+        kid = self.signer.licence_key(licence.issuer.code, signed_at)
+        row = _row(licence, index, signed_at, kid)
+        (row_id,) = writer.insert_pending(conn, [row])
+        return licence, row_id, row
+
+    @staticmethod
+    def _free_index(conn: Connection) -> int:
+        index = secrets.randbelow(SIZE)
+        while writer.status_index_taken(conn, index):
+            index = secrets.randbelow(SIZE)
+        return index
+
+    def _issued(self, licence: Licence, token: bytes, row: dict[str, Any]) -> IssuedLicence:
+        return IssuedLicence(licence, token, qr_text(self.public_url, token), row["status_index"])
 
     def import_licences(
         self,
@@ -93,9 +140,9 @@ class Issuer:
             for start in range(0, len(licences), BATCH):
                 rows = []
                 for licence in licences[start:start + BATCH]:
-                    index = secrets.randbelow(STATUS_LIST_SIZE)
+                    index = secrets.randbelow(SIZE)
                     while index in used:
-                        index = secrets.randbelow(STATUS_LIST_SIZE)
+                        index = secrets.randbelow(SIZE)
                     used.add(index)
                     code = licence.issuer.code
                     if code not in kids:

@@ -1,0 +1,188 @@
+"""The bureau service: the authenticated half of ``/api/v1/`` (every write lives here).
+
+    app = create_app({"DATABASE_URL": "sqlite:///instance/certsvc.db"})
+
+Every request is authenticated with ``Authorization: Bearer <token>`` (except the OpenAPI
+document and the published status list), every error leaves as RFC 9457 problem JSON, and
+every write accepts an ``Idempotency-Key``. Errors are translated here and only here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import uuid
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from certsvc.api.openapi import openapi_document
+from certsvc.api.problems import problem_response
+from certsvc.api.routes import register_routes
+from certsvc.config import Settings
+from certsvc.domain.accounts import Principal
+from certsvc.domain.time import utcnow
+from certsvc.errors import CertsvcError
+from certsvc.publish.artefacts import publish_status_list
+from certsvc.signer.keystore import KeyStore
+from certsvc.signer.signer import Signer
+from certsvc.store import accounts, idempotency
+from certsvc.store.db import make_engine
+from certsvc.workflow.applications import Applications
+from certsvc.workflow.authz import Unauthenticated
+from certsvc.workflow.issuance import Issuer
+from certsvc.workflow.licences import LicenceActions
+
+log = logging.getLogger("certsvc.api")
+API_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+PUBLIC_PATHS = ("/api/v1/openapi.json", "/api/v1/status-list")
+MAX_KEY_LENGTH = 128
+
+
+class Services:
+    """The parts the routes use, built once per app."""
+
+    def __init__(self, app: Flask) -> None:
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        keystore = KeyStore(Path(app.config["KEYS_DIR"]), app.config["KEY_PASSPHRASE"])
+        self.signer = Signer(keystore)
+        self.publish_dir = Path(app.config["PUBLISH_DIR"])
+        self.issuer = Issuer(self.engine, self.signer, app.config["PUBLIC_URL"])
+        self.applications = Applications(self.engine, self.issuer, self.publish)
+        self.licences = LicenceActions(self.engine, self.issuer, self.publish)
+
+    def publish(self) -> None:
+        """A new status list after a status change; a failure is logged, never lost: the
+        change is committed and the periodic ``certsvc publish --every`` catches up."""
+        try:
+            publish_status_list(self.engine, self.signer, self.publish_dir, utcnow())
+        except Exception:
+            log.exception("publishing the status list failed; the next publish catches up")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, static_folder=None)
+    settings = Settings.from_env()
+    app.config.update(
+        DATABASE_URL=settings.database_url,
+        KEYS_DIR=str(settings.keys_dir),
+        PUBLISH_DIR=str(settings.publish_dir),
+        PUBLIC_URL=settings.public_url,
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    app.config.update(config or {})
+    if "KEY_PASSPHRASE" not in app.config:
+        app.config["KEY_PASSPHRASE"] = settings.key_passphrase()
+    services = Services(app)
+    app.extensions["certsvc"] = services
+
+    @app.before_request
+    def authenticate() -> None:
+        g.request_id = _request_id()
+        g.principal = None
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer "):
+            with services.engine.connect() as conn:
+                g.principal = accounts.principal_for_token(conn, header[7:].strip(), utcnow())
+            if g.principal is None:
+                raise Unauthenticated("the token is unknown, expired or revoked")
+        elif not request.path.startswith(PUBLIC_PATHS):
+            raise Unauthenticated("send Authorization: Bearer <token> (see certsvc token)")
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        for name, value in API_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        return response
+
+    @app.errorhandler(CertsvcError)
+    def certsvc_error(error: CertsvcError) -> Response:
+        return problem_response(error.problem(), request.path)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        return problem_response({"type": f"http-{status}", "title": error.name,
+                                 "status": status, "detail": error.description}, request.path)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        log.exception("unexpected error (request %s)", g.get("request_id"))
+        return problem_response({"type": "internal-error", "title": "Internal error",
+                                 "status": 500, "detail": "the request failed; quote request "
+                                 f"id {g.get('request_id')} when reporting it"}, request.path)
+
+    @app.get("/api/v1/openapi.json")
+    def openapi() -> Response:
+        return Response(json.dumps(openapi_document(), ensure_ascii=False),
+                        mimetype="application/json")
+
+    register_routes(app, services)
+    return app
+
+
+def _request_id() -> str:
+    supplied = request.headers.get("X-Request-Id", "")
+    if 0 < len(supplied) <= 64 and supplied.isascii() and supplied.isprintable():
+        return supplied
+    return uuid.uuid4().hex
+
+
+def run_idempotently(services: Services, principal: Principal, work: Any) -> Response:
+    """Run ``work() -> Response`` once per ``Idempotency-Key``; replay the answer after."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return work()  # type: ignore[no-any-return]
+    if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
+        raise _BadKey("Idempotency-Key must be 1–128 printable ASCII characters")
+    fingerprint = hashlib.sha256(
+        request.method.encode() + b" " + request.path.encode() + b"\n" + request.get_data()
+    ).hexdigest()
+    with services.engine.begin() as conn:
+        earlier = idempotency.claim(conn, principal.account_id, key, fingerprint, utcnow())
+    if earlier is not None:
+        if earlier.fingerprint != fingerprint:
+            raise _BadKey("this Idempotency-Key was used for a different request")
+        if earlier.status is None:
+            raise _KeyInProgress("a request with this Idempotency-Key is still running; "
+                                 "retry in a moment")
+        replay = Response(earlier.body, status=earlier.status, mimetype=_mimetype(earlier.status))
+        replay.headers["Idempotent-Replayed"] = "true"
+        return replay
+    try:
+        response: Response = work()
+    except CertsvcError as error:  # a refused request is refused again, identically
+        response = problem_response(error.problem(), request.path)
+    except Exception:
+        with services.engine.begin() as conn:
+            idempotency.release(conn, principal.account_id, key)
+        raise
+    with services.engine.begin() as conn:
+        idempotency.complete(conn, principal.account_id, key, response.status_code,
+                             response.get_data())
+    return response
+
+
+def _mimetype(status: int) -> str:
+    return "application/problem+json" if status >= 400 else "application/json"
+
+
+class _BadKey(CertsvcError):
+    type = "idempotency-key-invalid"
+    title = "Idempotency-Key cannot be used"
+    status = 422
+
+
+class _KeyInProgress(CertsvcError):
+    type = "idempotency-key-in-progress"
+    title = "The first request with this key is still running"
+    status = 409

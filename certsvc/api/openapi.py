@@ -1,0 +1,199 @@
+"""The OpenAPI 3.1 document of ``/api/v1/``, built from the same tables the code runs on.
+
+The action lists come from :mod:`certsvc.domain.lifecycle`, so the document cannot drift
+from what the service accepts; a test checks every route is documented.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from certsvc.domain.lifecycle import APPLICATION_ACTIONS, LICENCE_ACTIONS
+
+_PROBLEM_TYPES = {
+    "validation-error": "422: a field breaks a rule; `field` and `reason` say which and why",
+    "unauthenticated": "401: no token, or an unknown, expired or revoked one",
+    "forbidden": "403: the account's role or jurisdiction does not allow this",
+    "not-found": "404",
+    "invalid-transition": "409: the current state does not allow the action; "
+                          "`current_state` and `allowed_actions` say what does",
+    "conflict": "409",
+    "idempotency-key-invalid": "422: malformed key, or reused for a different request",
+    "idempotency-key-in-progress": "409: the first request with this key is still running",
+    "calendar-year-unknown": "503: a working-day count reached a year with no calendar",
+    "http-413": "413: request body larger than 256 KB",
+    "internal-error": "500: quote the request id",
+}
+
+_ACTION_BODIES: dict[str, dict[str, Any]] = {
+    "refuse_acceptance": {"reasons": {"type": "string"}},
+    "request_correction": {"missing": {"type": "array", "items": {"type": "string"}}},
+    "resubmit": {"materials": {"type": "object"}},
+    "record_onsite": {"passed": {"type": "boolean"},
+                      "inspectors": {"type": "array", "items": {"type": "string"},
+                                     "minItems": 2},
+                      "date": {"type": "string", "format": "date"}, "notes": {"type": "string"}},
+    "choose_institution": {"institution_id": {"type": "integer"}},
+    "record_test": {"passed": {"type": "boolean"}, "report_number": {"type": "string"}},
+    "exempt_testing": {"spot_check": {"type": "object", "properties": {
+        "date": {"type": "string", "format": "date"},
+        "level": {"enum": ["national", "provincial"]}, "passed": {"type": "boolean"},
+        "products": {"type": "array"}, "reference": {"type": "string"}}}},
+    "accept_prior_report": {"institution_id": {"type": "integer"},
+                            "commissioned": {"type": "string", "format": "date"},
+                            "passed": {"type": "boolean"}, "report_number": {"type": "string"}},
+    "refuse": {"reasons": {"type": "string"}},
+    "change": {"enterprise": {"type": "object"}, "scope": {"type": "array"}},
+    "suspend": {"order": {"enum": ["stop_production", "rectify"]}, "reason": {"type": "string"},
+                "deadline": {"type": "string", "format": "date"}},
+    "lift_suspension": {"reason": {"type": "string"}},
+    "revoke": {"reason": {"type": "string"}, "legal_basis": {"type": "string"}},
+    "penalty_revoke": {"reason": {"type": "string"}, "legal_basis": {"type": "string"}},
+    "cancel": {"reason": {"type": "string"}},
+    "request_cancellation": {"reason": {"type": "string"}},
+    "no_longer_required": {"reason": {"type": "string"}},
+}
+
+
+def _problems() -> dict[str, Any]:
+    return {"description": "RFC 9457 problem", "content": {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _ok(description: str, schema: str = "Object", status: str = "200") -> dict[str, Any]:
+    return {status: {"description": description, "content": {"application/json": {
+        "schema": {"$ref": f"#/components/schemas/{schema}"}}}}, "default": _problems()}
+
+
+_IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
+                "schema": {"type": "string", "maxLength": 128},
+                "description": "Retries with the same key replay the first answer "
+                               "(header Idempotent-Replayed: true) instead of acting twice."}
+
+
+def _action_op(kind: str, name: str, term: str, actor: str) -> dict[str, Any]:
+    return {
+        "summary": f"{term} ({name})",
+        "description": f"Performed by: {actor}.",
+        "operationId": f"{kind}_{name}",
+        "parameters": [_IDEMPOTENCY],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "type": "object", "properties": _ACTION_BODIES.get(name, {})}}}},
+        "responses": _ok("the application or licence after the action",
+                         "Application" if kind == "application" else "Licence"),
+    }
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    paths: dict[str, Any] = {
+        "/api/v1/me": {"get": {"summary": "The account behind the token", "operationId": "me",
+                               "responses": _ok("the account")}},
+        "/api/v1/applications": {
+            "post": {"summary": "申请: an enterprise applies (营业执照, 申请书, 承诺书)",
+                     "operationId": "submit_application", "parameters": [_IDEMPOTENCY],
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"$ref": "#/components/schemas/ApplicationRequest"}}}},
+                     "responses": _ok("the application", "Application", "201")},
+            "get": {"summary": "Applications this account may read; overdue or due soon",
+                    "operationId": "list_applications",
+                    "parameters": [
+                        {"name": "state", "in": "query", "schema": {"type": "string"}},
+                        {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
+                        {"name": "due_within", "in": "query", "schema": {"type": "integer"},
+                         "description": "working days left at most"},
+                        {"name": "after", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "limit", "in": "query", "schema": {"type": "integer",
+                                                                    "maximum": 500}}],
+                    "responses": _ok("a page of applications")}},
+        "/api/v1/applications/{id}": {"get": {
+            "summary": "One application with its review, allowed actions and deadline",
+            "operationId": "get_application",
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}],
+            "responses": _ok("the application", "Application")}},
+        "/api/v1/catalogue/withdrawals": {"post": {
+            "summary": "目录调整: mark licences of withdrawn products 'no longer required'",
+            "operationId": "apply_withdrawals", "parameters": [_IDEMPOTENCY],
+            "responses": _ok("licence numbers marked")}},
+        "/api/v1/audit": {"get": {
+            "summary": "The audit log (auditors, the national authority; bureaus: own "
+                       "province)", "operationId": "audit_log",
+            "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
+                           for n in ("subject", "action", "account_id", "bureau_code",
+                                     "since", "until", "after", "limit")],
+            "responses": _ok("a page of audit events")}},
+        "/api/v1/status-list": {"get": {
+            "summary": "The signed status list (COSE_Sign1), with ETag", "security": [],
+            "operationId": "status_list",
+            "responses": {"200": {"description": "COSE_Sign1 bytes", "content": {
+                "application/cose": {}}}, "304": {"description": "not modified"},
+                "default": _problems()}}},
+        "/api/v1/status-list/delta": {"get": {
+            "summary": "Signed changes from version `since` to the newest", "security": [],
+            "operationId": "status_list_delta",
+            "parameters": [{"name": "since", "in": "query", "required": True,
+                            "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "COSE_Sign1 bytes", "content": {
+                "application/cose": {}}}, "304": {"description": "not modified"},
+                "default": _problems()}}},
+        "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
+                                         "operationId": "openapi",
+                                         "responses": _ok("OpenAPI 3.1")}},
+    }
+    for name, t in APPLICATION_ACTIONS.items():
+        paths[f"/api/v1/applications/{{id}}/{name}"] = {"post": dict(
+            _action_op("application", name, t.term, t.actor.value),
+            parameters=[{"name": "id", "in": "path", "required": True,
+                         "schema": {"type": "integer"}}, _IDEMPOTENCY])}
+    for name, t in LICENCE_ACTIONS.items():
+        paths[f"/api/v1/licences/{{number}}/{name}"] = {"post": dict(
+            _action_op("licence", name, t.term, t.actor.value),
+            parameters=[{"name": "number", "in": "path", "required": True,
+                         "schema": {"type": "string"}, "example": "浙XK06-001-00012"},
+                        _IDEMPOTENCY])}
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "certsvc API", "version": "1",
+                 "description": "Electronic industrial product production licences "
+                                "(工业产品生产许可证). Writes need a bearer token made with "
+                                "`certsvc token create`. Problem types: " + "; ".join(
+                                    f"urn:certsvc:problem:{k} — {v}"
+                                    for k, v in _PROBLEM_TYPES.items())},
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Object": {"type": "object"},
+                "Problem": {"type": "object", "required": ["type", "title", "status"],
+                            "properties": {
+                                "type": {"type": "string", "enum": [
+                                    f"urn:certsvc:problem:{k}" for k in _PROBLEM_TYPES]},
+                                "title": {"type": "string"}, "status": {"type": "integer"},
+                                "detail": {"type": "string"}, "instance": {"type": "string"},
+                                "field": {"type": "string"}, "current_state": {"type": "string"},
+                                "allowed_actions": {"type": "array",
+                                                    "items": {"type": "string"}}}},
+                "ApplicationRequest": {"type": "object", "required": ["enterprise", "materials"],
+                                       "properties": {
+                    "kind": {"enum": ["new", "renewal"]},
+                    "bureau": {"type": "string", "description": "name or code (new)"},
+                    "licence_number": {"type": "string", "description": "renewal: 延续"},
+                    "enterprise": {"type": "object"},
+                    "scope": {"type": "array", "items": {"type": ["string", "integer"]}},
+                    "materials": {"type": "object", "required": [
+                        "business_licence", "application_form", "commitment"]}}},
+                "Application": {"type": "object", "properties": {
+                    "id": {"type": "integer"}, "state": {"type": "string"},
+                    "allowed_actions": {"type": "array", "items": {"type": "string"}},
+                    "deadline": {"type": ["object", "null"]}, "review": {"type": "object"}}},
+                "Licence": {"type": "object", "properties": {
+                    "number": {"type": "string"}, "status": {"type": "string"},
+                    "expired": {"type": "boolean"},
+                    "allowed_actions": {"type": "array", "items": {"type": "string"}}}},
+            },
+        },
+    }

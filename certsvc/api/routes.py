@@ -1,0 +1,159 @@
+"""The bureau service's routes: thin — parse the request, call the workflow, shape JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, g, request
+
+from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.time import as_utc, utcnow
+from certsvc.errors import NotFound, ValidationError
+from certsvc.publish.artefacts import STATUS_LIST, delta_path
+from certsvc.store import audit
+from certsvc.workflow.authz import Forbidden, jurisdiction
+
+if TYPE_CHECKING:
+    from certsvc.api.app import Services
+
+STATUS_LIST_CACHE = "public, max-age=60, must-revalidate"
+MAX_PAGE = 500
+
+
+def register_routes(app: Flask, services: Services) -> None:
+    from certsvc.api.app import run_idempotently
+
+    def principal() -> Principal:
+        found: Principal = g.principal
+        return found
+
+    @app.get("/api/v1/me")
+    def me() -> Response:
+        p = principal()
+        return _json({"account_id": p.account_id, "role": p.role.value, "name": p.name,
+                      "bureau_code": p.bureau_code, "uscc": p.uscc,
+                      "institution_id": p.institution_id})
+
+    @app.post("/api/v1/applications")
+    def submit() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.applications.submit(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.get("/api/v1/applications")
+    def list_applications() -> Response:
+        args = request.args
+        due_within = args.get("due_within")
+        items = services.applications.list(
+            principal(), utcnow(), state=args.get("state"),
+            due_within=_int_arg("due_within") if due_within is not None else None,
+            overdue=args.get("overdue") in ("1", "true"), after_id=_int_arg("after", 0),
+            limit=_int_arg("limit", 100, MAX_PAGE))
+        return _json({"items": items, "next_after": items[-1]["id"] if items else None})
+
+    @app.get("/api/v1/applications/<int:application_id>")
+    def get_application(application_id: int) -> Response:
+        return _json(services.applications.get(principal(), application_id, utcnow()))
+
+    @app.post("/api/v1/applications/<int:application_id>/<action>")
+    def application_action(application_id: int, action: str) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.applications.act(
+            p, application_id, action, _body(empty_ok=True), utcnow(), g.request_id)))
+
+    @app.post("/api/v1/licences/<number>/<action>")
+    def licence_action(number: str, action: str) -> Response:
+        p = principal()
+        parsed = LicenceNumber.parse(number)
+        return run_idempotently(services, p, lambda: _json(services.licences.act(
+            p, parsed, action, _body(empty_ok=True), utcnow(), g.request_id)))
+
+    @app.post("/api/v1/catalogue/withdrawals")
+    def apply_withdrawals() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json({
+            "no_longer_required": services.licences.apply_withdrawals(
+                p, utcnow(), g.request_id)}))
+
+    @app.get("/api/v1/audit")
+    def audit_log() -> Response:
+        p = principal()
+        if p.role not in (Role.AUDITOR, Role.NATIONAL, Role.PROVINCIAL):
+            raise Forbidden("the audit log is for auditors and bureaus")
+        args = request.args
+        with services.engine.connect() as conn:
+            entries = audit.search(
+                conn, bureau_code=jurisdiction(p) or args.get("bureau_code"),
+                subject=args.get("subject"), action=args.get("action"),
+                account_id=_int_arg("account_id") if "account_id" in args else None,
+                since=_time_arg("since"), until=_time_arg("until"),
+                after_id=_int_arg("after", 0), limit=_int_arg("limit", 100, MAX_PAGE))
+        items = [e.to_dict() for e in entries]
+        return _json({"items": items, "next_after": items[-1]["id"] if items else None})
+
+    @app.get("/api/v1/status-list")
+    def status_list() -> Response:
+        return _static(services.publish_dir / STATUS_LIST, "the status list")
+
+    @app.get("/api/v1/status-list/delta")
+    def status_list_delta() -> Response:
+        since = _int_arg("since", minimum=1)
+        return _static(delta_path(services.publish_dir, since),
+                       f"a delta from version {since} (too old or too new: fetch the full list)")
+
+
+def _static(path: Any, what: str) -> Response:
+    """A published file with a strong ETag (its hash), revalidated with If-None-Match."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"{what} is not published") from None
+    etag = hashlib.sha256(data).hexdigest()[:32]
+    response = Response(data, mimetype="application/cose")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = STATUS_LIST_CACHE
+    response.make_conditional(request)
+    return response
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(json.dumps(body, ensure_ascii=False), status=status,
+                    mimetype="application/json")
+
+
+def _body(empty_ok: bool = False) -> Any:
+    raw = request.get_data()
+    if not raw.strip() and empty_ok:
+        return {}
+    if request.mimetype != "application/json":
+        raise ValidationError("Content-Type", "must be application/json")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValidationError("body", f"is not valid JSON: {exc}") from None
+
+
+def _int_arg(name: str, default: int | None = None, maximum: int = 10**9,
+             minimum: int = 0) -> int:
+    value = request.args.get(name)
+    if value is None:
+        if default is None:
+            raise ValidationError(name, "is required")
+        return default
+    if not value.isascii() or not value.isdigit() or not minimum <= int(value) <= maximum:
+        raise ValidationError(name, f"must be an integer from {minimum} to {maximum}")
+    return int(value)
+
+
+def _time_arg(name: str) -> dt.datetime | None:
+    value = request.args.get(name)
+    if value is None:
+        return None
+    try:
+        return as_utc(dt.datetime.fromisoformat(value))
+    except ValueError:
+        raise ValidationError(name, "must be an ISO 8601 time") from None

@@ -1,0 +1,276 @@
+"""The bureau staff's command line: accounts, tokens, applications, licence actions, audit.
+
+Every action runs as an account (``--as ACCOUNT_ID``) through the same workflow code as the
+API, so it is authorised by role and jurisdiction and audited the same way.
+
+    certsvc account create --role provincial --bureau 33
+    certsvc token create 2 --days 90
+    certsvc application act 7 accept --as 2
+    certsvc licence act 浙XK06-001-00012 suspend --as 2 --data '{"order": "rectify", ...}'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from typing import Any
+
+import click
+
+from certsvc.api.dispatch import Dispatcher, load_app
+from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.bureaus import find_bureau
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.time import utcnow
+from certsvc.domain.uscc import validate_uscc
+from certsvc.errors import CertsvcError, ValidationError
+from certsvc.publish.artefacts import publish_status_list
+from certsvc.store import accounts, audit
+from certsvc.workflow.applications import Applications
+from certsvc.workflow.licences import LicenceActions
+
+ROLES = [r.value for r in Role]
+
+
+def _fail(error: CertsvcError) -> None:
+    from certsvc.cli import fail
+
+    fail(error)
+
+
+def _context() -> Any:
+    from certsvc.cli import Context
+
+    return click.get_current_context().ensure_object(Context)
+
+
+def _as(account_id: int) -> Principal:
+    with _context().engine.connect() as conn:
+        return accounts.principal_for_account(conn, account_id)
+
+
+def _data(raw: str | None) -> Any:
+    if raw is None:
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValidationError("--data", f"is not JSON: {exc.msg}") from None
+
+
+def _publish() -> None:
+    ctx = _context()
+    publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
+
+
+def _echo(body: Any) -> None:
+    click.echo(json.dumps(body, ensure_ascii=False, indent=2, default=str))
+
+
+# --- accounts and tokens ----------------------------------------------------------------
+@click.group("account")
+def account() -> None:
+    """Accounts: bureaus, enterprises, inspection institutions, auditors."""
+
+
+@account.command("create")
+@click.option("--role", type=click.Choice(ROLES), required=True)
+@click.option("--name", help="Default: the bureau's name.")
+@click.option("--bureau", help="provincial: the bureau (code, name or abbreviation).")
+@click.option("--uscc", help="enterprise: its Unified Social Credit Code.")
+@click.option("--institution", "institution_id", type=int, help="institution: its id.")
+def account_create(role: str, name: str | None, bureau: str | None, uscc: str | None,
+                   institution_id: int | None) -> None:
+    """Create an account and print its id."""
+    try:
+        kind = Role(role)
+        bureau_code = None
+        if kind is Role.NATIONAL:
+            found = find_bureau("00")
+            bureau_code, name = found.code, name or found.name
+        elif kind is Role.PROVINCIAL:
+            found = find_bureau(bureau or "", "--bureau")
+            if found.is_national:
+                raise ValidationError("--bureau", "a provincial account needs a province")
+            bureau_code, name = found.code, name or found.name
+        elif kind is Role.ENTERPRISE:
+            uscc = validate_uscc(uscc or "", "--uscc")
+        elif kind is Role.INSTITUTION and institution_id is None:
+            raise ValidationError("--institution", "an institution account needs its id")
+        if not name:
+            raise ValidationError("--name", "is required for this role")
+        with _context().engine.begin() as conn:
+            if institution_id is not None:
+                accounts.institution(conn, institution_id)
+            account_id = accounts.create_account(
+                conn, kind, name, utcnow(), bureau_code=bureau_code,
+                uscc=uscc if kind is Role.ENTERPRISE else None,
+                institution_id=institution_id if kind is Role.INSTITUTION else None)
+    except CertsvcError as exc:
+        _fail(exc)
+    click.echo(f"account {account_id}: {role} {name}")
+
+
+@account.command("list")
+def account_list() -> None:
+    with _context().engine.connect() as conn:
+        for p in accounts.list_accounts(conn):
+            click.echo(f"{p.account_id}\t{p.role.value}\t{p.bureau_code or p.uscc or ''}"
+                       f"\t{p.name}")
+
+
+@click.group("token")
+def token() -> None:
+    """API tokens: shown once, stored only as a hash, expiring, revocable."""
+
+
+@token.command("create")
+@click.argument("account_id", type=int)
+@click.option("--days", type=click.IntRange(1, 366), default=90, show_default=True)
+def token_create(account_id: int, days: int) -> None:
+    """Create a token for an account; it is printed once and never again."""
+    try:
+        with _context().engine.begin() as conn:
+            token_id, secret = accounts.create_token(conn, account_id, utcnow(),
+                                                     dt.timedelta(days=days))
+    except CertsvcError as exc:
+        _fail(exc)
+    click.echo(f"token {token_id} for account {account_id}, valid {days} days "
+               "(shown once; store it now):", err=True)
+    click.echo(secret)
+
+
+@token.command("revoke")
+@click.argument("token_id", type=int)
+def token_revoke(token_id: int) -> None:
+    try:
+        with _context().engine.begin() as conn:
+            accounts.revoke_token(conn, token_id, utcnow())
+    except CertsvcError as exc:
+        _fail(exc)
+    click.echo(f"token {token_id} revoked")
+
+
+@click.group("institution")
+def institution() -> None:
+    """Inspection institutions (检验机构)."""
+
+
+@institution.command("add")
+@click.option("--name", required=True)
+@click.option("--accreditation", required=True, help="计量认证 (CMA) certificate number.")
+@click.option("--level", type=click.IntRange(1, 3), required=True, help="1 = I, 2 = II, 3 = III")
+@click.option("--filed/--not-filed", default=True, help="Filed with the national authority.")
+def institution_add(name: str, accreditation: str, level: int, filed: bool) -> None:
+    with _context().engine.begin() as conn:
+        institution_id = accounts.create_institution(conn, name, accreditation, level, filed)
+    click.echo(f"institution {institution_id}: {name}")
+
+
+# --- applications and licences ------------------------------------------------------------
+def _applications() -> Applications:
+    ctx = _context()
+    return Applications(ctx.engine, ctx.issuer, _publish)
+
+
+@click.group("application")
+def application() -> None:
+    """Licence applications: submit, act, list what is due."""
+
+
+@application.command("submit")
+@click.option("--as", "account_id", type=int, required=True, help="The enterprise's account.")
+@click.option("--data", required=True, help="The application as JSON.")
+def application_submit(account_id: int, data: str) -> None:
+    try:
+        _echo(_applications().submit(_as(account_id), _data(data), utcnow(), _request_id()))
+    except CertsvcError as exc:
+        _fail(exc)
+
+
+@application.command("act")
+@click.argument("application_id", type=int)
+@click.argument("action")
+@click.option("--as", "account_id", type=int, required=True)
+@click.option("--data", help="The action's details as JSON.")
+def application_act(application_id: int, action: str, account_id: int,
+                    data: str | None) -> None:
+    """Apply an action (accept, record_onsite, approve, issue, …) to an application."""
+    try:
+        _echo(_applications().act(_as(account_id), application_id, action, _data(data),
+                                  utcnow(), _request_id()))
+    except CertsvcError as exc:
+        _fail(exc)
+
+
+@application.command("list")
+@click.option("--as", "account_id", type=int, required=True)
+@click.option("--state")
+@click.option("--overdue", is_flag=True)
+@click.option("--due-within", type=int, help="Working days left at most.")
+def application_list(account_id: int, state: str | None, overdue: bool,
+                     due_within: int | None) -> None:
+    try:
+        items = _applications().list(_as(account_id), utcnow(), state=state, overdue=overdue,
+                                     due_within=due_within, limit=500)
+    except CertsvcError as exc:
+        _fail(exc)
+    for item in items:
+        d = item["deadline"] or {}
+        due = d.get("due") or d.get("error", "")
+        click.echo(f"{item['id']}\t{item['state']}\t{item['enterprise']['name']}\t"
+                   f"due {due}\tleft {d.get('working_days_left', '')}")
+
+
+@click.command("act")
+@click.argument("number")
+@click.argument("action")
+@click.option("--as", "account_id", type=int, required=True)
+@click.option("--data", help="reason, legal_basis, order, deadline … as JSON.")
+def licence_act(number: str, action: str, account_id: int, data: str | None) -> None:
+    """Change, suspend, lift, revoke, penalty_revoke, cancel a licence."""
+    ctx = _context()
+    try:
+        service = LicenceActions(ctx.engine, ctx.issuer, _publish)
+        _echo(service.act(_as(account_id), LicenceNumber.parse(number), action, _data(data),
+                          utcnow(), _request_id()))
+    except CertsvcError as exc:
+        _fail(exc)
+
+
+@click.command("audit")
+@click.option("--subject")
+@click.option("--action")
+@click.option("--limit", type=click.IntRange(1, 1000), default=50)
+def audit_command(subject: str | None, action: str | None, limit: int) -> None:
+    """Read the audit log (the CLI runs with database access: an operator's view)."""
+    with _context().engine.connect() as conn:
+        for entry in audit.search(conn, subject=subject, action=action, limit=limit):
+            click.echo(json.dumps(entry.to_dict(), ensure_ascii=False, default=str))
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, type=int, show_default=True)
+@click.option("--public-app", default="public_site.app:create_app", show_default=True)
+def serve(host: str, port: int, public_app: str) -> None:
+    """Development server: the bureau API and the public site on one port."""
+    from werkzeug.serving import run_simple
+
+    from certsvc.api.app import create_app
+
+    run_simple(host, port, Dispatcher(create_app(), load_app(public_app)), threaded=True)
+
+
+def publish_every(seconds: int) -> None:
+    """Republish the status list on an interval (its "as of" stays fresh without changes)."""
+    while True:
+        _publish()
+        click.echo(f"published status list at {utcnow():%Y-%m-%d %H:%M:%S}Z")
+        time.sleep(seconds)
+
+
+def _request_id() -> str:
+    return f"cli-{uuid.uuid4().hex}"

@@ -1,0 +1,67 @@
+"""Checked fields of JSON input: each failure names the field and says what is wrong.
+
+    >>> text(" 杭州 ", "enterprise.residence", 200)
+    '杭州'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, cast
+
+from certsvc.domain.text import normalise
+from certsvc.errors import ValidationError
+
+
+def required(value: Any, field: str) -> Any:
+    if value is None:
+        raise ValidationError(field, "is required")
+    return value
+
+
+def text(value: Any, field: str, max_length: int) -> str:
+    if not isinstance(required(value, field), str):
+        raise ValidationError(field, "must be a string")
+    text = normalise(value)
+    if not text:
+        raise ValidationError(field, "must not be empty")
+    if len(text) > max_length:
+        raise ValidationError(field, f"is longer than {max_length} characters")
+    if any(ord(c) < 32 for c in text):
+        raise ValidationError(field, "contains control characters")
+    return text
+
+
+def date(value: Any, field: str) -> dt.date:
+    if not isinstance(required(value, field), str):
+        raise ValidationError(field, "must be a date string YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(field, f"{value!r} is not a date YYYY-MM-DD") from None
+
+
+def boolean(value: Any, field: str) -> bool:
+    if not isinstance(required(value, field), bool):
+        raise ValidationError(field, "must be true or false")
+    return bool(value)
+
+
+def integer(value: Any, field: str, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
+    if type(required(value, field)) is not int or not minimum <= value <= maximum:
+        raise ValidationError(field, f"must be an integer from {minimum} to {maximum}")
+    return int(value)
+
+
+def text_list(value: Any, field: str, max_length: int = 200, max_items: int = 50) -> list[str]:
+    if not isinstance(required(value, field), list) or not value:
+        raise ValidationError(field, "must be a non-empty list of strings")
+    if len(value) > max_items:
+        raise ValidationError(field, f"has more than {max_items} items")
+    return [text(item, f"{field}[{i}]", max_length) for i, item in enumerate(value)]
+
+
+def obj(value: Any, field: str) -> dict[str, Any]:
+    if not isinstance(required(value, field), dict):
+        raise ValidationError(field, "must be an object")
+    return cast(dict[str, Any], value)

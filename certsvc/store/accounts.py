@@ -1,0 +1,97 @@
+"""Accounts and their API tokens. A token is stored only as its SHA-256 digest.
+
+Tokens are 256 random bits, so a fast hash is enough: there is nothing to brute-force, and
+a stolen database yields no usable token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, insert, select, update
+
+from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.time import as_utc
+from certsvc.errors import NotFound
+from certsvc.store.models import AccountRow, ApiTokenRow, InstitutionRow
+
+_ACC = cast(Table, AccountRow.__table__)
+_TOK = cast(Table, ApiTokenRow.__table__)
+_INS = cast(Table, InstitutionRow.__table__)
+TOKEN_PREFIX = "cst_"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_account(conn: Connection, role: Role, name: str, now: dt.datetime, *,
+                   bureau_code: str | None = None, uscc: str | None = None,
+                   institution_id: int | None = None) -> int:
+    result = conn.execute(insert(_ACC).values(
+        role=role.value, name=name, bureau_code=bureau_code, uscc=uscc,
+        institution_id=institution_id, created_at=now))
+    return int(cast(Any, result.inserted_primary_key)[0])
+
+
+def create_token(conn: Connection, account_id: int, now: dt.datetime,
+                 lifetime: dt.timedelta) -> tuple[int, str]:
+    """A new token for the account: (token id, the token — shown once, never stored)."""
+    if conn.execute(select(_ACC.c.id).where(_ACC.c.id == account_id)).first() is None:
+        raise NotFound(f"no account {account_id}")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    result = conn.execute(insert(_TOK).values(
+        account_id=account_id, digest=digest(token), created_at=now, expires_at=now + lifetime))
+    return int(cast(Any, result.inserted_primary_key)[0]), token
+
+
+def revoke_token(conn: Connection, token_id: int, now: dt.datetime) -> None:
+    result = conn.execute(update(_TOK).where(_TOK.c.id == token_id, _TOK.c.revoked_at.is_(None))
+                          .values(revoked_at=now))
+    if result.rowcount != 1:
+        raise NotFound(f"no active token {token_id}")
+
+
+def principal_for_token(conn: Connection, token: str, now: dt.datetime) -> Principal | None:
+    """The account a live token belongs to; None for unknown, expired or revoked tokens."""
+    row = conn.execute(
+        select(_TOK.c.expires_at, _TOK.c.revoked_at, _ACC)
+        .join(_ACC, _ACC.c.id == _TOK.c.account_id)
+        .where(_TOK.c.digest == digest(token))
+    ).first()
+    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= now:
+        return None
+    return _principal(row)
+
+
+def principal_for_account(conn: Connection, account_id: int) -> Principal:
+    row = conn.execute(select(_ACC).where(_ACC.c.id == account_id)).first()
+    if row is None:
+        raise NotFound(f"no account {account_id}")
+    return _principal(row)
+
+
+def list_accounts(conn: Connection) -> list[Principal]:
+    return [_principal(r) for r in conn.execute(select(_ACC).order_by(_ACC.c.id))]
+
+
+def _principal(row: Any) -> Principal:
+    return Principal(row.id, Role(row.role), row.name, row.bureau_code, row.uscc,
+                     row.institution_id)
+
+
+def create_institution(conn: Connection, name: str, accreditation: str, level: int,
+                       filed: bool) -> int:
+    result = conn.execute(insert(_INS).values(
+        name=name, accreditation=accreditation, level=level, filed=filed))
+    return int(cast(Any, result.inserted_primary_key)[0])
+
+
+def institution(conn: Connection, institution_id: int) -> Any:
+    row = conn.execute(select(_INS).where(_INS.c.id == institution_id)).first()
+    if row is None:
+        raise NotFound(f"no inspection institution {institution_id}")
+    return row

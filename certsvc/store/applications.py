@@ -1,0 +1,46 @@
+"""Applications as rows: insert, lock for a transition, update, and list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, insert, select, update
+
+from certsvc.errors import NotFound
+from certsvc.store.models import ApplicationRow
+
+_T = cast(Table, ApplicationRow.__table__)
+
+
+def insert_application(conn: Connection, values: dict[str, Any]) -> int:
+    result = conn.execute(insert(_T).values(**values))
+    return int(cast(Any, result.inserted_primary_key)[0])
+
+
+def load(conn: Connection, application_id: int, for_update: bool = False) -> dict[str, Any]:
+    """The row as a dict; ``for_update`` locks it until the transaction ends (PostgreSQL)."""
+    query = select(_T).where(_T.c.id == application_id)
+    if for_update:
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"no application {application_id}")
+    return dict(row)
+
+
+def save(conn: Connection, application_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(_T).where(_T.c.id == application_id).values(**values))
+
+
+def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None = None,
+         institution_id: int | None = None, states: Iterable[str] | None = None,
+         after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    query = select(_T).where(_T.c.id > after_id).order_by(_T.c.id).limit(limit)
+    for column, value in ((_T.c.bureau_code, bureau_code), (_T.c.uscc, uscc),
+                          (_T.c.institution_id, institution_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if states is not None:
+        query = query.where(_T.c.state.in_(list(states)))
+    return [dict(r) for r in conn.execute(query).mappings()]

@@ -1,0 +1,70 @@
+"""The audit log: append one event per action, in the same transaction as the action.
+
+Nothing here updates or deletes; the database refuses it too (see ``append_only``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, insert, select
+
+from certsvc.domain.accounts import Principal
+from certsvc.domain.time import as_utc
+from certsvc.store.models import AuditEvent
+
+_T = cast(Table, AuditEvent.__table__)
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: dt.datetime
+    account_id: int | None
+    actor: str
+    action: str
+    subject: str
+    bureau_code: str | None
+    before: Any
+    after: Any
+    request_id: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id, "at": self.at.isoformat(), "account_id": self.account_id,
+            "actor": self.actor, "action": self.action, "subject": self.subject,
+            "bureau_code": self.bureau_code, "before": self.before, "after": self.after,
+            "request_id": self.request_id,
+        }
+
+
+def record(conn: Connection, principal: Principal, action: str, subject: str,
+           bureau_code: str | None, before: Any, after: Any, request_id: str,
+           now: dt.datetime) -> None:
+    conn.execute(insert(_T).values(
+        at=now, account_id=principal.account_id, actor=principal.label, action=action,
+        subject=subject, bureau_code=bureau_code, before=before, after=after,
+        request_id=request_id))
+
+
+def search(conn: Connection, *, bureau_code: str | None = None, subject: str | None = None,
+           action: str | None = None, account_id: int | None = None,
+           since: dt.datetime | None = None, until: dt.datetime | None = None,
+           after_id: int = 0, limit: int = 100) -> list[AuditEntry]:
+    """Events in order, filtered; page with ``after_id`` (the last id of the previous page)."""
+    query = select(_T).where(_T.c.id > after_id).order_by(_T.c.id).limit(limit)
+    for column, value in ((_T.c.bureau_code, bureau_code), (_T.c.subject, subject),
+                          (_T.c.action, action), (_T.c.account_id, account_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if since is not None:
+        query = query.where(_T.c.at >= since)
+    if until is not None:
+        query = query.where(_T.c.at < until)
+    return [
+        AuditEntry(r.id, as_utc(r.at), r.account_id, r.actor, r.action, r.subject,
+                   r.bureau_code, r.before, r.after, r.request_id)
+        for r in conn.execute(query)
+    ]

@@ -1,0 +1,439 @@
+"""The licence application, from 申请 to 发证, under the 30-working-day limit.
+
+Each action runs in one transaction: lock the application, check who may act (role and
+jurisdiction) and whether its state allows the action, validate the input, apply it, write
+the audit event — and, for 发证, store and sign the licence. Either all of it happens or
+none of it does.
+
+    service = Applications(engine, issuer)
+    view = service.submit(enterprise, {...}, now, request_id)
+    service.act(bureau, view["id"], "accept", {}, now, request_id)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.bureaus import bureau_by_code, find_bureau
+from certsvc.domain.calendar import UnknownYear, working_days
+from certsvc.domain.fields import boolean, date, integer, obj, text, text_list
+from certsvc.domain.licence import (
+    Licence,
+    LicenceStatus,
+    check_licence,
+    default_valid_until,
+    enterprise_from_dict,
+    scope_of,
+)
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.lifecycle import (
+    APPLICATION_ACTIONS,
+    ApplicationState,
+    InvalidTransition,
+    allowed_application_actions,
+    application_transition,
+)
+from certsvc.domain.time import china_date
+from certsvc.errors import ValidationError
+from certsvc.store import accounts, applications, audit
+from certsvc.store.reader import LicenceReader, licence_in
+from certsvc.workflow.authz import Forbidden, jurisdiction, may_read, require
+from certsvc.workflow.issuance import Issuer
+
+TIME_LIMIT = 30  # working days from the day after acceptance to the decision
+MATERIALS = ("business_licence", "application_form", "commitment")  # 营业执照, 申请书, 承诺书
+MAX_TESTING_LEVEL = 2  # institutions of level II or above (I, II) may test
+EXEMPTION_MONTHS = 6
+SPOT_CHECK_LEVELS = ("national", "provincial")
+OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.AWAITING_CORRECTION,
+               ApplicationState.UNDER_REVIEW, ApplicationState.TESTING)
+_S = ApplicationState
+
+
+class Applications:
+    def __init__(self, engine: Engine, issuer: Issuer,
+                 on_licence_issued: Callable[[], None] = lambda: None) -> None:
+        self.engine = engine
+        self.issuer = issuer
+        self.on_licence_issued = on_licence_issued
+
+    # --- application ---------------------------------------------------------------------
+    def submit(self, principal: Principal, data: Any, now: dt.datetime,
+               request_id: str) -> dict[str, Any]:
+        """申请: the enterprise files its application with the three materials."""
+        if principal.role is not Role.ENTERPRISE:
+            raise Forbidden("only an enterprise may apply for a licence")
+        body = obj(data, "application")
+        kind = body.get("kind", "new")
+        if kind not in ("new", "renewal"):
+            raise ValidationError("kind", "must be 'new' or 'renewal'")
+        enterprise = enterprise_from_dict(body.get("enterprise"))
+        if enterprise.uscc != principal.uscc:
+            raise Forbidden("an enterprise applies only for itself (enterprise.uscc)")
+        materials = _materials(body.get("materials"), kind)
+        if kind == "renewal":
+            number = LicenceNumber.parse(
+                text(body.get("licence_number"), "licence_number", 40), "licence_number")
+            record = LicenceReader(self.engine).by_number(number)
+            if record.enterprise.uscc != principal.uscc:
+                raise Forbidden("an enterprise renews only its own licence (licence_number)")
+            if record.status is not LicenceStatus.VALID:
+                raise ValidationError("licence_number", f"is {record.status.value}; only a "
+                                                        "valid licence can be renewed")
+            bureau, scope = record.issuer, record.scope
+            if body.get("scope") is not None:
+                scope = scope_of(body["scope"])
+        else:
+            number = None
+            bureau = find_bureau(text(body.get("bureau"), "bureau", 100), "bureau")
+            scope = scope_of(body.get("scope"))
+        today = china_date(now)
+        check_licence(Licence(number, enterprise, scope, today, default_valid_until(today),
+                              bureau))
+        values = {
+            "kind": kind, "state": _S.SUBMITTED.value, "bureau_code": bureau.code,
+            "uscc": enterprise.uscc,
+            "enterprise": {"name": enterprise.name, "uscc": enterprise.uscc,
+                           "residence": enterprise.residence,
+                           "production_address": enterprise.production_address},
+            "scope": [u.id for u in scope], "licence_number": number and number.canonical,
+            "materials": materials, "review": {}, "submitted_at": now, "paused_days": 0,
+            "updated_at": now,
+        }
+        with self.engine.begin() as conn:
+            application_id = applications.insert_application(conn, values)
+            after = applications.load(conn, application_id)
+            audit.record(conn, principal, "submit", f"application:{application_id}",
+                         bureau.code, None, _audit_view(after), request_id, now)
+        return view(after, now)
+
+    def get(self, principal: Principal, application_id: int, now: dt.datetime) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            row = applications.load(conn, application_id)
+        if not may_read(principal, bureau_code=row["bureau_code"], uscc=row["uscc"],
+                        institution_id=row["institution_id"]):
+            raise Forbidden(f"application {application_id} is not yours to read")
+        return view(row, now)
+
+    def list(self, principal: Principal, now: dt.datetime, *, state: str | None = None,
+             due_within: int | None = None, overdue: bool = False, after_id: int = 0,
+             limit: int = 100) -> list[dict[str, Any]]:
+        """Applications this account may read; ``overdue`` / ``due_within`` for bureaus."""
+        states = None
+        if state is not None:
+            try:
+                states = [ApplicationState(state).value]
+            except ValueError:
+                raise ValidationError("state", f"unknown state {state!r}") from None
+        if overdue or due_within is not None:
+            states = [s.value for s in OPEN_STATES if s in (_S.UNDER_REVIEW, _S.TESTING)]
+        scope: dict[str, Any] = {}
+        if principal.role is Role.PROVINCIAL:
+            scope["bureau_code"] = jurisdiction(principal)
+        elif principal.role is Role.ENTERPRISE:
+            scope["uscc"] = principal.uscc
+        elif principal.role is Role.INSTITUTION:
+            scope["institution_id"] = principal.institution_id
+        with self.engine.connect() as conn:
+            rows = applications.find(conn, states=states, after_id=after_id,
+                                     limit=limit if not (overdue or due_within) else 10_000,
+                                     **scope)
+        views = [view(row, now) for row in rows]
+        if overdue:
+            views = [v for v in views if _deadline_unknown(v) or v["deadline"]["overdue"]]
+        elif due_within is not None:
+            views = [v for v in views if _deadline_unknown(v)
+                     or v["deadline"]["working_days_left"] <= due_within]
+        return views[:limit]
+
+    # --- transitions ---------------------------------------------------------------------
+    def act(self, principal: Principal, application_id: int, action: str, data: Any,
+            now: dt.datetime, request_id: str) -> dict[str, Any]:
+        body = obj(data if data is not None else {}, "body")
+        with self.engine.begin() as conn:
+            row = applications.load(conn, application_id, for_update=True)
+            state = ApplicationState(row["state"])
+            transition = APPLICATION_ACTIONS.get(action)
+            if transition is not None:  # who first: a stranger learns nothing of the state
+                require(principal, transition.actor, bureau_code=row["bureau_code"],
+                        uscc=row["uscc"], institution_id=row["institution_id"])
+            target = application_transition(state, action)
+            before = _audit_view(row)
+            changes = _STEPS[action](self, conn, principal, row, body, now)
+            changes.update(state=target.value, updated_at=now)
+            applications.save(conn, application_id, changes)
+            after = applications.load(conn, application_id)
+            audit.record(conn, principal, action, f"application:{application_id}",
+                         row["bureau_code"], before, _audit_view(after), request_id, now)
+        if action == "issue":
+            self.on_licence_issued()
+        return view(after, now)
+
+    def _accept(self, conn: Connection, p: Principal, row: dict[str, Any],
+                body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        review = _review(row, acceptance={"decision": "accepted", "on": _iso(now)})
+        return {"review": review, "accepted_on": china_date(now)}
+
+    def _refuse_acceptance(self, conn: Connection, p: Principal, row: dict[str, Any],
+                           body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        reasons = text(body.get("reasons"), "reasons", 2000)
+        return {"review": _review(row, acceptance={"decision": "not_accepted",
+                                                   "reasons": reasons, "on": _iso(now)})}
+
+    def _request_correction(self, conn: Connection, p: Principal, row: dict[str, Any],
+                            body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        if "correction" in row["review"]:
+            raise InvalidTransition(
+                "missing material may be requested only once (一次性告知); accept the "
+                "application or refuse it", row["state"],
+                [a for a in allowed_application_actions(_S.SUBMITTED)
+                 if a != "request_correction"])
+        missing = text_list(body.get("missing"), "missing")
+        return {"review": _review(row, correction={"missing": missing, "on": _iso(now)})}
+
+    def _resubmit(self, conn: Connection, p: Principal, row: dict[str, Any],
+                  body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        supplied = obj(body.get("materials"), "materials")
+        materials = dict(row["materials"])
+        for name, value in supplied.items():
+            materials[name] = text(value, f"materials.{name}", 500)
+        correction = dict(row["review"]["correction"], supplied_on=_iso(now))
+        return {"materials": materials, "review": _review(row, correction=correction)}
+
+    def _record_onsite(self, conn: Connection, p: Principal, row: dict[str, Any],
+                       body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        _conditions_open(row)
+        inspectors = text_list(body.get("inspectors"), "inspectors", 50, 10)
+        if len(inspectors) < 2:
+            raise ValidationError("inspectors", "an on-site verification needs at least two "
+                                                "inspectors")
+        visited = date(body.get("date", china_date(now).isoformat()), "date")
+        if visited > china_date(now):
+            raise ValidationError("date", "is in the future")
+        conditions = {"method": "onsite", "passed": boolean(body.get("passed"), "passed"),
+                      "inspectors": inspectors, "date": visited.isoformat(),
+                      "notes": text(body.get("notes", "-"), "notes", 2000)}
+        return {"review": _review(row, conditions=conditions)}
+
+    def _accept_commitment(self, conn: Connection, p: Principal, row: dict[str, Any],
+                           body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        _conditions_open(row)
+        if row["kind"] != "renewal" or "renewal_commitment" not in row["materials"]:
+            raise InvalidTransition(
+                "a written commitment replaces on-site verification only for a renewal whose "
+                "enterprise committed that production conditions have not changed",
+                row["state"], _allowed_except(row, "accept_commitment"))
+        conditions = {"method": "commitment", "passed": True, "date": china_date(now).isoformat(),
+                      "commitment": row["materials"]["renewal_commitment"]}
+        return {"review": _review(row, conditions=conditions)}
+
+    def _choose_institution(self, conn: Connection, p: Principal, row: dict[str, Any],
+                            body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        _testing_open(row)
+        institution_id = integer(body.get("institution_id"), "institution_id", 1)
+        _qualified_institution(conn, institution_id)
+        return {"institution_id": institution_id, "testing_since": china_date(now),
+                "review": _review(row, testing={"method": "test", "institution_id":
+                                                institution_id, "since": _iso(now)})}
+
+    def _record_test(self, conn: Connection, p: Principal, row: dict[str, Any],
+                     body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        testing = dict(row["review"]["testing"],
+                       passed=boolean(body.get("passed"), "passed"),
+                       report_number=text(body.get("report_number"), "report_number", 64),
+                       reported=_iso(now))
+        return {"review": _review(row, testing=testing), **_resume_clock(row, now)}
+
+    def _exempt_testing(self, conn: Connection, p: Principal, row: dict[str, Any],
+                        body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        _testing_open(row)
+        check = obj(body.get("spot_check"), "spot_check")
+        checked_on = date(check.get("date"), "spot_check.date")
+        level = check.get("level")
+        if level not in SPOT_CHECK_LEVELS:
+            raise ValidationError("spot_check.level", "must be 'national' or 'provincial' "
+                                                      "(a provincial-or-higher spot check)")
+        if not boolean(check.get("passed"), "spot_check.passed"):
+            raise ValidationError("spot_check.passed", "only a passed spot check exempts")
+        today = china_date(now)
+        if checked_on > today or checked_on < _months_before(today, EXEMPTION_MONTHS):
+            raise ValidationError("spot_check.date", "must be within the last six months")
+        units = scope_of(check.get("products"))
+        missing = set(row["scope"]) - {u.id for u in units}
+        if missing:
+            raise ValidationError("spot_check.products", "must cover every unit applied for")
+        testing = {"method": "exemption", "passed": True, "spot_check": {
+            "date": checked_on.isoformat(), "level": level, "products": sorted(row["scope"]),
+            "reference": text(check.get("reference"), "spot_check.reference", 100)}}
+        return {"review": _review(row, testing=testing)}
+
+    def _accept_prior_report(self, conn: Connection, p: Principal, row: dict[str, Any],
+                             body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        _testing_open(row)
+        institution_id = integer(body.get("institution_id"), "institution_id", 1)
+        _qualified_institution(conn, institution_id)
+        commissioned = date(body.get("commissioned"), "commissioned")
+        conditions = row["review"].get("conditions")
+        visit = (dt.date.fromisoformat(conditions["date"])
+                 if conditions and conditions["method"] == "onsite" else china_date(now))
+        if commissioned > visit:
+            raise ValidationError("commissioned", "the report must have been commissioned "
+                                                  "before the on-site verification")
+        if not boolean(body.get("passed"), "passed"):
+            raise ValidationError("passed", "only a passing report can be accepted")
+        testing = {"method": "prior_report", "passed": True, "institution_id": institution_id,
+                   "report_number": text(body.get("report_number"), "report_number", 64),
+                   "commissioned": commissioned.isoformat()}
+        return {"review": _review(row, testing=testing)}
+
+    def _approve(self, conn: Connection, p: Principal, row: dict[str, Any],
+                 body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        review = row["review"]
+        missing = [name for name in ("conditions", "testing")
+                   if not review.get(name, {}).get("passed")]
+        if missing:
+            raise InvalidTransition(
+                f"cannot approve before {' and '.join(missing)} passed; refuse instead if "
+                "they failed", row["state"], _allowed_except(row, "approve"))
+        return {"review": _review(row, decision={"approved": True, "on": _iso(now)})}
+
+    def _refuse(self, conn: Connection, p: Principal, row: dict[str, Any],
+                body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        reasons = text(body.get("reasons"), "reasons", 2000)
+        return {"review": _review(row, decision={"approved": False, "reasons": reasons,
+                                                 "on": _iso(now)}), **_resume_clock(row, now)}
+
+    def _issue(self, conn: Connection, p: Principal, row: dict[str, Any],
+               body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        enterprise = enterprise_from_dict(row["enterprise"])
+        scope = scope_of(row["scope"])
+        today = china_date(now)
+        bureau = bureau_by_code(row["bureau_code"])
+        if row["kind"] == "renewal":
+            number = LicenceNumber.parse(row["licence_number"])
+            current = licence_in(conn, number)
+            valid_until = default_valid_until(current.valid_until + dt.timedelta(days=1))
+            licence = Licence(number, enterprise, scope, today, valid_until, bureau)
+            issued = self.issuer.reissue_in(conn, licence, now)
+        else:
+            licence = Licence(None, enterprise, scope, today, default_valid_until(today), bureau)
+            issued = self.issuer.issue_in(conn, licence, now)
+        return {"licence_number": issued.number.canonical,
+                "review": _review(row, issued={"number": issued.number.canonical,
+                                               "on": _iso(now)})}
+
+
+_STEPS: dict[str, Callable[..., dict[str, Any]]] = {
+    name: getattr(Applications, f"_{name}") for name in APPLICATION_ACTIONS
+}
+
+
+def view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """The API's picture of an application: state, allowed actions, review, deadline."""
+    state = ApplicationState(row["state"])
+    return {
+        "id": row["id"], "kind": row["kind"], "state": state.value,
+        "allowed_actions": allowed_application_actions(state),
+        "bureau_code": row["bureau_code"], "enterprise": row["enterprise"],
+        "scope": row["scope"], "licence_number": row["licence_number"],
+        "materials": row["materials"], "review": row["review"],
+        "institution_id": row["institution_id"],
+        "submitted_at": _iso(row["submitted_at"]),
+        "accepted_on": row["accepted_on"] and row["accepted_on"].isoformat(),
+        "deadline": deadline(row, now),
+    }
+
+
+def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
+    """The 30-working-day clock: starts the day after acceptance, pauses during testing."""
+    state = ApplicationState(row["state"])
+    accepted_on = row["accepted_on"]
+    if accepted_on is None or state not in (_S.UNDER_REVIEW, _S.TESTING):
+        return None
+    calendar = working_days()
+    today = china_date(now)
+    try:
+        paused = row["paused_days"]
+        if row["testing_since"] is not None:
+            paused += calendar.between(row["testing_since"], today)
+        due = calendar.add(accepted_on, TIME_LIMIT + paused)
+        left = calendar.between(today, due) if today <= due else -calendar.between(due, today)
+    except UnknownYear as exc:
+        return {"error": exc.detail, "unknown_year": exc.year}
+    return {"due": due.isoformat(), "working_days_left": left, "overdue": left < 0,
+            "paused": state is _S.TESTING, "paused_working_days": paused}
+
+
+def _deadline_unknown(v: dict[str, Any]) -> bool:
+    return v["deadline"] is not None and "error" in v["deadline"]
+
+
+def _resume_clock(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+    if row["testing_since"] is None:
+        return {}
+    paused = working_days().between(row["testing_since"], china_date(now))
+    return {"testing_since": None, "paused_days": row["paused_days"] + paused}
+
+
+def _materials(value: Any, kind: str) -> dict[str, str]:
+    supplied = obj(value, "materials")
+    materials = {name: text(supplied.get(name), f"materials.{name}", 500) for name in MATERIALS}
+    if kind == "renewal" and supplied.get("renewal_commitment") is not None:
+        materials["renewal_commitment"] = text(
+            supplied["renewal_commitment"], "materials.renewal_commitment", 2000)
+    return materials
+
+
+def _review(row: dict[str, Any], **steps: Any) -> dict[str, Any]:
+    return {**row["review"], **steps}
+
+
+def _conditions_open(row: dict[str, Any]) -> None:
+    if "conditions" in row["review"]:
+        raise InvalidTransition("production conditions are already recorded", row["state"],
+                                _allowed_except(row, "record_onsite", "accept_commitment"))
+
+
+def _testing_open(row: dict[str, Any]) -> None:
+    if row["review"].get("testing", {}).get("passed"):
+        raise InvalidTransition(
+            "product testing is already settled", row["state"],
+            _allowed_except(row, "choose_institution", "exempt_testing", "accept_prior_report"))
+
+
+def _allowed_except(row: dict[str, Any], *actions: str) -> list[str]:
+    return [a for a in allowed_application_actions(ApplicationState(row["state"]))
+            if a not in actions]
+
+
+def _qualified_institution(conn: Connection, institution_id: int) -> None:
+    found = accounts.institution(conn, institution_id)
+    if not found.filed or found.level > MAX_TESTING_LEVEL:
+        raise ValidationError("institution_id", f"{found.name} may not test for licences: "
+                                                "it must be filed and of level II or above")
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, last)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat()
+
+
+def _audit_view(row: dict[str, Any]) -> dict[str, Any]:
+    return {"state": row["state"], "review": row["review"],
+            "institution_id": row["institution_id"], "licence_number": row["licence_number"]}

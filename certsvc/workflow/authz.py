@@ -1,0 +1,78 @@
+"""Who may do what, where: roles, jurisdiction, and the check every action goes through.
+
+A provincial bureau acts only in its own province, an enterprise only on its own
+applications and licences, an institution only on the tests assigned to it; the national
+authority acts everywhere; an auditor only reads. Refusals are 403 problems that say why.
+
+    require(principal, Actor.BUREAU, bureau_code="33")
+"""
+
+from __future__ import annotations
+
+from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.lifecycle import Actor
+from certsvc.errors import CertsvcError
+
+
+class Forbidden(CertsvcError):
+    type = "forbidden"
+    title = "Not allowed for this account"
+    status = 403
+
+
+class Unauthenticated(CertsvcError):
+    type = "unauthenticated"
+    title = "Authentication required"
+    status = 401
+
+
+def require(
+    principal: Principal,
+    actor: Actor,
+    *,
+    bureau_code: str | None = None,
+    uscc: str | None = None,
+    institution_id: int | None = None,
+) -> None:
+    """Raise Forbidden unless ``principal`` may act as ``actor`` on this subject."""
+    role = principal.role
+    if actor is Actor.NATIONAL:
+        if role is not Role.NATIONAL:
+            raise Forbidden("only the national authority may do this")
+    elif actor is Actor.BUREAU:
+        if role is Role.PROVINCIAL:
+            if bureau_code != principal.bureau_code:
+                raise Forbidden(
+                    f"bureau {principal.bureau_code} acts only in its own province, "
+                    f"not on a matter of bureau {bureau_code}")
+        elif role is not Role.NATIONAL:
+            raise Forbidden("only a licensing bureau may do this")
+    elif actor is Actor.ENTERPRISE:
+        if role is not Role.ENTERPRISE or uscc != principal.uscc:
+            raise Forbidden("only the enterprise itself may do this")
+    elif actor is Actor.INSTITUTION and (
+        role is not Role.INSTITUTION or institution_id != principal.institution_id
+    ):
+        raise Forbidden("only the inspection institution assigned to this test may do this")
+
+
+def may_read(
+    principal: Principal, *, bureau_code: str, uscc: str, institution_id: int | None = None
+) -> bool:
+    """Non-public reads: auditors and the national authority see all; others their own."""
+    role = principal.role
+    if role in (Role.AUDITOR, Role.NATIONAL):
+        return True
+    if role is Role.PROVINCIAL:
+        return principal.bureau_code == bureau_code
+    if role is Role.ENTERPRISE:
+        return principal.uscc == uscc
+    return institution_id is not None and principal.institution_id == institution_id
+
+
+def jurisdiction(principal: Principal) -> str | None:
+    """The province a bureau's lists are limited to (None: every province)."""
+    if principal.role is Role.PROVINCIAL:
+        return principal.bureau_code
+    return None
+

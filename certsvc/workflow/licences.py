@@ -1,0 +1,144 @@
+"""After issue: change, suspension and its lifting, revocation, cancellation, withdrawal.
+
+Like applications, each action is one transaction: lock the licence, check role and
+jurisdiction, check the status allows it, validate, apply, audit. A status change then
+publishes a new status list (``on_status_change``), after the commit — so a change that the
+client saw acknowledged is already durable, and the online status shows it on the very next
+request even before the list is out.
+
+    service = LicenceActions(engine, issuer, publish)
+    service.act(bureau, number, "revoke", {"reason": "...", "legal_basis": "..."}, now, rid)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+
+from certsvc.domain.accounts import Principal
+from certsvc.domain.catalogue import catalogue
+from certsvc.domain.fields import date, obj, text
+from certsvc.domain.licence import (
+    Enterprise,
+    Licence,
+    check_licence,
+    scope_of,
+)
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.lifecycle import (
+    LICENCE_ACTIONS,
+    Actor,
+    allowed_licence_actions,
+    licence_transition,
+)
+from certsvc.domain.time import china_date
+from certsvc.errors import ValidationError
+from certsvc.store import audit, writer
+from certsvc.store.reader import in_force_scopes, licence_in
+from certsvc.store.records import LicenceRecord
+from certsvc.workflow.authz import require
+from certsvc.workflow.issuance import Issuer
+
+SUSPENSION_ORDERS = {"stop_production": "责令停产", "rectify": "限期整改"}
+_NEEDS_LEGAL_BASIS = ("revoke", "penalty_revoke")
+
+
+class LicenceActions:
+    def __init__(self, engine: Engine, issuer: Issuer,
+                 on_status_change: Callable[[], None] = lambda: None) -> None:
+        self.engine = engine
+        self.issuer = issuer
+        self.on_status_change = on_status_change
+
+    def act(self, principal: Principal, number: LicenceNumber, action: str, data: Any,
+            now: dt.datetime, request_id: str) -> dict[str, Any]:
+        body = obj(data if data is not None else {}, "body")
+        today = china_date(now)
+        with self.engine.begin() as conn:
+            record = licence_in(conn, number, for_update=True)
+            transition = LICENCE_ACTIONS.get(action)
+            if transition is not None:
+                require(principal, transition.actor, bureau_code=number.bureau_code,
+                        uscc=record.enterprise.uscc)
+            expired = today > record.valid_until
+            target = licence_transition(record.status, expired, action)
+            before = licence_view(record, today)
+            if action == "change":
+                self._change(conn, record, body, now)
+            else:
+                writer.set_status(conn, number, target, now, _detail(action, body))
+            after = licence_view(licence_in(conn, number), today)
+            audit.record(conn, principal, action, f"licence:{number.canonical}",
+                         number.bureau_code, before, after, request_id, now)
+        self.on_status_change()  # a change supersedes the old token's index, too
+        return after
+
+    def _change(self, conn: Connection, record: LicenceRecord, body: dict[str, Any],
+                now: dt.datetime) -> None:
+        """变更: name, addresses or scope. The licence is re-signed under its number."""
+        e = record.enterprise
+        fields = {"name": e.name, "residence": e.residence,
+                  "production_address": e.production_address}
+        supplied = obj(body.get("enterprise", {}), "enterprise")
+        for name, value in supplied.items():
+            if name not in fields:
+                raise ValidationError(f"enterprise.{name}", "cannot be changed (only name, "
+                                                            "residence, production_address)")
+            fields[name] = text(value, f"enterprise.{name}", 200)
+        scope = scope_of(body["scope"]) if "scope" in body else record.scope
+        if fields == {"name": e.name, "residence": e.residence,
+                      "production_address": e.production_address} and scope == record.scope:
+            raise ValidationError("body", "changes nothing: give enterprise fields or scope")
+        licence = Licence(record.number, Enterprise(fields["name"], e.uscc, fields["residence"],
+                                                    fields["production_address"]),
+                          scope, record.issued, record.valid_until, record.issuer,
+                          record.status)
+        check_licence(licence)
+        self.issuer.reissue_in(conn, licence, now)
+
+    def apply_withdrawals(self, principal: Principal, now: dt.datetime,
+                          request_id: str) -> list[str]:
+        """Mark licences whose every unit the catalogue has withdrawn: no longer required."""
+        require(principal, Actor.NATIONAL)
+        today = china_date(now)
+        withdrawn = {u.id for u in catalogue().units.values() if u.is_withdrawn(today)}
+        with self.engine.connect() as conn:
+            candidates = [number for number, scope in in_force_scopes(conn)
+                          if set(scope) <= withdrawn]
+        for number in candidates:
+            self.act(principal, number, "no_longer_required",
+                     {"reason": "产品已调出许可目录 (the product left the catalogue)"},
+                     now, request_id)
+        return [n.canonical for n in candidates]
+
+
+def _detail(action: str, body: dict[str, Any]) -> dict[str, Any]:
+    detail: dict[str, Any] = {"action": action, "reason": text(body.get("reason"), "reason",
+                                                               2000)}
+    if action in _NEEDS_LEGAL_BASIS:
+        detail["legal_basis"] = text(body.get("legal_basis"), "legal_basis", 500)
+    if action == "suspend":
+        order = body.get("order")
+        if order not in SUSPENSION_ORDERS:
+            raise ValidationError("order", "must be 'stop_production' (责令停产) or "
+                                           "'rectify' (限期整改)")
+        detail["action"] = f"suspend:{order}"
+        if order == "rectify" or body.get("deadline") is not None:
+            detail["deadline"] = date(body.get("deadline"), "deadline")
+    return detail
+
+
+def licence_view(record: LicenceRecord, today: dt.date) -> dict[str, Any]:
+    expired = today > record.valid_until
+    return {
+        "number": record.number.canonical, "status": record.status.value, "expired": expired,
+        "allowed_actions": allowed_licence_actions(record.status, expired),
+        "enterprise": {"name": record.enterprise.name, "uscc": record.enterprise.uscc,
+                       "residence": record.enterprise.residence,
+                       "production_address": record.enterprise.production_address},
+        "scope": [u.name for u in record.scope], "issued": record.issued.isoformat(),
+        "valid_until": record.valid_until.isoformat(),
+    }

@@ -1,0 +1,56 @@
+"""The working-day calendar: holidays, make-up days, and no guessing about unknown years."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from certsvc.domain.calendar import UnknownYear, working_days
+
+CAL = working_days()
+
+
+@pytest.mark.parametrize(("day", "working"), [
+    ("2026-10-01", False),  # National Day
+    ("2026-10-07", False),
+    ("2026-10-08", True),
+    ("2026-10-10", True),   # a Saturday made a working day (调休)
+    ("2026-10-11", False),  # an ordinary Sunday
+    ("2026-09-20", True),   # a Sunday made a working day
+    ("2024-02-04", True),   # Spring Festival make-up Sunday, 2024
+    ("2025-01-28", False),  # Spring Festival eve, 2025
+    ("2026-03-16", True),   # an ordinary Monday
+])
+def test_days(day: str, working: bool) -> None:
+    assert CAL.is_working_day(dt.date.fromisoformat(day)) is working
+
+
+def test_counting_across_national_day() -> None:
+    assert CAL.add(dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 8)
+    assert CAL.add(dt.date(2026, 9, 30), 3) == dt.date(2026, 10, 10)
+    assert CAL.between(dt.date(2026, 9, 30), dt.date(2026, 10, 12)) == 4
+
+
+def test_a_year_without_data_fails_loudly() -> None:
+    with pytest.raises(UnknownYear) as raised:
+        CAL.add(dt.date(2026, 12, 1), 30)
+    assert raised.value.year == 2027
+    assert "2027" in raised.value.detail
+    with pytest.raises(UnknownYear):
+        CAL.is_working_day(dt.date(2023, 12, 29))
+
+
+def test_every_year_names_its_state_council_notice() -> None:
+    assert set(CAL.notices) >= {2024, 2025, 2026}
+    assert all(url.startswith("https://www.gov.cn/") for url in CAL.notices.values())
+
+
+@given(st.dates(dt.date(2024, 1, 1), dt.date(2026, 10, 31)), st.integers(0, 30))
+@settings(max_examples=200, deadline=None)
+def test_add_and_between_agree(start: dt.date, count: int) -> None:
+    end = CAL.add(start, count)
+    assert CAL.between(start, end) == count
+    assert count == 0 or CAL.is_working_day(end)
