@@ -32,6 +32,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/qr.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/import_licences.py 100000
+	$(BIN)/python bench/status_list.py
 
 clean:
 	rm -rf $(VENV) instance

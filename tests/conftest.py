@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
+from freezegun import freeze_time
 from sqlalchemy import Engine, delete
 from werkzeug.test import TestResponse
 
+from certsvc.cli import main
 from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
@@ -185,3 +188,24 @@ def application_body(**changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
+
+
+# --- the command line ---------------------------------------------------------------------
+@pytest.fixture
+def env(tmp_path: Path, database_url: str, engine: Engine) -> dict[str, str]:
+    return {
+        "CERTSVC_KEYS_DIR": str(tmp_path / "keys"),
+        "CERTSVC_PUBLISH_DIR": str(tmp_path / "published"),
+        "CERTSVC_DATABASE_URL": database_url,
+        "CERTSVC_KEY_PASSPHRASE": "cli test passphrase",
+        "CERTSVC_PUBLIC_URL": "https://certsvc.example",
+    }
+
+
+def run(env: dict[str, str], *args: str) -> Result:
+    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+
+
+def init_keys(env: dict[str, str]) -> Result:
+    with freeze_time("2026-01-01"):
+        return run(env, "keys", "init")

@@ -6,33 +6,11 @@ import json
 import stat
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from freezegun import freeze_time
-from sqlalchemy import Engine
 
 from certsvc.cli import main
-from tests.conftest import REFERENCE
-
-
-@pytest.fixture
-def env(tmp_path: Path, database_url: str, engine: Engine) -> dict[str, str]:
-    return {
-        "CERTSVC_KEYS_DIR": str(tmp_path / "keys"),
-        "CERTSVC_PUBLISH_DIR": str(tmp_path / "published"),
-        "CERTSVC_DATABASE_URL": database_url,
-        "CERTSVC_KEY_PASSPHRASE": "cli test passphrase",
-        "CERTSVC_PUBLIC_URL": "https://certsvc.example",
-    }
-
-
-def run(env: dict[str, str], *args: str) -> Result:
-    return CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
-
-
-def init_keys(env: dict[str, str]) -> Result:
-    with freeze_time("2026-01-01"):
-        return run(env, "keys", "init")
+from tests.conftest import REFERENCE, init_keys, run
 
 
 def test_keys_init_creates_encrypted_0600_keys_and_never_overwrites(

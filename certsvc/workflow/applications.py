@@ -217,7 +217,8 @@ class Applications:
             raise ValidationError("date", "is in the future")
         conditions = {"method": "onsite", "passed": boolean(body.get("passed"), "passed"),
                       "inspectors": inspectors, "date": visited.isoformat(),
-                      "notes": text(body.get("notes", "-"), "notes", 2000)}
+                      "notes": (text(body["notes"], "notes", 2000)
+                                if body.get("notes") is not None else "")}
         return {"review": _review(row, conditions=conditions)}
 
     def _accept_commitment(self, conn: Connection, p: Principal, row: dict[str, Any],
@@ -340,7 +341,8 @@ def view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         "id": row["id"], "kind": row["kind"], "state": state.value,
         "allowed_actions": allowed_application_actions(state),
         "bureau_code": row["bureau_code"], "enterprise": row["enterprise"],
-        "scope": row["scope"], "licence_number": row["licence_number"],
+        "scope": [{"id": u.id, "name": u.name} for u in scope_of(row["scope"])],
+        "licence_number": row["licence_number"],
         "materials": row["materials"], "review": row["review"],
         "institution_id": row["institution_id"],
         "submitted_at": _iso(row["submitted_at"]),

@@ -1,0 +1,73 @@
+"""The staff's command line: accounts, tokens, an application from 申请 to 发证, licence
+actions and the audit log — the same workflow as the API, audited the same way."""
+
+from __future__ import annotations
+
+import json
+
+from freezegun import freeze_time
+
+from tests.conftest import ENTERPRISE_USCC, application_body, init_keys, run
+
+
+def account(env: dict[str, str], *args: str) -> int:
+    result = run(env, "account", "create", *args)
+    assert result.exit_code == 0, result.output
+    return int(result.output.split()[1].rstrip(":"))
+
+
+def test_application_through_the_cli(env: dict[str, str]) -> None:
+    init_keys(env)
+    bureau = account(env, "--role", "provincial", "--bureau", "浙")
+    enterprise = account(env, "--role", "enterprise", "--uscc", ENTERPRISE_USCC,
+                         "--name", "华光电缆")
+    other = account(env, "--role", "provincial", "--bureau", "32")
+    lab = run(env, "institution", "add", "--name", "浙江省检测院", "--accreditation", "CMA-1",
+              "--level", "1")
+    assert lab.exit_code == 0, lab.output
+    with freeze_time("2026-06-01 02:00"):
+        submitted = run(env, "application", "submit", "--as", str(enterprise),
+                        "--data", json.dumps(application_body(), ensure_ascii=False))
+        assert submitted.exit_code == 0, submitted.output
+        application_id = str(json.loads(submitted.output)["id"])
+        refused = run(env, "application", "act", application_id, "accept", "--as", str(other))
+        assert refused.exit_code == 2 and "own province" in refused.output
+        steps = [("accept", None), ("record_onsite",
+                                    {"passed": True, "inspectors": ["张伟", "李娜"]}),
+                 ("accept_prior_report", {"institution_id": 1, "commissioned": "2026-05-20",
+                                          "passed": True, "report_number": "R-1"}),
+                 ("approve", None), ("issue", None)]
+        for action, data in steps:
+            args = ["application", "act", application_id, action, "--as", str(bureau)]
+            if data:
+                args += ["--data", json.dumps(data, ensure_ascii=False)]
+            result = run(env, *args)
+            assert result.exit_code == 0, (action, result.output)
+        number = json.loads(result.output)["licence_number"]
+        assert number == "浙XK06-001-00001"
+        listed = run(env, "application", "list", "--as", str(bureau))
+        assert f"{application_id}\tissued" in listed.output
+        suspended = run(env, "licence", "act", number, "suspend", "--as", str(bureau),
+                        "--data", '{"order": "stop_production", "reason": "安全事故"}')
+        assert suspended.exit_code == 0, suspended.output
+        assert json.loads(suspended.output)["status"] == "suspended"
+        wrong = run(env, "licence", "act", number, "lift", "--as", str(bureau))
+        assert wrong.exit_code == 2 and "allow" in wrong.output
+    log = run(env, "audit", "--subject", f"licence:{number}")
+    entries = [json.loads(line) for line in log.output.splitlines()]
+    assert [e["action"] for e in entries] == ["suspend"]
+    assert entries[0]["request_id"].startswith("cli-")
+
+
+def test_tokens_are_shown_once_and_revocable(env: dict[str, str]) -> None:
+    auditor = account(env, "--role", "auditor", "--name", "审计员")
+    made = run(env, "token", "create", str(auditor), "--days", "30")
+    assert made.exit_code == 0
+    secret = made.stdout.strip().splitlines()[-1]
+    assert secret.startswith("cst_") and len(secret) > 40
+    revoked = run(env, "token", "revoke", "1")
+    assert revoked.exit_code == 0 and "revoked" in revoked.output
+    again = run(env, "token", "revoke", "1")
+    assert again.exit_code == 2
+    bad = run(env, "account", "create", "--role", "enterprise", "--uscc", "91330106MA2H7K3LXB")
+    assert bad.exit_code == 2 and "check character" in bad.output
