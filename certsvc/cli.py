@@ -29,6 +29,7 @@ from certsvc.errors import CertsvcError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
+from certsvc.store import audit
 from certsvc.store.db import make_engine, migrate
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from certsvc.workflow.licence_file import read_licence_file
@@ -60,6 +61,10 @@ class Context:
     @cached_property
     def issuer(self) -> Issuer:
         return Issuer(self.engine, self.signer, self.settings.public_url)
+
+    def audit(self, action: str, subject: str, bureau_code: str | None, after: Any) -> None:
+        with self.engine.begin() as conn:
+            audit.record_operator(conn, action, subject, bureau_code, after, utcnow())
 
     def publish_trust_list(self) -> Path:
         path = self.settings.trust_list_path
@@ -104,6 +109,7 @@ def keys_rotate(ctx: Context, bureau: str) -> None:
         record = ctx.keystore.rotate(find_bureau(bureau), utcnow())
     except CertsvcError as exc:
         fail(exc)
+    ctx.audit("keys.rotate", f"key:{record.kid}", record.bureau_code, {"state": "active"})
     click.echo(f"new signing key {record.kid} for bureau {record.bureau_code}")
     click.echo(f"trust list: {ctx.publish_trust_list()}")
 
@@ -118,6 +124,8 @@ def keys_revoke(ctx: Context, kid: str, reason: str) -> None:
         record = ctx.keystore.revoke(kid, reason, utcnow())
     except CertsvcError as exc:
         fail(exc)
+    ctx.audit("keys.revoke", f"key:{record.kid}", record.bureau_code,
+              {"state": "revoked", "reason": reason})
     click.echo(f"revoked key {record.kid} of bureau {record.bureau_code}: {reason}")
     click.echo(f"trust list: {ctx.publish_trust_list()}")
 
@@ -173,6 +181,8 @@ def licence_issue(
         sys.exit(EXIT_UNUSABLE)
     except CertsvcError as exc:
         fail(exc)
+    ctx.audit("licence.issue", f"licence:{issued.number.canonical}", issued.number.bureau_code,
+              issued.licence.to_dict())
     if qr_png_path:
         qr_png_path.write_bytes(qr_png(issued.qr_text))
     if qr_svg_path:
@@ -212,6 +222,7 @@ def licence_import(ctx: Context, path: Path) -> None:
             count = ctx.issuer.import_licences(parsed.licences, utcnow(), bar.update)
     except CertsvcError as exc:
         fail(exc)
+    ctx.audit("licence.import", f"file:{path.name}", None, {"licences": count})
     click.echo(f"imported {count} licences")
 
 

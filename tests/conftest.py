@@ -45,6 +45,14 @@ def pristine_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _certificates_first_made_outside_freezegun(pristine_keys: Path) -> None:
+    """cryptography's Rust code remembers the datetime type of the first certificate it
+    builds; if that happens under freezegun it is FakeDatetime, and every later real datetime
+    is refused. Making the session's keys first, with the real clock, keeps the order of
+    tests from mattering."""
+
+
 @pytest.fixture
 def keystore(pristine_keys: Path, tmp_path: Path) -> KeyStore:
     """A private copy of the session's keys, so rotation and revocation stay in one test."""

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
+from certsvc.domain.catalogue import catalogue
 from certsvc.domain.licence import Licence
 from tests.conftest import REFERENCE, Api, application_body
 
@@ -48,15 +49,85 @@ def _awaiting_correction(api: Api) -> str:
     return _moved(api, _submitted(api), ("request_correction", "zhejiang", {"missing": ["x"]}))
 
 
-def _licence(api: Api, issuer: Any) -> str:
-    issuer.issue(Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))),
-                 dt.datetime(2026, 3, 15, 2, tzinfo=dt.UTC))
-    return f"/api/v1/licences/{NUMBER}"
+def _under_review(api: Api) -> str:
+    return _moved(api, _submitted(api), ("accept", "zhejiang", None))
+
+
+def _ready(api: Api) -> str:
+    """Conditions and testing passed: ready for the decision."""
+    return _moved(api, _under_review(api), (
+        "record_onsite", "zhejiang", {"passed": True, "inspectors": ["张伟", "李娜"]}), (
+        "accept_prior_report", "zhejiang", {"institution_id": api.institutions["level1"],
+                                            "commissioned": "2026-05-20", "passed": True,
+                                            "report_number": "R-1"}))
+
+
+def _renewal(api: Api, issuer: Any) -> str:
+    _licence(api, issuer)
+    body = application_body(kind="renewal", licence_number=NUMBER)
+    body["materials"] = dict(body["materials"], renewal_commitment="生产条件未变")
+    response = api.post("/api/v1/applications", "enterprise", body)
+    assert response.status_code == 201 and response.json is not None
+    return _moved(api, f"/api/v1/applications/{response.json['id']}",
+                  ("accept", "zhejiang", None))
+
+
+def _licence(api: Api, issuer: Any, **changes: Any) -> str:
+    data = json.loads(REFERENCE.read_text("utf-8")) | changes
+    issued = issuer.issue(Licence.from_dict(data), dt.datetime(2026, 3, 15, 2, tzinfo=dt.UTC))
+    return f"/api/v1/licences/{issued.number.canonical}"
+
+
+def _withdrawn_licence(api: Api, issuer: Any) -> str:
+    unit = catalogue().unit(32)
+    assert unit.withdrawn is not None
+    return _licence(api, issuer, number=None, scope=[unit.name], valid_until="2027-12-31",
+                    issued=(unit.withdrawn - dt.timedelta(days=10)).isoformat())
+
+
+def _suspended(api: Api, issuer: Any) -> str:
+    path = _licence(api, issuer)
+    return _moved(api, path, ("suspend", "zhejiang", {"order": "stop_production",
+                                                      "reason": "事故"}))
 
 
 Case = Callable[[Api, Any], tuple[str, str, Any]]  # → (method, path, body)
 
+BUREAUS = {"national", "zhejiang"}
+EVERYONE = set(ROLES)
 ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
+    "me": (lambda api, _: ("GET", "/api/v1/me", None), EVERYONE, 200),
+    "list applications": (lambda api, _: ("GET", "/api/v1/applications", None), EVERYONE, 200),
+    "refuse acceptance": (lambda api, _: ("POST", _submitted(api) + "/refuse_acceptance",
+                                          {"reasons": "不属于本机关"}), BUREAUS, 200),
+    "record onsite": (lambda api, _: ("POST", _under_review(api) + "/record_onsite", {
+        "passed": True, "inspectors": ["张伟", "李娜"]}), BUREAUS, 200),
+    "accept commitment": (lambda api, issuer: ("POST", _renewal(api, issuer)
+                                               + "/accept_commitment", None), BUREAUS, 200),
+    "exempt testing": (lambda api, _: ("POST", _under_review(api) + "/exempt_testing", {
+        "spot_check": {"date": "2026-03-01", "level": "provincial", "passed": True,
+                       "products": [4, 6], "reference": "浙市监抽〔2026〕3号"}}), BUREAUS, 200),
+    "accept prior report": (lambda api, _: ("POST", _under_review(api) + "/accept_prior_report",
+                                            {"institution_id": api.institutions["level1"],
+                                             "commissioned": "2026-05-20", "passed": True,
+                                             "report_number": "R-1"}), BUREAUS, 200),
+    "approve": (lambda api, _: ("POST", _ready(api) + "/approve", None), BUREAUS, 200),
+    "issue": (lambda api, _: ("POST", _moved(api, _ready(api), ("approve", "zhejiang", None))
+                              + "/issue", None), BUREAUS, 200),
+    "change licence": (lambda api, issuer: ("POST", _licence(api, issuer) + "/change", {
+        "enterprise": {"residence": "杭州市西湖区文三路200号"}}), BUREAUS, 200),
+    "lift suspension": (lambda api, issuer: ("POST", _suspended(api, issuer)
+                                             + "/lift_suspension", {"reason": "整改合格"}),
+                        BUREAUS, 200),
+    "penalty revoke licence": (lambda api, issuer: ("POST", _licence(api, issuer)
+                                                    + "/penalty_revoke",
+                                                    {"reason": "x", "legal_basis": "y"}),
+                               BUREAUS, 200),
+    "cancel licence": (lambda api, issuer: ("POST", _licence(api, issuer) + "/cancel",
+                                            {"reason": "依职权注销"}), BUREAUS, 200),
+    "no longer required": (lambda api, issuer: ("POST", _withdrawn_licence(api, issuer)
+                                                + "/no_longer_required", {"reason": "目录调整"}),
+                           {"national"}, 200),
     # name: (set-up returning the request, roles allowed, status when allowed)
     "submit": (lambda api, _: ("POST", "/api/v1/applications", application_body()),
                {"enterprise"}, 201),
@@ -90,6 +161,21 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "audit log": (lambda api, _: ("GET", "/api/v1/audit", None),
                   {"national", "zhejiang", "jiangsu", "auditor"}, 200),
 }
+PUBLIC = {  # no account needed; any token is fine too
+    "openapi": "/api/v1/openapi.json",
+    "status list": "/api/v1/status-list",
+}
+
+
+@pytest.mark.parametrize("role", (*ROLES, None))
+@pytest.mark.parametrize("endpoint", sorted(PUBLIC))
+@freeze_time("2026-06-01 02:00:00")
+def test_public_endpoints(api: Api, issuer: Any, endpoint: str, role: str | None) -> None:
+    _licence(api, issuer)
+    # the status list exists once a status change was published
+    api.post(f"/api/v1/licences/{NUMBER}/suspend", "zhejiang",
+             {"order": "stop_production", "reason": "x"})
+    assert api.call("GET", PUBLIC[endpoint], role).status_code == 200
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -7,7 +7,7 @@ import json
 
 from freezegun import freeze_time
 
-from tests.conftest import ENTERPRISE_USCC, application_body, init_keys, run
+from tests.conftest import ENTERPRISE_USCC, REFERENCE, application_body, init_keys, run
 
 
 def account(env: dict[str, str], *args: str) -> int:
@@ -71,3 +71,17 @@ def test_tokens_are_shown_once_and_revocable(env: dict[str, str]) -> None:
     assert again.exit_code == 2
     bad = run(env, "account", "create", "--role", "enterprise", "--uscc", "91330106MA2H7K3LXB")
     assert bad.exit_code == 2 and "check character" in bad.output
+
+
+def test_operator_commands_are_audited(env: dict[str, str]) -> None:
+    init_keys(env)
+    with freeze_time("2026-03-15 02:00"):
+        issued = run(env, "licence", "issue", "--file", str(REFERENCE))
+        assert issued.exit_code == 0, issued.output
+        rotated = run(env, "keys", "rotate", "浙")
+        assert rotated.exit_code == 0, rotated.output
+    entries = [json.loads(line) for line in run(env, "audit").output.splitlines()]
+    assert [e["action"] for e in entries] == ["licence.issue", "keys.rotate"]
+    assert entries[0]["subject"] == "licence:浙XK06-001-00012"
+    assert entries[0]["actor"].startswith("operator:") and entries[0]["account_id"] is None
+    assert entries[1]["bureau_code"] == "33"

@@ -128,25 +128,32 @@ def test_renewal_with_commitment_and_testing_exemption(api: Api, issuer: Any) ->
                      dt.datetime(2026, 3, 15, 2, tzinfo=dt.UTC))
     materials = dict(application_body()["materials"],
                      renewal_commitment="生产条件未发生重大变化，特此承诺。")
-    with at("2026-06-01"):
+    with at("2026-06-18"):  # the day before the Dragon Boat Festival (19–21 June)
         renewal = submit(api, kind="renewal", licence_number="（浙）XK06-001-00012",
                          materials=materials)
-        act(api, renewal["id"], "accept", "zhejiang")
-        act(api, renewal["id"], "accept_commitment", "zhejiang")
+        accepted = act(api, renewal["id"], "accept", "zhejiang")
+        assert accepted["deadline"]["due"] == "2026-07-31"
+    with at("2026-06-22"):  # three days later, one working day has passed
+        committed = act(api, renewal["id"], "accept_commitment", "zhejiang")
+        assert committed["deadline"]["working_days_left"] == 29
         # the commitment replaced the visit; recording one now is refused with the reason
         refused = act(api, renewal["id"], "record_onsite", "zhejiang",
                       {"passed": True, "inspectors": ["a", "b"]}, status=409)
         assert "already recorded" in refused["detail"]
         stale = act(api, renewal["id"], "exempt_testing", "zhejiang", {"spot_check": {
-            "date": "2025-11-30", "level": "provincial", "passed": True,
+            "date": "2025-12-21", "level": "provincial", "passed": True,
             "products": [4, 5, 6], "reference": "浙市监抽〔2025〕12号"}}, status=422)
         assert stale["field"] == "spot_check.date"
         municipal = act(api, renewal["id"], "exempt_testing", "zhejiang", {"spot_check": {
             "date": "2026-03-01", "level": "municipal", "passed": True,
             "products": [4, 5, 6], "reference": "x"}}, status=422)
         assert municipal["field"] == "spot_check.level"
+        partial = act(api, renewal["id"], "exempt_testing", "zhejiang", {"spot_check": {
+            "date": "2026-03-01", "level": "national", "passed": True,
+            "products": [4], "reference": "x"}}, status=422)
+        assert partial["field"] == "spot_check.products"
         act(api, renewal["id"], "exempt_testing", "zhejiang", {"spot_check": {
-            "date": "2026-03-01", "level": "provincial", "passed": True,
+            "date": "2025-12-22", "level": "provincial", "passed": True,
             "products": [4, 5, 6], "reference": "浙市监抽〔2026〕3号"}})
         act(api, renewal["id"], "approve", "zhejiang")
         issued = act(api, renewal["id"], "issue", "zhejiang")
@@ -179,15 +186,17 @@ def test_prior_report_must_predate_the_visit(api: Api) -> None:
 
 
 def test_refusals_and_missing_material(api: Api) -> None:
-    with at("2026-06-01"):
+    with at("2026-06-18"):
         not_accepted = submit(api)
         result = act(api, not_accepted["id"], "refuse_acceptance", "zhejiang",
                      {"reasons": "不属于本机关许可范围"})
         assert result["state"] == "not_accepted" and result["allowed_actions"] == []
+        assert result["deadline"] is None
 
         corrected = submit(api)
         act(api, corrected["id"], "request_correction", "zhejiang",
             {"missing": ["营业执照副本不清晰"]})
+    with at("2026-06-22"):  # across the Dragon Boat Festival: no clock runs before acceptance
         act(api, corrected["id"], "resubmit", "enterprise",
             {"materials": {"business_licence": "营业执照-清晰.pdf"}})
         again = act(api, corrected["id"], "request_correction", "zhejiang",
@@ -195,7 +204,9 @@ def test_refusals_and_missing_material(api: Api) -> None:
         assert again["type"] == "urn:certsvc:problem:invalid-transition"
         assert again["current_state"] == "submitted"
         assert again["allowed_actions"] == ["accept", "refuse_acceptance"]
-        act(api, corrected["id"], "accept", "zhejiang")
+        accepted = act(api, corrected["id"], "accept", "zhejiang")
+        assert accepted["deadline"]["due"] == "2026-08-03"
+        assert accepted["materials"]["business_licence"] == "营业执照-清晰.pdf"
         act(api, corrected["id"], "record_onsite", "zhejiang",
             {"passed": False, "inspectors": ["张伟", "李娜"], "notes": "检验设备不全"})
         early = act(api, corrected["id"], "approve", "zhejiang", status=409)
@@ -204,7 +215,7 @@ def test_refusals_and_missing_material(api: Api) -> None:
                       {"reasons": "实地核查不合格"})
         assert refused["state"] == "refused"
         assert refused["review"]["decision"] == {"approved": False, "reasons": "实地核查不合格",
-                                                 "on": "2026-06-01T02:00:00+00:00"}
+                                                 "on": "2026-06-22T02:00:00+00:00"}
 
 
 def test_transition_not_allowed_names_state_and_allowed_actions(api: Api) -> None:

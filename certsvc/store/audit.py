@@ -6,6 +6,9 @@ Nothing here updates or deletes; the database refuses it too (see ``append_only`
 from __future__ import annotations
 
 import datetime as dt
+import getpass
+import os
+import uuid
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -47,6 +50,23 @@ def record(conn: Connection, principal: Principal, action: str, subject: str,
         at=now, account_id=principal.account_id, actor=principal.label, action=action,
         subject=subject, bureau_code=bureau_code, before=before, after=after,
         request_id=request_id))
+
+
+def record_operator(conn: Connection, action: str, subject: str, bureau_code: str | None,
+                    after: Any, now: dt.datetime) -> None:
+    """An action taken on the server's command line (keys, migration imports): the actor is
+    the operating-system user, as there is no account behind it."""
+    conn.execute(insert(_T).values(
+        at=now, account_id=None, actor=f"operator:{_os_user()} (command line)", action=action,
+        subject=subject, bureau_code=bureau_code, before=None, after=after,
+        request_id=f"cli-{uuid.uuid4().hex}"))
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid {os.getuid()}"
 
 
 def search(conn: Connection, *, bureau_code: str | None = None, subject: str | None = None,

@@ -69,6 +69,8 @@ class LicenceActions:
             if action == "change":
                 self._change(conn, record, body, now)
             else:
+                if action == "no_longer_required":
+                    _check_withdrawn(record, today)
                 writer.set_status(conn, number, target, now, _detail(action, body))
             after = licence_view(licence_in(conn, number), today)
             audit.record(conn, principal, action, f"licence:{number.canonical}",
@@ -113,6 +115,13 @@ class LicenceActions:
                      {"reason": "产品已调出许可目录 (the product left the catalogue)"},
                      now, request_id)
         return [n.canonical for n in candidates]
+
+
+def _check_withdrawn(record: LicenceRecord, today: dt.date) -> None:
+    listed = [u.name for u in record.scope if not u.is_withdrawn(today)]
+    if listed:
+        raise ValidationError("scope", "the catalogue still requires a licence for "
+                                       + "、".join(listed) + "; revoke or cancel instead")
 
 
 def _detail(action: str, body: dict[str, Any]) -> dict[str, Any]:
