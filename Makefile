@@ -16,14 +16,25 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# Debian packages the suite and the site need: Chromium for the browser tests, a Chinese font
+# for the printable licence (and for screenshots that show Chinese, not boxes).
+SYSTEM := $(VENV)/.system
+$(SYSTEM): | $(BIN)/python
+	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi micro hei"; then \
+		echo "installing chromium and fonts-wqy-microhei (Debian packages)"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-wqy-microhei; \
+	fi
+	touch $(SYSTEM)
+
 # The demo QR codes point at this development server, so a phone on the same machine opens them.
 export CERTSVC_PUBLIC_URL ?= http://$(HOST):$(PORT)
 
-run: $(STAMP)
+run: $(STAMP) $(SYSTEM)
 	$(BIN)/certsvc dev-setup
 	$(BIN)/certsvc serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+test: $(STAMP) $(SYSTEM)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q

@@ -19,6 +19,8 @@ from pathlib import Path
 
 from certsvc.errors import ValidationError
 
+TRUST_LIST_FILE = "trust-list.cose"  # in the publish directory, served as static files
+STATUS_LIST_FILE = "status-list.cose"
 DEVELOPMENT_PASSPHRASE = "certsvc-development-passphrase-do-not-use-in-production"
 _PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$")
 
@@ -48,11 +50,11 @@ class Settings:
 
     @property
     def trust_list_path(self) -> Path:
-        return self.publish_dir / "trust-list.cose"
+        return self.publish_dir / TRUST_LIST_FILE
 
     @property
     def status_list_path(self) -> Path:
-        return self.publish_dir / "status-list.cose"
+        return self.publish_dir / STATUS_LIST_FILE
 
     @property
     def root_certificate_path(self) -> Path:

@@ -22,7 +22,11 @@ _PROBLEM_TYPES = {
     "idempotency-key-invalid": "422: malformed key, or reused for a different request",
     "idempotency-key-in-progress": "409: the first request with this key is still running",
     "calendar-year-unknown": "503: a working-day count reached a year with no calendar",
-    "http-413": "413: request body larger than 256 KB",
+    "http-413": "413: request body too large (256 KB; 16 KB for /api/v1/verify)",
+    "http-429": "429: rate limited; wait Retry-After seconds",
+    "malformed-token": "400",
+    "trust-list-error": "400",
+    "pdf-font-missing": "503",
     "internal-error": "500: quote the request id",
 }
 
@@ -59,6 +63,11 @@ _ACTION_BODIES: dict[str, dict[str, Any]] = {
 def _problems() -> dict[str, Any]:
     return {"description": "RFC 9457 problem", "content": {"application/problem+json": {
         "schema": {"$ref": "#/components/schemas/Problem"}}}}
+
+
+def _cose() -> dict[str, Any]:
+    return {"200": {"description": "COSE_Sign1 bytes", "content": {"application/cose": {}}},
+            "304": {"description": "not modified"}, "default": _problems()}
 
 
 def _ok(description: str, schema: str = "Object", status: str = "200") -> dict[str, Any]:
@@ -127,17 +136,54 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/status-list": {"get": {
             "summary": "The signed status list (COSE_Sign1), with ETag", "security": [],
             "operationId": "status_list",
-            "responses": {"200": {"description": "COSE_Sign1 bytes", "content": {
-                "application/cose": {}}}, "304": {"description": "not modified"},
-                "default": _problems()}}},
+            "responses": _cose()}},
         "/api/v1/status-list/delta": {"get": {
             "summary": "Signed changes from version `since` to the newest", "security": [],
             "operationId": "status_list_delta",
             "parameters": [{"name": "since", "in": "query", "required": True,
                             "schema": {"type": "integer"}}],
-            "responses": {"200": {"description": "COSE_Sign1 bytes", "content": {
-                "application/cose": {}}}, "304": {"description": "not modified"},
-                "default": _problems()}}},
+            "responses": _cose()}},
+        "/api/v1/licences/{number}": {"get": {
+            "summary": "A licence: holder, products, validity, issuer, current status and "
+                       "verdict (public; ETag, Cache-Control: no-cache)", "security": [],
+            "operationId": "get_licence",
+            "parameters": [{"name": "number", "in": "path", "required": True,
+                            "schema": {"type": "string"}, "example": "浙XK06-001-00012"}],
+            "responses": _ok("the licence", "PublicLicence")}},
+        "/api/v1/verify": {"post": {
+            "summary": "Verify a QR text, a token (hex or base64url) or a licence number, "
+                       "optionally for one product unit (public)", "security": [],
+            "operationId": "verify",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {
+                    "qr_text": {"type": "string"}, "token": {"type": "string"},
+                    "number": {"type": "string"},
+                    "product": {"type": ["string", "integer"]}},
+                "description": "exactly one of qr_text, token, number"}}}},
+            "responses": _ok("the verdict, with the signed licence when authentic",
+                             "Verdict")}},
+        "/api/v1/enterprises/{uscc}": {"get": {
+            "summary": "An enterprise's licences (public)", "security": [],
+            "operationId": "get_enterprise",
+            "parameters": [{"name": "uscc", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9A-Z]{18}$"}}],
+            "responses": _ok("the enterprise and its licences")}},
+        "/api/v1/search": {"get": {
+            "summary": "Search by licence number (any written form), USCC or part of an "
+                       "enterprise name (public; 20 per page)", "security": [],
+            "operationId": "search",
+            "parameters": [{"name": "q", "in": "query", "required": True,
+                            "schema": {"type": "string", "maxLength": 100}},
+                           {"name": "page", "in": "query", "schema": {"type": "integer"}}],
+            "responses": _ok("a page of licences")}},
+        "/.well-known/certsvc/trust-list": {"get": {
+            "summary": "The root-signed trust list (COSE_Sign1), with ETag", "security": [],
+            "operationId": "well_known_trust_list",
+            "responses": _cose()}},
+        "/.well-known/certsvc/status-list": {"get": {
+            "summary": "The signed status list (COSE_Sign1), with ETag", "security": [],
+            "operationId": "well_known_status_list",
+            "responses": _cose()}},
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                          "operationId": "openapi",
                                          "responses": _ok("OpenAPI 3.1")}},
@@ -190,6 +236,24 @@ def openapi_document() -> dict[str, Any]:
                     "id": {"type": "integer"}, "state": {"type": "string"},
                     "allowed_actions": {"type": "array", "items": {"type": "string"}},
                     "deadline": {"type": ["object", "null"]}, "review": {"type": "object"}}},
+                "Verdict": {"type": "object", "properties": {
+                    "verdict": {"enum": ["valid", "malformed", "unknown_key", "bad_signature",
+                                         "key_revoked", "key_not_valid_at_signing",
+                                         "not_yet_valid", "expired", "suspended", "revoked",
+                                         "cancelled", "product_not_in_scope",
+                                         "status_unknown"]},
+                    "valid": {"type": "boolean"}, "authentic": {"type": "boolean"},
+                    "message": {"type": "object"}, "detail": {"type": "string"},
+                    "status_as_of": {"type": ["string", "null"]},
+                    "licence": {"type": ["object", "null"]}}},
+                "PublicLicence": {"type": "object", "properties": {
+                    "number": {"type": "string"}, "status": {"type": "string"},
+                    "verdict": {"type": "string"}, "expired": {"type": "boolean"},
+                    "status_detail": {"type": ["object", "null"]},
+                    "enterprise": {"type": "object"}, "scope": {"type": "array"},
+                    "issued": {"type": "string", "format": "date"},
+                    "valid_until": {"type": "string", "format": "date"},
+                    "issuer": {"type": "object"}, "qr_text": {"type": ["string", "null"]}}},
                 "Licence": {"type": "object", "properties": {
                     "number": {"type": "string"}, "status": {"type": "string"},
                     "expired": {"type": "boolean"},

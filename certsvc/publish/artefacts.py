@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from certsvc.config import STATUS_LIST_FILE
 from certsvc.credential.status_list import (
     SIZE,
     code_for,
@@ -27,7 +28,7 @@ from certsvc.credential.status_list import (
 from certsvc.signer.signer import Signer
 from certsvc.store import status_history, writer
 
-STATUS_LIST = "status-list.cose"
+STATUS_LIST = STATUS_LIST_FILE
 DELTAS = "deltas"
 DELTA_DEPTH = 32  # deltas are kept from each of the last 32 versions to the newest
 

@@ -45,6 +45,26 @@ class LicenceReader:
             ).scalar()
         return LicenceStatus(status) if status else None
 
+    def by_uscc(self, uscc: str) -> list[LicenceRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(_T).where(_T.c.uscc == uscc, _T.c.token.is_not(None))
+                                .order_by(_T.c.number)).all()
+        return [record_from_row(r) for r in rows]
+
+    def search_by_name(self, fragment: str, offset: int, limit: int
+                       ) -> tuple[list[LicenceRecord], int]:
+        """Licences whose holder's name contains ``fragment``: one page, and the total."""
+        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where = (_T.c.enterprise_name.like(f"%{escaped}%", escape="\\")
+                 & _T.c.token.is_not(None))
+        with self.engine.connect() as conn:
+            total = int(conn.execute(select(func.count()).select_from(_T).where(where))
+                        .scalar_one())
+            rows = conn.execute(select(_T).where(where).order_by(_T.c.enterprise_name,
+                                                                 _T.c.number)
+                                .offset(offset).limit(limit)).all()
+        return [record_from_row(r) for r in rows], total
+
     def recent(self, limit: int = 20) -> list[LicenceRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(

@@ -1,0 +1,141 @@
+"""Chinese by default, English on request: ``?lang=en`` (remembered in a cookie), no script.
+
+    >>> MESSAGES["search"]["en"]
+    'Search'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import request
+
+from certsvc.credential.verifier import MESSAGES as VERDICTS
+from certsvc.credential.verifier import VerdictCode
+from certsvc.domain.licence import LicenceStatus
+from certsvc.domain.time import CHINA, as_utc
+
+LANGUAGES = ("zh", "en")
+COOKIE = "lang"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "site": {"zh": "工业产品生产许可证查验", "en": "Production licence check"},
+    "intro": {"zh": "用手机相机扫描产品上的许可证二维码即可查验；也可以按许可证编号、统一社会信用代码或企业名称查询。",
+              "en": "Scan the licence QR on a product with any phone camera, or search by licence "
+                    "number, Unified Social Credit Code or enterprise name."},
+    "search": {"zh": "查询", "en": "Search"},
+    "search_hint": {"zh": "许可证编号、统一社会信用代码或企业名称",
+                    "en": "Licence number, USCC or enterprise name"},
+    "results": {"zh": "查询结果", "en": "Results"},
+    "no_results": {"zh": "没有找到符合条件的许可证", "en": "No licence matches"},
+    "page": {"zh": "第 {page} 页，共 {pages} 页（{total} 条）",
+             "en": "Page {page} of {pages} ({total} licences)"},
+    "previous": {"zh": "上一页", "en": "Previous"},
+    "next": {"zh": "下一页", "en": "Next"},
+    "recent": {"zh": "最近发放的许可证", "en": "Recently issued"},
+    "none_yet": {"zh": "暂无许可证", "en": "No licences yet"},
+    "scan": {"zh": "扫码查验", "en": "Scan a QR"},
+    "scan_intro": {"zh": "对准产品标签上的二维码。若浏览器不支持相机，请上传标签照片。",
+                   "en": "Point the camera at the QR on the label. If your browser cannot use "
+                         "the camera, upload a photo of the label."},
+    "camera": {"zh": "打开相机", "en": "Start camera"},
+    "upload": {"zh": "上传标签照片", "en": "Upload a photo of the label"},
+    "upload_button": {"zh": "上传并查验", "en": "Upload and check"},
+    "upload_limits": {"zh": "JPEG、PNG、WebP 或 GIF，最大 5 MB", "en": "JPEG, PNG, WebP or GIF, up to 5 MB"},
+    "trust": {"zh": "信任根与公开文件", "en": "Trust and published files"},
+    "trust_intro": {"zh": "所有电子许可证由各发证机关的签名密钥签名，这些密钥由国家根密钥认证。离线核验只需信任下列根密钥指纹。",
+                    "en": "Every licence is signed by its bureau's key, and every bureau key is "
+                          "certified by the national root. An offline verifier needs to trust only "
+                          "this root key fingerprint."},
+    "root_fingerprint": {"zh": "根证书 SHA-256 指纹", "en": "Root certificate SHA-256 fingerprint"},
+    "root_key": {"zh": "根公钥 (Ed25519)", "en": "Root public key (Ed25519)"},
+    "trust_list": {"zh": "信任列表", "en": "Trust list"},
+    "status_list": {"zh": "状态列表", "en": "Status list"},
+    "status_list_version": {"zh": "版本 {version}，状态截至 {as_of}",
+                            "en": "version {version}, as of {as_of}"},
+    "not_published": {"zh": "尚未发布", "en": "not published yet"},
+    "number": {"zh": "许可证编号", "en": "Licence number"},
+    "holder": {"zh": "企业名称", "en": "Holder"},
+    "uscc": {"zh": "统一社会信用代码", "en": "Unified Social Credit Code"},
+    "residence": {"zh": "住所", "en": "Residence"},
+    "production_address": {"zh": "生产地址", "en": "Production address"},
+    "products": {"zh": "许可范围", "en": "Products"},
+    "valid": {"zh": "有效期", "en": "Valid"},
+    "to": {"zh": "至", "en": "to"},
+    "issuer": {"zh": "发证机关", "en": "Issued by"},
+    "status": {"zh": "状态", "en": "Status"},
+    "status_as_of": {"zh": "状态截至", "en": "Status as of"},
+    "reason": {"zh": "原因", "en": "Reason"},
+    "legal_basis": {"zh": "依据", "en": "Legal basis"},
+    "deadline": {"zh": "整改期限", "en": "Deadline"},
+    "counterfeit": {"zh": "此二维码无法验证为真实的电子许可证，产品可能是假冒的。请勿仅凭此标签信任该产品。",
+                    "en": "This QR could not be verified as a genuine licence: the product may be "
+                          "counterfeit. Do not trust the product on the strength of this label."},
+    "declarations": {"zh": "产品标准自我声明与公开承诺", "en": "Standards declaration and public commitment"},
+    "declarations_none": {"zh": "该企业尚未在本系统公布标准自我声明。",
+                          "en": "The enterprise has not published a standards declaration here."},
+    "enterprise": {"zh": "企业信息", "en": "Enterprise"},
+    "licences": {"zh": "许可证", "en": "Licences"},
+    "pdf": {"zh": "下载电子许可证 (PDF)", "en": "Download the licence (PDF)"},
+    "home": {"zh": "返回首页", "en": "Home"},
+    "error": {"zh": "出错了", "en": "Something went wrong"},
+    "beijing_time": {"zh": "北京时间", "en": "Beijing time"},
+    "other_language": {"zh": "English", "en": "中文"},
+    "footer": {"zh": "certsvc · 电子许可证验证", "en": "certsvc · electronic licence verification"},
+    "expired_note": {"zh": "已过期", "en": "expired"},
+    "not_required": {"zh": "该产品已调出许可目录，无需再取得生产许可证（并非撤销）。",
+                     "en": "The product left the licence catalogue: a licence is no longer "
+                           "required (this is not a revocation)."},
+}
+
+STATUS_NAMES: dict[LicenceStatus, dict[str, str]] = {
+    LicenceStatus.VALID: {"zh": "有效", "en": "Valid"},
+    LicenceStatus.SUSPENDED: {"zh": "已暂停", "en": "Suspended"},
+    LicenceStatus.REVOKED: {"zh": "已撤销", "en": "Revoked"},
+    LicenceStatus.CANCELLED: {"zh": "已注销", "en": "Cancelled"},
+    LicenceStatus.NOT_REQUIRED: {"zh": "无需许可", "en": "No longer required"},
+}
+
+# The six verdicts a consumer sees, in words (and, on the page, colour and a mark).
+HEADLINES: dict[VerdictCode, dict[str, str]] = {
+    VerdictCode.VALID: {"zh": "有效", "en": "Valid"},
+    VerdictCode.SUSPENDED: {"zh": "已暂停", "en": "Suspended"},
+    VerdictCode.REVOKED: {"zh": "已撤销", "en": "Revoked"},
+    VerdictCode.CANCELLED: {"zh": "已注销", "en": "Cancelled"},
+    VerdictCode.EXPIRED: {"zh": "已过期", "en": "Expired"},
+}
+UNVERIFIABLE = {"zh": "无法验证", "en": "Cannot be verified"}
+
+
+def local_time(moment: dt.datetime) -> str:
+    """Stored in UTC, shown in Beijing time, labelled in the reader's language."""
+    shown = as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return f"{shown} ({t('beijing_time')})"
+
+
+def bilingual(name: str, name_en: str) -> str:
+    """A catalogue or bureau name in the reader's language."""
+    return name if language() == "zh" else name_en
+
+
+def language() -> str:
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    return chosen if chosen in LANGUAGES else "zh"
+
+
+def t(key: str, **values: object) -> str:
+    text = MESSAGES[key][language()]
+    return text.format(**values) if values else text
+
+
+def status_name(status: LicenceStatus) -> str:
+    return STATUS_NAMES[status][language()]
+
+
+def headline(code: VerdictCode) -> str:
+    return HEADLINES.get(code, UNVERIFIABLE)[language()]
+
+
+def verdict_message(code: VerdictCode) -> str:
+    zh, en = VERDICTS[code]
+    return zh if language() == "zh" else en

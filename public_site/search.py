@@ -1,0 +1,62 @@
+"""Search: what the query is decides how to look — a licence number (any written form), a
+USCC, or a fragment of an enterprise name (Chinese, partial match), one page at a time.
+
+    search(reader, "（浙）XK06-001-00012", 1).kind   # 'number'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.text import normalise
+from certsvc.domain.uscc import validate_uscc
+from certsvc.errors import NotFound, ValidationError
+from certsvc.store.reader import LicenceReader
+from certsvc.store.records import LicenceRecord
+
+PER_PAGE = 20
+MAX_QUERY = 100
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: str
+    kind: str  # number | uscc | name | empty
+    records: list[LicenceRecord]
+    total: int
+
+
+def page_number(text: str) -> int:
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+        raise ValidationError("page", f"must be a number from 1 to {MAX_PAGE}")
+    return int(text)
+
+
+def search(reader: LicenceReader, query: str, page: int) -> SearchResult:
+    text = normalise(query).strip()
+    if len(text) > MAX_QUERY:
+        raise ValidationError("q", f"is longer than {MAX_QUERY} characters")
+    if not text:
+        return SearchResult(text, "empty", [], 0)
+    try:
+        number = LicenceNumber.parse(text, "q")
+    except ValidationError:
+        pass
+    else:
+        try:
+            return SearchResult(text, "number", [reader.by_number(number)], 1)
+        except NotFound:
+            return SearchResult(text, "number", [], 0)
+    if len(text) == 18 and text.isalnum() and text.isascii():
+        try:
+            code = validate_uscc(text, "q")
+        except ValidationError:
+            pass
+        else:
+            records = reader.by_uscc(code)
+            start = (page - 1) * PER_PAGE
+            return SearchResult(text, "uscc", records[start:start + PER_PAGE], len(records))
+    records, total = reader.search_by_name(text, (page - 1) * PER_PAGE, PER_PAGE)
+    return SearchResult(text, "name", records, total)

@@ -1,0 +1,89 @@
+"""What a verdict and a licence look like to the public, for pages and the JSON API alike.
+
+Licence data is shown only when the signature verified (``verdict.claims``) or when it comes
+from the register itself (a licence looked up by number); a forged QR shows none of it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from certsvc.credential.qr_text import qr_text, token_to_digits
+from certsvc.credential.verifier import Verdict, verify
+from certsvc.domain.catalogue import catalogue
+from certsvc.domain.time import china_date, utcnow
+from certsvc.domain.uscc import validate_uscc
+from certsvc.errors import NotFound
+from certsvc.store.records import LicenceRecord
+from public_site.app import Site
+
+
+def verify_record(site: Site, record: LicenceRecord, product: str | int | None = None
+                  ) -> Verdict:
+    """The register's own token for this licence, verified like a scanned QR."""
+    if record.token is None:
+        raise NotFound(f"licence {record.number} is not signed yet")
+    return verify(record.token, site.trust_list(), site.online_status(), product, utcnow())
+
+
+def enterprise_licences(site: Site, uscc: str) -> list[LicenceRecord]:
+    """An enterprise's licences; the code is checked, and an unknown one is a 404."""
+    code = validate_uscc(uscc, "uscc")
+    records = site.reader.by_uscc(code)
+    if not records:
+        raise NotFound(f"no licences for {code}")
+    return records
+
+
+def verdict_json(verdict: Verdict) -> dict[str, Any]:
+    zh, en = verdict.message_zh, verdict.message_en
+    return {
+        "verdict": verdict.code.value, "valid": verdict.valid, "authentic": verdict.authentic,
+        "message": {"zh": zh, "en": en}, "detail": verdict.detail,
+        "status_as_of": verdict.status_as_of.isoformat() if verdict.status_as_of else None,
+    }
+
+
+def claims_view(verdict: Verdict) -> dict[str, Any] | None:
+    """The signed licence, for display; None unless the signature verified."""
+    claims = verdict.claims
+    if claims is None:
+        return None
+    units = catalogue()
+    return {
+        "number": claims.number.canonical, "enterprise_name": claims.enterprise_name,
+        "uscc": claims.uscc, "scope": [units.unit(u) for u in claims.scope],
+        "issued": claims.issued, "valid_until": claims.valid_until,
+        "issuer": claims.number.bureau,
+    }
+
+
+def licence_json(site: Site, record: LicenceRecord, verdict: Verdict,
+                 detail: dict[str, Any] | None) -> dict[str, Any]:
+    e = record.enterprise
+    return {
+        "number": record.number.canonical,
+        "status": record.status.value,
+        "expired": china_date(utcnow()) > record.valid_until,
+        "status_detail": detail,
+        **verdict_json(verdict),
+        "enterprise": {"name": e.name, "uscc": e.uscc, "residence": e.residence,
+                       "production_address": e.production_address},
+        "scope": [{"id": u.id, "name": u.name, "name_en": u.name_en,
+                   "product": {"code": u.product.code, "name": u.product.name}}
+                  for u in record.scope],
+        "issued": record.issued.isoformat(), "valid_until": record.valid_until.isoformat(),
+        "issuer": {"code": record.issuer.code, "name": record.issuer.name},
+        "qr_text": qr_text(site.public_url, record.token) if record.token else None,
+        "links": links(record),
+    }
+
+
+def links(record: LicenceRecord) -> dict[str, str]:
+    number = record.number.canonical
+    return {
+        "page": f"/V/{token_to_digits(record.token)}" if record.token else f"/licence/{number}",
+        "pdf": f"/licence/{number}.pdf",
+        "enterprise": f"/enterprise/{record.enterprise.uscc}",
+        "api": f"/api/v1/licences/{number}",
+    }
