@@ -1,9 +1,12 @@
-"""The public verification site: read-only, no signer, no workflow.
+"""The public verification site and public JSON API: read-only, no signer, no workflow.
 
-    app = create_app()        # gunicorn 'public_site:create_app()'
+    app = create_app()        # gunicorn 'public_site.app:create_app()'
 
-Pages: ``/`` (what this is, recent licences), ``/v/<digits>`` (the QR landing page: the URL
-inside every QR), ``/qr/<number>.png|.svg`` (a licence's QR image).
+Pages (Chinese by default, ``?lang=en``): ``/`` (search, recent licences), ``/V/<digits>``
+(the QR landing page: the URL inside every QR), ``/licence/<number>`` and its ``.pdf``,
+``/search``, ``/enterprise/<uscc>``, ``/scan`` (camera or photo upload), ``/trust``.
+API: ``/api/v1/licences/<number>``, ``/api/v1/verify``, ``/api/v1/enterprises/<uscc>``,
+``/api/v1/search``, ``/.well-known/certsvc/{trust-list,status-list}``.
 """
 
 from public_site.app import create_app

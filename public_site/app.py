@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, render_template, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from certsvc.config import STATUS_LIST_FILE, TRUST_LIST_FILE, Settings
 from certsvc.credential.trust_list import TrustList, load_root_public_key
@@ -28,6 +28,7 @@ from certsvc.errors import CertsvcError
 from certsvc.store.db import make_engine
 from certsvc.store.reader import LicenceReader
 from public_site import i18n
+from public_site.ratelimit import parse_limit
 
 log = logging.getLogger("public_site")
 SECURITY_HEADERS = {
@@ -57,6 +58,14 @@ class OnlineStatus:
         return self.reader.status_by_index(index)
 
 
+class TrustUnavailable(CertsvcError):
+    """The server's own trust material is missing: an operator's problem, said plainly."""
+
+    type = "trust-unavailable"
+    title = "Verification is temporarily unavailable"
+    status = 503
+
+
 class Site:
     """What the views share: the reader, and the published files (re-read when changed)."""
 
@@ -67,11 +76,25 @@ class Site:
         self.public_url: str = app.config["PUBLIC_URL"]
 
         self.trust_list_path = self.publish_dir / TRUST_LIST_FILE
+        self._trust: TrustList | None = None
+        self._trust_checked = 0.0
         self.status_list_path = self.publish_dir / STATUS_LIST_FILE
 
     def trust_list(self) -> TrustList:
+        """The published trust list, re-read when the file changes (looked at once a second:
+        a stat per verification costs more than the rest of the lookup)."""
+        now = time.monotonic()
+        if now - self._trust_checked < 1.0 and self._trust is not None:
+            return self._trust
         path = self.trust_list_path
-        return _trust_list(path, path.stat().st_mtime_ns, self.root_certificate)
+        try:
+            self._trust = _trust_list(path, path.stat().st_mtime_ns, self.root_certificate)
+        except FileNotFoundError as missing:
+            raise TrustUnavailable(
+                f"{Path(str(missing.filename)).name} is not installed on this server; "
+                "verification is unavailable until the operator publishes it") from None
+        self._trust_checked = now
+        return self._trust
 
     def online_status(self) -> OnlineStatus:
         return OnlineStatus(self.reader)
@@ -86,22 +109,26 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ROOT_CERTIFICATE=str(settings.root_certificate_path),
         PUBLIC_URL=settings.public_url,
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,  # photo uploads; JSON bodies are capped lower
-        PUBLIC_API_RATE_LIMIT="300 per minute",
-        RATELIMIT_STORAGE_URI="memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
+        # per client address and worker process (see public_site/ratelimit.py)
+        PUBLIC_API_RATE_LIMIT=os.environ.get("CERTSVC_PUBLIC_RATE_LIMIT", "300 per minute"),
     )
     app.config.update(config or {})
     site = Site(app)
     app.extensions["site"] = site
-    limiter = Limiter(get_remote_address, app=app,
-                      storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+    limit = parse_limit(app.config["PUBLIC_API_RATE_LIMIT"])
 
     from public_site.api import api_blueprint
     from public_site.pages import pages_blueprint
 
     app.register_blueprint(pages_blueprint(site))
     public_api = api_blueprint(site)
-    limiter.limit(app.config["PUBLIC_API_RATE_LIMIT"])(public_api)  # per client address
+
+    @public_api.before_request
+    def rate_limit() -> None:
+        retry_after = limit.hit(request.remote_addr or "-", time.time())
+        if retry_after is not None:
+            raise TooManyRequests(retry_after=retry_after)
+
     app.register_blueprint(public_api)
 
     @app.before_request
@@ -125,8 +152,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         status = error.code or 500
         headers = dict(error.get_headers()) if status in (405, 429) else {}
         headers.pop("Content-Type", None)
-        if status == 429 and "Retry-After" not in headers:
-            headers["Retry-After"] = "60"
         return _error(status, f"http-{status}", error.name, error.description or "", headers)
 
     @app.errorhandler(CertsvcError)

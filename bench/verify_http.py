@@ -1,0 +1,157 @@
+"""POST /api/v1/verify under gunicorn with 1,000,000 licences, against a trivial endpoint.
+
+1. Builds (once, then reuses) a SQLite database of COUNT licences, imported and signed like
+   paper licences, and publishes the trust list and status list.
+2. Starts the public site under gunicorn (WORKERS sync workers, no rate limit).
+3. Runs wrk with 50 connections: first GET /healthz (the trivial endpoint of the same app),
+   then POST /api/v1/verify with the QR text of a random licence per request.
+4. Prints both request rates, their ratio (goal >= 0.6) and the verify p99 (goal < 30 ms).
+
+Needs Debian's wrk.   Run: .venv/bin/python bench/verify_http.py [COUNT] [WORKERS]
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import NOW, PUBLIC_URL, reference_licence
+from sqlalchemy import select
+
+from certsvc.credential.qr_text import qr_text
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.publish.artefacts import publish_status_list, publish_trust_list
+from certsvc.signer.keystore import KeyStore
+from certsvc.signer.signer import Signer
+from certsvc.store.db import make_engine, migrate
+from certsvc.store.models import LicenceRow
+from certsvc.workflow.issuance import Issuer
+
+WORK = Path(tempfile.gettempdir()) / "certsvc-bench-http"
+PASSPHRASE = "bench"
+SAMPLE = 20_000  # QR texts wrk draws from
+DURATION = "20s"
+CONNECTIONS = 50
+LUA = """
+local texts = {}
+for line in io.lines("%s") do texts[#texts + 1] = line end
+math.randomseed(os.time())
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  return wrk.format(nil, "/api/v1/verify",
+                    nil, '{"qr_text": "' .. texts[math.random(#texts)] .. '"}')
+end
+"""
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    workers = int(sys.argv[2]) if len(sys.argv) > 2 else 4
+    if shutil.which("wrk") is None:
+        sys.exit("needs wrk: apt-get install wrk")
+    database = WORK / f"licences-{count}.db"
+    texts = WORK / f"qr-{count}.txt"
+    if not database.exists() or not texts.exists():
+        build(count, database, texts)
+    port = free_port()
+    env = dict(os.environ, CERTSVC_DATABASE_URL=f"sqlite:///{database}",
+               CERTSVC_PUBLISH_DIR=str(WORK / "published"), CERTSVC_KEYS_DIR=str(WORK / "keys"),
+               CERTSVC_PUBLIC_URL=PUBLIC_URL, CERTSVC_PUBLIC_RATE_LIMIT="100000000 per minute")
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
+         f"127.0.0.1:{port}", "--log-level", "warning", "public_site.app:create_app()"],
+        env=env)
+    try:
+        wait_for(port)
+        base = f"http://127.0.0.1:{port}"
+        wrk(base + "/healthz", None, "5s")  # warm up every worker
+        script = WORK / "verify.lua"
+        script.write_text(LUA % texts)
+        wrk(base, script, "5s")
+        trivial = wrk(base + "/healthz", None, DURATION)
+        verify = wrk(base, script, DURATION)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    print(f"licences in the database:  {count:,}; gunicorn workers: {workers}; "
+          f"wrk: {CONNECTIONS} connections, 2 threads, {DURATION}")
+    print(f"GET /healthz (trivial):    {trivial[0]:8.0f} req/s   p99 {trivial[1]:6.1f} ms")
+    print(f"POST /api/v1/verify:       {verify[0]:8.0f} req/s   p99 {verify[1]:6.1f} ms "
+          f"(goal < 30 ms)")
+    print(f"ratio:                     {verify[0] / trivial[0]:8.2f}   (goal >= 0.6)")
+
+
+def build(count: int, database: Path, texts: Path) -> None:
+    """COUNT licences with random status indices, 1% revoked, and a sample of QR texts."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    keys = KeyStore(WORK / "keys", PASSPHRASE.encode())
+    keys.init(NOW.replace(year=NOW.year - 1))
+    signer = Signer(keys)
+    engine = make_engine(f"sqlite:///{database}")
+    migrate(engine)
+    base = reference_licence()
+    started = time.perf_counter()
+    batch = 100_000
+    for start in range(0, count, batch):
+        licences = [base.with_number(LicenceNumber("33", 6, 1 + i // 99_999, 1 + i % 99_999))
+                    for i in range(start, min(count, start + batch))]
+        Issuer(engine, signer, PUBLIC_URL).import_licences(licences, NOW)
+        print(f"  {start + len(licences):,} licences ({time.perf_counter() - started:.0f} s)",
+              file=sys.stderr)
+    with engine.begin() as conn:
+        numbers = conn.execute(select(LicenceRow.number)).scalars().all()
+        revoked = random.Random(1).sample(list(numbers), count // 100)
+        conn.execute(LicenceRow.__table__.update()  # type: ignore[attr-defined]
+                     .where(LicenceRow.number.in_(revoked)).values(status="revoked"))
+        tokens = conn.execute(select(LicenceRow.token).order_by(LicenceRow.id)
+                              .limit(SAMPLE * 50)).scalars().all()
+    sample = random.Random(2).sample(list(tokens), min(SAMPLE, len(tokens)))
+    texts.write_text("\n".join(qr_text(PUBLIC_URL, t) for t in sample) + "\n")
+    publish_trust_list(signer, WORK / "published" / "trust-list.cose", NOW)
+    publish_status_list(engine, signer, WORK / "published", NOW)
+
+
+def wrk(url: str, script: Path | None, duration: str) -> tuple[float, float]:
+    """Requests per second and p99 latency in ms."""
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}", "--latency", url]
+    if script:
+        command[1:1] = ["-s", str(script)]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)", output).groups()  # type: ignore[union-attr]
+    p99 = float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        sys.exit(f"{errors.group(1)} failed requests:\n{output}")
+    return rate, p99
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    sys.exit("gunicorn did not start")
+
+
+if __name__ == "__main__":
+    main()
