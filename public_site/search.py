@@ -38,6 +38,8 @@ def search(reader: LicenceReader, query: str, page: int) -> SearchResult:
     text = normalise(query).strip()
     if len(text) > MAX_QUERY:
         raise ValidationError("q", f"is longer than {MAX_QUERY} characters")
+    if any(ord(c) < 32 for c in text):  # PostgreSQL refuses NUL in text; none belong in a name
+        raise ValidationError("q", "contains control characters")
     if not text:
         return SearchResult(text, "empty", [], 0)
     try:

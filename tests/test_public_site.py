@@ -261,6 +261,14 @@ def test_verify_api_hostile_bodies(client: FlaskClient, body: bytes, status: int
         assert response.json is not None and response.json["type"].startswith("urn:certsvc:")
 
 
+def test_control_characters_in_a_search_are_refused(client: FlaskClient) -> None:
+    """Found by the property test below on PostgreSQL, which refuses NUL in text."""
+    for q in ("\x00", "华光\x00", "\x1b[2J"):
+        for path in ("/search", "/api/v1/search"):
+            response = client.get(path, query_string={"q": q})
+            assert response.status_code == 422, (path, q)
+
+
 @given(st.one_of(st.text(max_size=300), st.binary(max_size=300).map(
     lambda b: b.decode("latin-1"))))
 @settings(max_examples=150, deadline=None,

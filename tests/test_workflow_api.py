@@ -499,3 +499,12 @@ def test_openapi_documents_every_route(api: Api) -> None:
                 assert path.replace("<action>", action) in documented
         else:
             assert path in documented, path
+
+
+def test_hostile_query_filters_are_problems_not_errors(api: Api) -> None:
+    for path in ("/api/v1/audit?subject=%00", "/api/v1/audit?action=" + "x" * 101,
+                 "/api/v1/applications?state=%00", "/api/v1/audit?since=yesterday",
+                 "/api/v1/applications?limit=-1"):
+        response = api.get(path, "national")
+        assert response.status_code == 422, path
+        assert response.mimetype == "application/problem+json"

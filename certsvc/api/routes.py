@@ -49,7 +49,7 @@ def register_routes(app: Flask, services: Services) -> None:
         args = request.args
         due_within = args.get("due_within")
         items = services.applications.list(
-            principal(), utcnow(), state=args.get("state"),
+            principal(), utcnow(), state=_text_arg("state"),
             due_within=_int_arg("due_within") if due_within is not None else None,
             overdue=args.get("overdue") in ("1", "true"), after_id=_int_arg("after", 0),
             limit=_int_arg("limit", 100, MAX_PAGE))
@@ -87,8 +87,8 @@ def register_routes(app: Flask, services: Services) -> None:
         args = request.args
         with services.engine.connect() as conn:
             entries = audit.search(
-                conn, bureau_code=jurisdiction(p) or args.get("bureau_code"),
-                subject=args.get("subject"), action=args.get("action"),
+                conn, bureau_code=jurisdiction(p) or _text_arg("bureau_code"),
+                subject=_text_arg("subject"), action=_text_arg("action"),
                 account_id=_int_arg("account_id") if "account_id" in args else None,
                 since=_time_arg("since"), until=_time_arg("until"),
                 after_id=_int_arg("after", 0), limit=_int_arg("limit", 100, MAX_PAGE))
@@ -147,6 +147,16 @@ def _int_arg(name: str, default: int | None = None, maximum: int = 10**9,
     if not value.isascii() or not value.isdigit() or not minimum <= int(value) <= maximum:
         raise ValidationError(name, f"must be an integer from {minimum} to {maximum}")
     return int(value)
+
+
+def _text_arg(name: str) -> str | None:
+    """A text filter: at most 100 characters and no control characters (PostgreSQL refuses
+    NUL in text, and nothing stored contains them)."""
+    value = request.args.get(name)
+    if value is not None and (len(value) > 100 or any(ord(c) < 32 for c in value)):
+        raise ValidationError(name, "must be at most 100 characters, without control "
+                                    "characters")
+    return value
 
 
 def _time_arg(name: str) -> dt.datetime | None:
