@@ -9,9 +9,10 @@ from typing import Any
 from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Role
+from certsvc.domain.declarations import STANDARD_COMMITMENT, parse_declaration
 from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.uscc import check_character
-from certsvc.store import accounts, writer
+from certsvc.store import accounts, declarations, writer
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import Issuer
 
@@ -90,7 +91,21 @@ def create_demo_accounts(engine: Engine, now: dt.datetime) -> list[str]:
             (Role.INSTITUTION, "浙江省产品质量安全检测研究院", {"institution_id": lab}),
             (Role.AUDITOR, "审计员 (auditor)", {}),
         ]
-        return [
-            f"{accounts.create_account(conn, role, name, now, **extra)} {role.value}"
-            for role, name, extra in made
-        ]
+        created = [(accounts.create_account(conn, role, name, now, **extra), role)
+                   for role, name, extra in made]
+        enterprise = next(account for account, role in created if role is Role.ENTERPRISE)
+        declarations.append_version(conn, REFERENCE_LICENCE["enterprise"]["uscc"],
+                                    DEMO_DECLARATION.to_json(), enterprise, now)
+        return [f"{account} {role.value}" for account, role in created]
+
+
+DEMO_DECLARATION = parse_declaration({
+    "items": [
+        {"unit": "架空绝缘电缆", "standards": ["GB/T 12527-2008", "GB/T 14049-2008"]},
+        {"unit": "聚氯乙烯绝缘电缆", "standards": ["GB/T 5023.1-2008", "Q/HGDL 001-2024"],
+         "enterprise_standard": {"indicators": [
+             {"name": "导体直流电阻 (20 °C)", "value": "≤ 1.83 Ω/km"},
+             {"name": "绝缘最薄处厚度", "value": "≥ 0.62 mm"}], "below_recommended": False}},
+    ],
+    "commitment": STANDARD_COMMITMENT,
+})

@@ -25,6 +25,7 @@ from certsvc.credential.verifier import verify
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
 from certsvc.errors import NotFound, ValidationError
+from certsvc.store.reader import current_declaration
 from public_site.app import Site
 from public_site.search import PER_PAGE, page_number, search
 from public_site.views import (
@@ -84,8 +85,12 @@ def api_blueprint(site: Site) -> Blueprint:
     @bp.get("/api/v1/enterprises/<uscc>")
     def enterprise(uscc: str) -> Response:
         records = enterprise_licences(site, uscc)
+        history = site.reader.declarations(records[0].enterprise.uscc)
         return _cacheable({
             "uscc": records[0].enterprise.uscc, "name": records[0].enterprise.name,
+            "declaration": current_declaration(history),
+            "declaration_history": [{k: v[k] for k in ("version", "withdrawn", "published_at")}
+                                    for v in history],
             "licences": [{"number": r.number.canonical, "status": r.status.value,
                           "scope": [u.name for u in r.scope], "issued": r.issued.isoformat(),
                           "valid_until": r.valid_until.isoformat(),

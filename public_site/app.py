@@ -167,8 +167,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                       "the request failed; please try again later", {})
 
     app.jinja_env.globals.update(
-        local_time=i18n.local_time, name=i18n.bilingual, t=i18n.t, status_name=i18n.status_name,
-        headline=i18n.headline, verdict_message=i18n.verdict_message, lang=i18n.language)
+        local_time=i18n.local_time, local_time_iso=i18n.local_time_iso, name=i18n.bilingual,
+        t=i18n.t, status_name=i18n.status_name, headline=i18n.headline,
+        verdict_message=i18n.verdict_message, lang=i18n.language)
     return app
 
 

@@ -72,6 +72,13 @@ MESSAGES: dict[str, dict[str, str]] = {
                     "en": "This QR could not be verified as a genuine licence: the product may be "
                           "counterfeit. Do not trust the product on the strength of this label."},
     "declarations": {"zh": "产品标准自我声明与公开承诺", "en": "Standards declaration and public commitment"},
+    "declared_at": {"zh": "第 {version} 版，发布于 {at}", "en": "Version {version}, published {at}"},
+    "commitment": {"zh": "公开承诺", "en": "Public commitment"},
+    "below_recommended": {"zh": "企业声明：该企业标准的指标低于对应的推荐性标准。", "en": "The enterprise declares that this enterprise standard is below the corresponding recommended standard."},
+    "not_below_recommended": {"zh": "企业声明：该企业标准的指标不低于对应的推荐性标准。", "en": "The enterprise declares that this enterprise standard is not below the corresponding recommended standard."},
+    "declaration_history": {"zh": "声明历史", "en": "Declaration history"},
+    "version": {"zh": "第 {version} 版", "en": "Version {version}"},
+    "withdrawn": {"zh": "已撤回", "en": "withdrawn"},
     "declarations_none": {"zh": "该企业尚未在本系统公布标准自我声明。",
                           "en": "The enterprise has not published a standards declaration here."},
     "enterprise": {"zh": "企业信息", "en": "Enterprise"},
@@ -111,6 +118,10 @@ def local_time(moment: dt.datetime) -> str:
     """Stored in UTC, shown in Beijing time, labelled in the reader's language."""
     shown = as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     return f"{shown} ({t('beijing_time')})"
+
+
+def local_time_iso(text: str) -> str:
+    return local_time(dt.datetime.fromisoformat(text))
 
 
 def bilingual(name: str, name_en: str) -> str:

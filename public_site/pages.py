@@ -22,6 +22,7 @@ from certsvc.credential.verifier import Verdict, verify
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
 from certsvc.errors import CertsvcError, MalformedToken, NotFound, TrustListError
+from certsvc.store.reader import current_declaration
 from public_site import i18n
 from public_site.app import Site
 from public_site.pdf import find_font, licence_pdf
@@ -74,8 +75,10 @@ def pages_blueprint(site: Site) -> Blueprint:
     @bp.get("/enterprise/<uscc>")
     def enterprise(uscc: str) -> str:
         records = enterprise_licences(site, uscc)
+        history = site.reader.declarations(records[0].enterprise.uscc)
         return render_template("enterprise.html", records=records,
-                               enterprise=records[0].enterprise, links=links)
+                               enterprise=records[0].enterprise, links=links,
+                               declaration=current_declaration(history), history=history)
 
     @bp.get("/scan")
     def scan() -> str:
@@ -139,8 +142,11 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
             detail = site.reader.status_detail(record.number)
         except CertsvcError:
             record = None
+    declaration = None
+    if record is not None:
+        declaration = current_declaration(site.reader.declarations(record.enterprise.uscc))
     return render_template("landing.html", verdict=verdict, licence=view, record=record,
-                           detail=detail, links=links)
+                           detail=detail, links=links, declaration=declaration)
 
 
 def _grouped(hex_text: str) -> str:

@@ -21,10 +21,11 @@ from werkzeug.serving import make_server
 
 from certsvc.credential.qr_image import qr_png
 from certsvc.credential.qr_text import token_to_digits
+from certsvc.domain.declarations import STANDARD_COMMITMENT, parse_declaration
 from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.publish.artefacts import publish_trust_list
 from certsvc.signer.signer import Signer
-from certsvc.store import writer
+from certsvc.store import declarations, writer
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from public_site import create_app
 from tests.conftest import ISSUE_TIME, REFERENCE
@@ -83,8 +84,18 @@ def landing(site: str, issued: IssuedLicence, token: bytes | None = None) -> str
     return f"{site}/V/{token_to_digits(token or issued.token)}"
 
 
-def test_valid_licence(page: Page, site: str, issuer: Issuer) -> None:
+def test_valid_licence(page: Page, site: str, issuer: Issuer, engine: Engine) -> None:
     issued = issuer.issue(reference(), ISSUE_TIME)
+    content = parse_declaration({
+        "items": [{"unit": "架空绝缘电缆", "standards": ["GB/T 12527-2008"]},
+                  {"unit": "聚氯乙烯绝缘电缆", "standards": ["Q/HGDL 001-2024"],
+                   "enterprise_standard": {"indicators": [
+                       {"name": "导体直流电阻", "value": "≤ 1.83 Ω/km"}],
+                       "below_recommended": False}}],
+        "commitment": STANDARD_COMMITMENT})
+    with engine.begin() as conn:
+        declarations.append_version(conn, issued.licence.enterprise.uscc, content.to_json(), 1,
+                                    ISSUE_TIME)
     page.goto(landing(site, issued))
     assert page.locator("#verdict").inner_text() == "有效"
     assert page.locator(".verdict").evaluate(
@@ -92,6 +103,7 @@ def test_valid_licence(page: Page, site: str, issuer: Issuer) -> None:
     body = page.locator("main").inner_text()
     assert "浙江杭州市西湖区华光电线电缆制造有限公司" in body and "架空绝缘电缆" in body
     assert "2026-03-15 至 2031-03-14" in body and "浙江省市场监督管理局" in body
+    assert "GB/T 12527-2008" in body and "依法承担产品质量安全主体责任" in body
     shot(page, "landing-valid")
 
 

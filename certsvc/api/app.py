@@ -33,6 +33,7 @@ from certsvc.store import accounts, idempotency
 from certsvc.store.db import make_engine
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.authz import Unauthenticated
+from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
 
@@ -58,6 +59,7 @@ class Services:
         self.issuer = Issuer(self.engine, self.signer, app.config["PUBLIC_URL"])
         self.applications = Applications(self.engine, self.issuer, self.publish)
         self.licences = LicenceActions(self.engine, self.issuer, self.publish)
+        self.declarations = Declarations(self.engine)
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the

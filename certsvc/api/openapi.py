@@ -126,6 +126,17 @@ def openapi_document() -> dict[str, Any]:
             "summary": "目录调整: mark licences of withdrawn products 'no longer required'",
             "operationId": "apply_withdrawals", "parameters": [_IDEMPOTENCY],
             "responses": _ok("licence numbers marked")}},
+        "/api/v1/declarations": {"post": {
+            "summary": "标准自我声明与公开承诺: an enterprise publishes or changes its standards "
+                       "declaration (a new version each time)", "operationId": "declare",
+            "parameters": [_IDEMPOTENCY],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/DeclarationRequest"}}}},
+            "responses": _ok("the new version", "Object", "201")}},
+        "/api/v1/declarations/withdraw": {"post": {
+            "summary": "Withdraw the declaration (the history is kept)",
+            "operationId": "withdraw_declaration", "parameters": [_IDEMPOTENCY],
+            "responses": _ok("the withdrawal version")}},
         "/api/v1/audit": {"get": {
             "summary": "The audit log (auditors, the national authority; bureaus: own "
                        "province)", "operationId": "audit_log",
@@ -223,6 +234,19 @@ def openapi_document() -> dict[str, Any]:
                                 "field": {"type": "string"}, "current_state": {"type": "string"},
                                 "allowed_actions": {"type": "array",
                                                     "items": {"type": "string"}}}},
+                "DeclarationRequest": {"type": "object", "required": ["items", "commitment"],
+                                       "properties": {
+                    "items": {"type": "array", "items": {"type": "object", "properties": {
+                        "unit": {"type": ["string", "integer"]},
+                        "standards": {"type": "array", "items": {"type": "string"},
+                                      "examples": [["GB/T 12527-2008", "Q/HGDL 001-2024"]]},
+                        "enterprise_standard": {"type": "object", "properties": {
+                            "indicators": {"type": "array", "items": {
+                                "type": "object", "properties": {
+                                    "name": {"type": "string"},
+                                    "value": {"type": "string"}}}},
+                            "below_recommended": {"type": "boolean"}}}}}},
+                    "commitment": {"type": "string"}}},
                 "ApplicationRequest": {"type": "object", "required": ["enterprise", "materials"],
                                        "properties": {
                     "kind": {"enum": ["new", "renewal"]},

@@ -79,6 +79,18 @@ def register_routes(app: Flask, services: Services) -> None:
             "no_longer_required": services.licences.apply_withdrawals(
                 p, utcnow(), g.request_id)}))
 
+    @app.post("/api/v1/declarations")
+    def publish_declaration() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.declarations.publish(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.post("/api/v1/declarations/withdraw")
+    def withdraw_declaration() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.declarations.withdraw(p, utcnow(), g.request_id)))
+
     @app.get("/api/v1/audit")
     def audit_log() -> Response:
         p = principal()

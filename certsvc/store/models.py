@@ -214,3 +214,18 @@ class IdempotencyRecord(Base):
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: in progress
     body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DeclarationRow(Base):
+    """One version of an enterprise's standards declaration; withdrawing adds a version."""
+
+    __tablename__ = "declarations"
+    __table_args__ = (UniqueConstraint("uscc", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    withdrawn: Mapped[bool] = mapped_column(Boolean)
+    content: Mapped[Any] = mapped_column(JSON, nullable=True)  # None when withdrawn
+    account_id: Mapped[int] = mapped_column(Integer)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

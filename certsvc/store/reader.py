@@ -10,11 +10,12 @@ from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc
 from certsvc.errors import NotFound
-from certsvc.store.models import LicenceRow, LicenceStatusDetail
+from certsvc.store.models import DeclarationRow, LicenceRow, LicenceStatusDetail
 from certsvc.store.records import LicenceRecord, record_from_row
 
 _T = cast(Table, LicenceRow.__table__)
 _D = cast(Table, LicenceStatusDetail.__table__)
+_DECL = cast(Table, DeclarationRow.__table__)
 
 
 class LicenceReader:
@@ -75,6 +76,10 @@ class LicenceReader:
                                 .offset(offset).limit(limit)).all()
         return [record_from_row(r) for r in rows], total
 
+    def declarations(self, uscc: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return declaration_history(conn, uscc)
+
     def recent(self, limit: int = 20) -> list[LicenceRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -99,8 +104,27 @@ def licence_in(conn: Connection, number: LicenceNumber, for_update: bool = False
     return record_from_row(row)
 
 
-def in_force_scopes(conn: Connection) -> list[tuple[LicenceNumber, list[int]]]:
-    """Number and unit ids of every valid or suspended licence."""
-    rows = conn.execute(select(_T.c.number, _T.c.scope).where(_T.c.status.in_(
-        [LicenceStatus.VALID.value, LicenceStatus.SUSPENDED.value])))
+def in_force_scopes(conn: Connection, uscc: str | None = None
+                    ) -> list[tuple[LicenceNumber, list[int]]]:
+    """Number and unit ids of every valid or suspended licence (of one holder, if given)."""
+    query = select(_T.c.number, _T.c.scope).where(_T.c.status.in_(
+        [LicenceStatus.VALID.value, LicenceStatus.SUSPENDED.value]))
+    if uscc is not None:
+        query = query.where(_T.c.uscc == uscc)
+    rows = conn.execute(query)
     return [(LicenceNumber.parse(number), list(scope)) for number, scope in rows]
+
+
+def declaration_history(conn: Connection, uscc: str) -> list[dict[str, Any]]:
+    """Every version of the enterprise's standards declaration, newest first."""
+    rows = conn.execute(select(_DECL).where(_DECL.c.uscc == uscc)
+                        .order_by(_DECL.c.version.desc())).all()
+    return [{"version": r.version, "withdrawn": r.withdrawn, "content": r.content,
+             "published_at": as_utc(r.published_at).isoformat()} for r in rows]
+
+
+def current_declaration(history: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The newest version, unless it withdrew the declaration."""
+    if history and not history[0]["withdrawn"]:
+        return history[0]
+    return None
