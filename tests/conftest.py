@@ -176,6 +176,7 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
             ("institution", Role.INSTITUTION, {"institution_id": institutions["level1"]}),
             ("other_institution", Role.INSTITUTION, {"institution_id": institutions["other"]}),
             ("auditor", Role.AUDITOR, {}),
+            ("department", Role.DEPARTMENT, {}),
         ):
             ids[who] = accounts.create_account(conn, role, who, KEYS_CREATED, **extra)
             _, tokens[who] = accounts.create_token(conn, ids[who], KEYS_CREATED,

@@ -21,7 +21,7 @@ from certsvc.domain.licence import Licence
 from tests.conftest import REFERENCE, Api, application_body
 
 ROLES = ("national", "zhejiang", "jiangsu", "enterprise", "other_enterprise", "institution",
-         "other_institution", "auditor")
+         "other_institution", "auditor", "department")
 NUMBER = "浙XK06-001-00012"
 
 
@@ -85,6 +85,28 @@ def _withdrawn_licence(api: Api, issuer: Any) -> str:
                     issued=(unit.withdrawn - dt.timedelta(days=10)).isoformat())
 
 
+def _declaration(api: Api, issuer: Any) -> tuple[str, str, Any]:
+    _licence(api, issuer)  # a declaration covers licensed products only
+    return ("POST", "/api/v1/declarations", {
+        "items": [{"unit": "架空绝缘电缆", "standards": ["GB/T 12527-2008"]}],
+        "commitment": "本企业承诺依法承担产品质量安全主体责任"})
+
+
+def _accident(api: Api, issuer: Any) -> tuple[str, str, Any]:
+    _licence(api, issuer)
+    return ("POST", "/api/v1/accidents", {
+        "product": "架空绝缘电缆", "occurred_at": "2026-06-01T08:00:00+08:00",
+        "learned_at": "2026-06-01T09:00:00+08:00", "description": "绝缘层开裂",
+        "measures": "暂停发货"})
+
+
+def _reported(api: Api, issuer: Any) -> int:
+    _, path, body = _accident(api, issuer)
+    response = api.post(path, "enterprise", body)
+    assert response.status_code == 201 and response.json is not None
+    return int(response.json["id"])
+
+
 def _suspended(api: Api, issuer: Any) -> str:
     path = _licence(api, issuer)
     return _moved(api, path, ("suspend", "zhejiang", {"order": "stop_production",
@@ -97,7 +119,8 @@ BUREAUS = {"national", "zhejiang"}
 EVERYONE = set(ROLES)
 ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "me": (lambda api, _: ("GET", "/api/v1/me", None), EVERYONE, 200),
-    "list applications": (lambda api, _: ("GET", "/api/v1/applications", None), EVERYONE, 200),
+    "list applications": (lambda api, _: ("GET", "/api/v1/applications", None),
+                          EVERYONE - {"department"}, 200),
     "refuse acceptance": (lambda api, _: ("POST", _submitted(api) + "/refuse_acceptance",
                                           {"reasons": "不属于本机关"}), BUREAUS, 200),
     "record onsite": (lambda api, _: ("POST", _under_review(api) + "/record_onsite", {
@@ -160,7 +183,22 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
                     {"national"}, 200),
     "audit log": (lambda api, _: ("GET", "/api/v1/audit", None),
                   {"national", "zhejiang", "jiangsu", "auditor"}, 200),
+    "feed": (lambda api, _: ("GET", "/api/v1/feed", None),
+             {"national", "auditor", "department"}, 200),
+    "licences export": (lambda api, _: ("GET", "/api/v1/exports/licences.csv", None),
+                        {"national", "auditor", "department"}, 200),
+    "declare": (lambda api, issuer: _declaration(api, issuer), {"enterprise"}, 201),
+    "report accident": (lambda api, issuer: _accident(api, issuer), {"enterprise"}, 201),
+    "accident follow-up": (lambda api, issuer: (
+        "POST", f"/api/v1/accidents/{_reported(api, issuer)}/follow_up",
+        {"cause": "原因", "measures": "措施"}), {"enterprise"}, 200),
+    "list accidents": (lambda api, _: ("GET", "/api/v1/accidents", None),
+                       EVERYONE - {"institution", "other_institution", "department"}, 200),
 }
+# An enterprise declares only for itself, so another enterprise is not refused but told it
+# holds no licence for those products.
+OTHERWISE = {("declare", "other_enterprise"): 422, ("report accident", "other_enterprise"): 422,
+             ("accident follow-up", "other_enterprise"): 404}
 PUBLIC = {  # no account needed; any token is fine too
     "openapi": "/api/v1/openapi.json",
     "status list": "/api/v1/status-list",
@@ -185,7 +223,7 @@ def test_matrix(api: Api, issuer: Any, endpoint: str, role: str) -> None:
     setup, allowed, success = ENDPOINTS[endpoint]
     method, path, body = setup(api, issuer)
     response = api.call(method, path, role, body)
-    expected = success if role in allowed else 403
+    expected = success if role in allowed else OTHERWISE.get((endpoint, role), 403)
     assert response.status_code == expected, (endpoint, role, response.json)
     if expected == 403:
         assert response.json is not None

@@ -493,7 +493,8 @@ def test_openapi_documents_every_route(api: Api) -> None:
     documented = set(document["paths"])
     app = api.client.application
     for rule in app.url_map.iter_rules():
-        path = rule.rule.replace("<int:application_id>", "{id}").replace("<number>", "{number}")
+        path = (rule.rule.replace("<int:application_id>", "{id}")
+                .replace("<int:accident_id>", "{id}").replace("<number>", "{number}"))
         if "<action>" in path:
             for action in ("accept", "issue") if "applications" in path else ("revoke",):
                 assert path.replace("<action>", action) in documented

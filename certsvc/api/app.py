@@ -31,6 +31,7 @@ from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
 from certsvc.store import accounts, idempotency
 from certsvc.store.db import make_engine
+from certsvc.workflow.accidents import Accidents
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.authz import Unauthenticated
 from certsvc.workflow.declarations import Declarations
@@ -60,6 +61,7 @@ class Services:
         self.applications = Applications(self.engine, self.issuer, self.publish)
         self.licences = LicenceActions(self.engine, self.issuer, self.publish)
         self.declarations = Declarations(self.engine)
+        self.accidents = Accidents(self.engine)
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the

@@ -137,6 +137,45 @@ def openapi_document() -> dict[str, Any]:
             "summary": "Withdraw the declaration (the history is kept)",
             "operationId": "withdraw_declaration", "parameters": [_IDEMPOTENCY],
             "responses": _ok("the withdrawal version")}},
+        "/api/v1/accidents": {
+            "post": {"summary": "产品质量安全事故报告: the enterprise reports within 24 hours of "
+                                "learning of an accident (later reports are flagged late)",
+                     "operationId": "report_accident", "parameters": [_IDEMPOTENCY],
+                     "requestBody": {"required": True, "content": {"application/json": {
+                         "schema": {"type": "object", "required": [
+                             "product", "occurred_at", "learned_at", "description",
+                             "measures"], "properties": {
+                             "product": {"type": ["string", "integer"]},
+                             "occurred_at": {"type": "string", "format": "date-time"},
+                             "learned_at": {"type": "string", "format": "date-time"},
+                             "description": {"type": "string"}, "cause": {"type": "string"},
+                             "measures": {"type": "string"}}}}}},
+                     "responses": _ok("the report", "Object", "201")},
+            "get": {"summary": "Accident reports (bureaus: own province; ?late=true, "
+                               "?missing_follow_up=true)", "operationId": "list_accidents",
+                    "parameters": [{"name": n, "in": "query", "schema": {"type": "boolean"}}
+                                   for n in ("late", "missing_follow_up")],
+                    "responses": _ok("the reports")}},
+        "/api/v1/accidents/{id}/follow_up": {"post": {
+            "summary": "The established cause and the measures taken",
+            "operationId": "accident_follow_up",
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}, _IDEMPOTENCY],
+            "responses": _ok("the report")}},
+        "/api/v1/feed": {"get": {
+            "summary": "The data-sharing feed: signed JSON Lines of every change after the "
+                       "cursor (departments, auditors, the national authority)",
+            "operationId": "feed",
+            "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer"}},
+                           {"name": "limit", "in": "query", "schema": {"type": "integer",
+                                                                       "maximum": 500}}],
+            "responses": {"200": {"description": "events, then a signature line",
+                                  "content": {"application/jsonl": {}}},
+                          "default": _problems()}}},
+        "/api/v1/exports/licences.csv": {"get": {
+            "summary": "Every licence as CSV (UTF-8 with BOM)", "operationId": "licences_csv",
+            "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},
+                          "default": _problems()}}},
         "/api/v1/audit": {"get": {
             "summary": "The audit log (auditors, the national authority; bureaus: own "
                        "province)", "operationId": "audit_log",

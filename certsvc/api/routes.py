@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, request
 
+from certsvc.credential.feed import page_payload, render_page, signature_line
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc, utcnow
 from certsvc.errors import NotFound, ValidationError
 from certsvc.publish.artefacts import STATUS_LIST, delta_path
-from certsvc.store import audit
+from certsvc.publish.exports import licences_as_csv
+from certsvc.store import audit, feed
 from certsvc.workflow.authz import Forbidden, jurisdiction
 
 if TYPE_CHECKING:
@@ -91,6 +93,25 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(
             services.declarations.withdraw(p, utcnow(), g.request_id)))
 
+    @app.post("/api/v1/accidents")
+    def report_accident() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.accidents.report(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.post("/api/v1/accidents/<int:accident_id>/follow_up")
+    def accident_follow_up(accident_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.accidents.follow_up(
+            p, accident_id, _body(), utcnow(), g.request_id)))
+
+    @app.get("/api/v1/accidents")
+    def list_accidents() -> Response:
+        flags = request.args
+        return _json({"items": services.accidents.list(
+            principal(), utcnow(), late=flags.get("late") in ("1", "true"),
+            missing_follow_up=flags.get("missing_follow_up") in ("1", "true"))})
+
     @app.get("/api/v1/audit")
     def audit_log() -> Response:
         p = principal()
@@ -107,6 +128,26 @@ def register_routes(app: Flask, services: Services) -> None:
         items = [e.to_dict() for e in entries]
         return _json({"items": items, "next_after": items[-1]["id"] if items else None})
 
+    @app.get("/api/v1/feed")
+    def feed_page() -> Response:
+        """Signed JSON Lines of every change after the cursor (departments, auditors)."""
+        _require_sharing(principal())
+        with services.engine.connect() as conn:
+            events = feed.page(conn, _int_arg("after", 0), _int_arg("limit", 100, MAX_PAGE))
+        lines = render_page(events)
+        signature = services.signer.sign_feed_page(page_payload(lines), utcnow())
+        response = Response(lines + signature_line(signature), mimetype="application/jsonl")
+        if events:
+            response.headers["Certsvc-Next-After"] = str(events[-1]["id"])
+        return response
+
+    @app.get("/api/v1/exports/licences.csv")
+    def licences_csv() -> Response:
+        """Every licence, one row each, for people with a spreadsheet (departments)."""
+        _require_sharing(principal())
+        return Response(licences_as_csv(services.engine), mimetype="text/csv", headers={
+            "Content-Disposition": "attachment; filename=licences.csv"})
+
     @app.get("/api/v1/status-list")
     def status_list() -> Response:
         return _static(services.publish_dir / STATUS_LIST, "the status list")
@@ -116,6 +157,11 @@ def register_routes(app: Flask, services: Services) -> None:
         since = _int_arg("since", minimum=1)
         return _static(delta_path(services.publish_dir, since),
                        f"a delta from version {since} (too old or too new: fetch the full list)")
+
+
+def _require_sharing(p: Principal) -> None:
+    if p.role not in (Role.DEPARTMENT, Role.NATIONAL, Role.AUDITOR):
+        raise Forbidden("the data-sharing feed and exports are for departments and auditors")
 
 
 def _static(path: Any, what: str) -> Response:

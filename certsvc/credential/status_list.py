@@ -94,7 +94,7 @@ class StatusList:
     @classmethod
     def load(cls, data: bytes, trust_list: TrustList) -> StatusList:
         """Check that the national authority's trusted key signed it; raise TrustListError."""
-        envelope = _signed_by_national_key(data, trust_list, "status list")
+        envelope = signed_by_national_key(data, trust_list, "status list")
         return cls.from_payload(envelope.payload, envelope.kid)
 
     @classmethod
@@ -127,7 +127,7 @@ class StatusList:
         return _BY_CODE[(self.bits[byte] >> (6 - 2 * slot)) & 3]
 
 
-def _signed_by_national_key(data: bytes, trust_list: TrustList, what: str) -> Sign1:
+def signed_by_national_key(data: bytes, trust_list: TrustList, what: str) -> Sign1:
     try:
         envelope = decode_sign1(data, MAX_STATUS_LIST_BYTES)
     except MalformedToken as exc:
@@ -157,7 +157,7 @@ def encode_delta_payload(
 
 def apply_delta(status_list: StatusList, data: bytes, trust_list: TrustList) -> StatusList:
     """The list brought up to date by a signed delta from its own version."""
-    envelope = _signed_by_national_key(data, trust_list, "status list delta")
+    envelope = signed_by_national_key(data, trust_list, "status list delta")
     try:
         raw: Any = cbor2.loads(envelope.payload)
         if raw[1] != DELTA_FORMAT_VERSION:

@@ -16,6 +16,7 @@ class Role(enum.Enum):
     ENTERPRISE = "enterprise"
     INSTITUTION = "institution"  # a filed inspection institution
     AUDITOR = "auditor"          # reads everything that is not public, changes nothing
+    DEPARTMENT = "department"    # tax, registration, finance, insurance: the feed only
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,13 @@ class Signer:
         return done
 
     def sign_status_list(self, payload: bytes, now: dt.datetime) -> bytes:
+        return self._sign_national(payload, now)
+
+    def sign_feed_page(self, payload: bytes, now: dt.datetime) -> bytes:
+        return self._sign_national(payload, now)
+
+    def _sign_national(self, payload: bytes, now: dt.datetime) -> bytes:
+        """Published artefacts are signed by the national authority's current key."""
         kid = self.licence_key(NATIONAL_CODE, now)
         return self._sign(kid.hex(), kid, payload)
 

@@ -229,3 +229,37 @@ class DeclarationRow(Base):
     content: Mapped[Any] = mapped_column(JSON, nullable=True)  # None when withdrawn
     account_id: Mapped[int] = mapped_column(Integer)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AccidentRow(Base):
+    """A product-safety accident report, with its follow-ups."""
+
+    __tablename__ = "accidents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    bureau_code: Mapped[str] = mapped_column(String(2), index=True)
+    unit_id: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    learned_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    reported_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    late: Mapped[bool] = mapped_column(Boolean)
+    description: Mapped[str] = mapped_column(Text)
+    cause: Mapped[str] = mapped_column(Text)
+    measures: Mapped[str] = mapped_column(Text)
+    follow_ups: Mapped[Any] = mapped_column(JSON)
+
+
+class FeedEvent(Base):
+    """What other departments follow: every licence, status, declaration and accident
+    change, in order. ``id`` is the cursor."""
+
+    __tablename__ = "feed_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                    primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    subject: Mapped[str] = mapped_column(String(64))
+    data: Mapped[Any] = mapped_column(JSON)

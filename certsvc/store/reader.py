@@ -80,6 +80,12 @@ class LicenceReader:
         with self.engine.connect() as conn:
             return declaration_history(conn, uscc)
 
+    def all_signed(self) -> list[LicenceRecord]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(_T).where(_T.c.token.is_not(None))
+                                .order_by(_T.c.number)).all()
+        return [record_from_row(r) for r in rows]
+
     def recent(self, limit: int = 20) -> list[LicenceRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(

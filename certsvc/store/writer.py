@@ -159,13 +159,20 @@ def supersede_token(
                  .values(token=None, updated_at=now, signed_at=now, **values))
 
 
-def next_artefact_version(conn: Connection, name: str, now: dt.datetime) -> int:
+def next_artefact_version(conn: Connection, name: str, now: dt.datetime,
+                          count: int = 1) -> int:
+    """Advance a counter by ``count`` and return its new value; the row stays locked until
+    the transaction ends, so numbers are handed out in commit order."""
     where = _A.c.name == name
     version = conn.execute(
-        update(_A).where(where).values(version=_A.c.version + 1, published_at=now)
+        update(_A).where(where).values(version=_A.c.version + count, published_at=now)
         .returning(_A.c.version)
     ).scalar()
     if version is None:
-        conn.execute(insert(_A).values(name=name, version=1, published_at=now))
-        version = 1
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(_A).values(name=name, version=count, published_at=now))
+            version = count
+        except IntegrityError:  # another writer created the counter first
+            return next_artefact_version(conn, name, now, count)
     return int(version)

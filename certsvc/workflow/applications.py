@@ -124,6 +124,8 @@ class Applications:
              due_within: int | None = None, overdue: bool = False, after_id: int = 0,
              limit: int = 100) -> list[dict[str, Any]]:
         """Applications this account may read; ``overdue`` / ``due_within`` for bureaus."""
+        if principal.role is Role.DEPARTMENT:
+            raise Forbidden("a department reads the data-sharing feed, not applications")
         states = None
         if state is not None:
             try:

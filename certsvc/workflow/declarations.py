@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.declarations import parse_declaration
 from certsvc.errors import Conflict, ValidationError
-from certsvc.store import audit, declarations
+from certsvc.store import audit, declarations, feed
 from certsvc.store.reader import (
     LicenceReader,
     current_declaration,
@@ -44,6 +44,8 @@ class Declarations:
             before = current_declaration(declaration_history(conn, uscc))
             version = declarations.append_version(conn, uscc, content.to_json(),
                                                   principal.account_id, now)
+            feed.record(conn, "declaration.published", uscc, f"declaration:{uscc}",
+                        {"version": version, **content.to_json()}, now)
             audit.record(conn, principal, "declaration.publish", f"declaration:{uscc}", None,
                          before, {"version": version, **content.to_json()}, request_id, now)
         return self.history(uscc)[0]
@@ -56,6 +58,8 @@ class Declarations:
             if current is None:
                 raise Conflict("there is no published declaration to withdraw")
             version = declarations.append_version(conn, uscc, None, principal.account_id, now)
+            feed.record(conn, "declaration.withdrawn", uscc, f"declaration:{uscc}",
+                        {"version": version}, now)
             audit.record(conn, principal, "declaration.withdraw", f"declaration:{uscc}", None,
                          current, {"version": version, "withdrawn": True}, request_id, now)
         return self.history(uscc)[0]

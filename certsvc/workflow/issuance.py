@@ -27,7 +27,7 @@ from certsvc.credential.status_list import SIZE
 from certsvc.domain.licence import Licence
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.signer.signer import Signer
-from certsvc.store import writer
+from certsvc.store import feed, writer
 
 BATCH = 5000
 
@@ -62,6 +62,7 @@ class Issuer:
         token = self.signer.sign_licence(row["kid"], row["payload"])
         with self.engine.begin() as conn:
             writer.store_tokens(conn, [(row_id, token)])
+            feed.record_many(conn, [licence_event("licence.issued", licence)], now)
         return self._issued(licence, token, row)
 
     def issue_in(self, conn: Connection, licence: Licence, now: dt.datetime) -> IssuedLicence:
@@ -73,6 +74,7 @@ class Issuer:
         licence, row_id, row = self._store_pending(conn, licence, now)
         token = self.signer.sign_licence(row["kid"], row["payload"])
         writer.store_tokens(conn, [(row_id, token)])
+        feed.record_many(conn, [licence_event("licence.issued", licence)], now)
         return self._issued(licence, token, row)
 
     def reissue_in(self, conn: Connection, licence: Licence, now: dt.datetime) -> IssuedLicence:
@@ -91,6 +93,7 @@ class Issuer:
         }, signed_at)
         token = self.signer.sign_licence(kid, row["payload"])
         writer.store_tokens(conn, [(row_id, token)])
+        feed.record_many(conn, [licence_event("licence.changed", licence)], now)
         return self._issued(licence, token, row)
 
     def _store_pending(
@@ -154,6 +157,8 @@ class Issuer:
             for ids, tokens in signing:
                 writer.store_tokens(conn, list(zip(ids, tokens.result(), strict=True)))
                 progress(len(ids))
+            feed.record_many(conn, [licence_event("licence.issued", lic) for lic in licences],
+                             signed_at)
         return len(licences)
 
     def sign_pending(self) -> int:
@@ -165,6 +170,18 @@ class Issuer:
             with self.engine.begin() as conn:
                 writer.store_tokens(conn, tokens)
         return len(tokens)
+
+
+def licence_event(kind: str, licence: Licence) -> tuple[str, str, str, dict[str, Any]]:
+    """A feed event (kind, uscc, subject, data) describing the licence as it now stands."""
+    number = licence.number
+    assert number is not None
+    e = licence.enterprise
+    return (kind, e.uscc, f"licence:{number.canonical}", {
+        "number": number.canonical, "enterprise": {"name": e.name, "uscc": e.uscc},
+        "scope": [u.name for u in licence.scope], "issued": licence.issued.isoformat(),
+        "valid_until": licence.valid_until.isoformat(), "bureau": number.bureau_code,
+        "status": licence.status.value})
 
 
 def _row(licence: Licence, index: int, signed_at: dt.datetime, kid: bytes) -> dict[str, Any]:

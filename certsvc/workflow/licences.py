@@ -36,7 +36,7 @@ from certsvc.domain.lifecycle import (
 )
 from certsvc.domain.time import china_date
 from certsvc.errors import ValidationError
-from certsvc.store import audit, writer
+from certsvc.store import audit, feed, writer
 from certsvc.store.reader import in_force_scopes, licence_in
 from certsvc.store.records import LicenceRecord
 from certsvc.workflow.authz import require
@@ -73,6 +73,12 @@ class LicenceActions:
                     _check_withdrawn(record, today)
                 writer.set_status(conn, number, target, now, _detail(action, body))
             after = licence_view(licence_in(conn, number), today)
+            if action != "change":  # a change is in the feed as the re-issued licence
+                feed.record(conn, "licence.status", record.enterprise.uscc,
+                            f"licence:{number.canonical}", {
+                                "number": number.canonical, "status": target.value,
+                                "action": action, **{k: v for k, v in _public_detail(
+                                    body).items() if v is not None}}, now)
             audit.record(conn, principal, action, f"licence:{number.canonical}",
                          number.bureau_code, before, after, request_id, now)
         self.on_status_change()  # a change supersedes the old token's index, too
@@ -115,6 +121,11 @@ class LicenceActions:
                      {"reason": "产品已调出许可目录 (the product left the catalogue)"},
                      now, request_id)
         return [n.canonical for n in candidates]
+
+
+def _public_detail(body: dict[str, Any]) -> dict[str, Any]:
+    return {"reason": body.get("reason"), "legal_basis": body.get("legal_basis"),
+            "deadline": body.get("deadline"), "order": body.get("order")}
 
 
 def _check_withdrawn(record: LicenceRecord, today: dt.date) -> None:

@@ -1,0 +1,38 @@
+"""Accident reports as rows: insert, load (locked for a follow-up), amend, list."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import Connection, RowMapping, Table, insert, select, update
+
+from certsvc.errors import NotFound
+from certsvc.store.models import AccidentRow
+
+_T = cast(Table, AccidentRow.__table__)
+
+
+def insert_report(conn: Connection, values: dict[str, Any]) -> int:
+    return int(cast(Any, conn.execute(insert(_T).values(**values)).inserted_primary_key)[0])
+
+
+def load(conn: Connection, accident_id: int, for_update: bool = False) -> RowMapping:
+    query = select(_T).where(_T.c.id == accident_id)
+    row = conn.execute(query.with_for_update() if for_update else query).mappings().first()
+    if row is None:
+        raise NotFound(f"no accident report {accident_id}")
+    return row
+
+
+def amend(conn: Connection, accident_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(_T).where(_T.c.id == accident_id).values(**values))
+
+
+def find(conn: Connection, *, bureau_code: str | None = None,
+         uscc: str | None = None) -> list[RowMapping]:
+    query = select(_T).order_by(_T.c.id)
+    if bureau_code is not None:
+        query = query.where(_T.c.bureau_code == bureau_code)
+    if uscc is not None:
+        query = query.where(_T.c.uscc == uscc)
+    return list(conn.execute(query).mappings())

@@ -1,0 +1,46 @@
+"""The data-sharing feed: one row per change, appended in the transaction that makes it.
+
+``id`` orders the feed and is the consumer's cursor ("changes after N"). Ids come from one
+counter row that each writer locks (``UPDATE … RETURNING``) until it commits, so feed
+transactions commit in id order: when a consumer sees id N, every smaller id is already
+visible, and following the cursor never skips an event that commits late.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, insert, select
+
+from certsvc.domain.time import as_utc
+from certsvc.store.models import FeedEvent
+from certsvc.store.writer import next_artefact_version
+
+_T = cast(Table, FeedEvent.__table__)
+COUNTER = "feed"
+
+
+def record(conn: Connection, kind: str, uscc: str, subject: str, data: Any,
+           now: dt.datetime) -> None:
+    record_many(conn, [(kind, uscc, subject, data)], now)
+
+
+def record_many(conn: Connection, events: Sequence[tuple[str, str, str, Any]],
+                now: dt.datetime) -> None:
+    """Append events (kind, uscc, subject, data) with consecutive ids."""
+    if not events:
+        return
+    last = next_artefact_version(conn, COUNTER, now, len(events))
+    first = last - len(events) + 1
+    conn.execute(insert(_T), [
+        {"id": first + i, "at": now, "kind": kind, "uscc": uscc, "subject": subject,
+         "data": data} for i, (kind, uscc, subject, data) in enumerate(events)])
+
+
+def page(conn: Connection, after: int, limit: int) -> list[dict[str, Any]]:
+    """Events after the cursor, oldest first, up to ``limit``."""
+    rows = conn.execute(select(_T).where(_T.c.id > after).order_by(_T.c.id).limit(limit)).all()
+    return [{"id": r.id, "at": as_utc(r.at).isoformat(), "kind": r.kind, "uscc": r.uscc,
+             "subject": r.subject, "data": r.data} for r in rows]
