@@ -89,6 +89,8 @@ def api_blueprint(site: Site) -> Blueprint:
         return _cacheable({
             "uscc": records[0].enterprise.uscc, "name": records[0].enterprise.name,
             "declaration": current_declaration(history),
+            "recalls": site.reader.recalls(records[0].enterprise.uscc),
+            "spot_checks": site.reader.spot_checks(records[0].enterprise.uscc),
             "declaration_history": [{k: v[k] for k in ("version", "withdrawn", "published_at")}
                                     for v in history],
             "licences": [{"number": r.number.canonical, "status": r.status.value,
@@ -109,6 +111,10 @@ def api_blueprint(site: Site) -> Blueprint:
                        "scope": [u.name for u in r.scope],
                        "valid_until": r.valid_until.isoformat(),
                        "api": f"/api/v1/licences/{r.number}"} for r in result.records]})
+
+    @bp.get("/api/v1/institutions")
+    def institutions() -> Response:
+        return _cacheable({"items": site.reader.institutions()})
 
     @bp.get("/api/v1/openapi.json")
     def openapi() -> Response:

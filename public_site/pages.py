@@ -75,10 +75,13 @@ def pages_blueprint(site: Site) -> Blueprint:
     @bp.get("/enterprise/<uscc>")
     def enterprise(uscc: str) -> str:
         records = enterprise_licences(site, uscc)
-        history = site.reader.declarations(records[0].enterprise.uscc)
+        uscc = records[0].enterprise.uscc
+        history = site.reader.declarations(uscc)
         return render_template("enterprise.html", records=records,
                                enterprise=records[0].enterprise, links=links,
-                               declaration=current_declaration(history), history=history)
+                               declaration=current_declaration(history), history=history,
+                               recalls=site.reader.recalls(uscc),
+                               spot_checks=site.reader.spot_checks(uscc))
 
     @bp.get("/scan")
     def scan() -> str:
@@ -142,11 +145,15 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
             detail = site.reader.status_detail(record.number)
         except CertsvcError:
             record = None
-    declaration = None
+    declaration, recalls = None, []
     if record is not None:
         declaration = current_declaration(site.reader.declarations(record.enterprise.uscc))
+        units = {u.id for u in record.scope}
+        recalls = [r for r in site.reader.recalls(record.enterprise.uscc)
+                   if units & set(r["unit_ids"])]
     return render_template("landing.html", verdict=verdict, licence=view, record=record,
-                           detail=detail, links=links, declaration=declaration)
+                           detail=detail, links=links, declaration=declaration,
+                           recalls=recalls)
 
 
 def _grouped(hex_text: str) -> str:

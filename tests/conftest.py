@@ -7,6 +7,7 @@ The database is SQLite in a temporary folder unless ``CERTSVC_DATABASE_URL`` nam
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 from collections.abc import Iterator
@@ -23,12 +24,13 @@ from werkzeug.test import TestResponse
 
 from certsvc.cli import main
 from certsvc.credential.trust_list import TrustList, load_root_public_key
+from certsvc.domain.licence import Licence
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
 from certsvc.store.append_only import create_triggers, drop_triggers
 from certsvc.store.db import make_engine, migrate
 from certsvc.store.models import Base
-from certsvc.workflow.issuance import Issuer
+from certsvc.workflow.issuance import IssuedLicence, Issuer
 
 KEYS_CREATED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 ISSUE_TIME = dt.datetime(2026, 3, 15, 2, 0, tzinfo=dt.UTC)
@@ -218,3 +220,21 @@ def run(env: dict[str, str], *args: str) -> Result:
 def init_keys(env: dict[str, str]) -> Result:
     with freeze_time("2026-01-01"):
         return run(env, "keys", "init")
+
+
+# --- the public site, with the reference licence issued -------------------------------------
+@pytest.fixture
+def issued(issuer: Issuer) -> IssuedLicence:
+    return issuer.issue(Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))), ISSUE_TIME)
+
+
+@pytest.fixture
+def site(database_url: str, signer: Signer, tmp_path: Path) -> FlaskClient:
+    """The public site on the test database, with the trust list published."""
+    from certsvc.publish.artefacts import publish_trust_list
+    from public_site import create_app
+
+    publish_trust_list(signer, tmp_path / "trust-list.cose", ISSUE_TIME)
+    return create_app({"DATABASE_URL": database_url, "PUBLISH_DIR": str(tmp_path),
+                       "ROOT_CERTIFICATE": str(signer.keystore.root_cert_path),
+                       "PUBLIC_URL": PUBLIC_URL}).test_client()

@@ -107,6 +107,29 @@ def _reported(api: Api, issuer: Any) -> int:
     return int(response.json["id"])
 
 
+RECALL = {"products": ["架空绝缘电缆"], "defect": "绝缘层开裂", "batches": "20260501",
+          "sold": 120, "unsold": 30, "remedy": "免费更换", "contact": "0571-88888888"}
+
+
+def _licensed_post(api: Api, issuer: Any, path: str, body: Any) -> tuple[str, str, Any]:
+    """A POST about the reference enterprise's licensed products (the licence issued first)."""
+    _licence(api, issuer)
+    return ("POST", path, body)
+
+
+def _spot_check_body(api: Api) -> dict[str, Any]:
+    return {"uscc": "91330106MA2H7K3LXA", "products": [4, 5, 6], "level": "provincial",
+            "checked_on": "2026-03-01", "institution_id": api.institutions["level1"],
+            "passed": True, "reference": "浙市监抽〔2026〕3号"}
+
+
+def _spot_check(api: Api, issuer: Any) -> int:
+    _licence(api, issuer)
+    response = api.post("/api/v1/spot-checks", "zhejiang", _spot_check_body(api))
+    assert response.status_code == 201 and response.json is not None
+    return int(response.json["id"])
+
+
 def _suspended(api: Api, issuer: Any) -> str:
     path = _licence(api, issuer)
     return _moved(api, path, ("suspend", "zhejiang", {"order": "stop_production",
@@ -127,9 +150,12 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         "passed": True, "inspectors": ["张伟", "李娜"]}), BUREAUS, 200),
     "accept commitment": (lambda api, issuer: ("POST", _renewal(api, issuer)
                                                + "/accept_commitment", None), BUREAUS, 200),
-    "exempt testing": (lambda api, _: ("POST", _under_review(api) + "/exempt_testing", {
-        "spot_check": {"date": "2026-03-01", "level": "provincial", "passed": True,
-                       "products": [4, 6], "reference": "浙市监抽〔2026〕3号"}}), BUREAUS, 200),
+    "exempt testing": (lambda api, issuer: ("POST", _under_review(api) + "/exempt_testing", {
+        "spot_check_id": _spot_check(api, issuer)}), BUREAUS, 200),
+    "record spot check": (lambda api, issuer: _licensed_post(
+        api, issuer, "/api/v1/spot-checks", _spot_check_body(api)), BUREAUS, 201),
+    "announce recall": (lambda api, issuer: _licensed_post(api, issuer, "/api/v1/recalls",
+                                                           RECALL), {"enterprise"}, 201),
     "accept prior report": (lambda api, _: ("POST", _under_review(api) + "/accept_prior_report",
                                             {"institution_id": api.institutions["level1"],
                                              "commissioned": "2026-05-20", "passed": True,
@@ -198,7 +224,8 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
 # An enterprise declares only for itself, so another enterprise is not refused but told it
 # holds no licence for those products.
 OTHERWISE = {("declare", "other_enterprise"): 422, ("report accident", "other_enterprise"): 422,
-             ("accident follow-up", "other_enterprise"): 404}
+             ("accident follow-up", "other_enterprise"): 404,
+             ("announce recall", "other_enterprise"): 422}
 PUBLIC = {  # no account needed; any token is fine too
     "openapi": "/api/v1/openapi.json",
     "status list": "/api/v1/status-list",

@@ -4,8 +4,6 @@ public API show after each step."""
 from __future__ import annotations
 
 import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,12 +12,8 @@ from freezegun import freeze_time
 
 from certsvc.credential.qr_text import token_to_digits
 from certsvc.domain.declarations import STANDARD_COMMITMENT
-from certsvc.domain.licence import Licence
-from certsvc.publish.artefacts import publish_trust_list
-from certsvc.signer.signer import Signer
-from certsvc.workflow.issuance import IssuedLicence, Issuer
-from public_site import create_app
-from tests.conftest import ISSUE_TIME, REFERENCE, Api
+from certsvc.workflow.issuance import IssuedLicence
+from tests.conftest import Api
 
 USCC = "91330106MA2H7K3LXA"
 
@@ -38,19 +32,6 @@ def declaration(**changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return body
-
-
-@pytest.fixture
-def issued(issuer: Issuer) -> IssuedLicence:
-    return issuer.issue(Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))), ISSUE_TIME)
-
-
-@pytest.fixture
-def site(database_url: str, signer: Signer, tmp_path: Path) -> FlaskClient:
-    publish_trust_list(signer, tmp_path / "trust-list.cose", ISSUE_TIME)
-    return create_app({"DATABASE_URL": database_url, "PUBLISH_DIR": str(tmp_path),
-                       "ROOT_CERTIFICATE": str(signer.keystore.root_cert_path),
-                       "PUBLIC_URL": "https://certsvc.example"}).test_client()
 
 
 def publish(api: Api, body: Any, who: str = "enterprise", status: int = 201) -> dict[str, Any]:

@@ -140,21 +140,21 @@ def test_renewal_with_commitment_and_testing_exemption(api: Api, issuer: Any) ->
         refused = act(api, renewal["id"], "record_onsite", "zhejiang",
                       {"passed": True, "inspectors": ["a", "b"]}, status=409)
         assert "already recorded" in refused["detail"]
-        stale = act(api, renewal["id"], "exempt_testing", "zhejiang", {"spot_check": {
-            "date": "2025-12-21", "level": "provincial", "passed": True,
-            "products": [4, 5, 6], "reference": "浙市监抽〔2025〕12号"}}, status=422)
-        assert stale["field"] == "spot_check.date"
-        municipal = act(api, renewal["id"], "exempt_testing", "zhejiang", {"spot_check": {
-            "date": "2026-03-01", "level": "municipal", "passed": True,
-            "products": [4, 5, 6], "reference": "x"}}, status=422)
-        assert municipal["field"] == "spot_check.level"
-        partial = act(api, renewal["id"], "exempt_testing", "zhejiang", {"spot_check": {
-            "date": "2026-03-01", "level": "national", "passed": True,
-            "products": [4], "reference": "x"}}, status=422)
-        assert partial["field"] == "spot_check.products"
-        act(api, renewal["id"], "exempt_testing", "zhejiang", {"spot_check": {
-            "date": "2025-12-22", "level": "provincial", "passed": True,
-            "products": [4, 5, 6], "reference": "浙市监抽〔2026〕3号"}})
+        checks = {name: spot_check(api, **values) for name, values in {
+            "stale": {"checked_on": "2025-12-21"},
+            "municipal": {"level": "municipal"},
+            "partial": {"products": [4]},
+            "failed": {"passed": False},
+            "good": {"checked_on": "2025-12-22"},
+        }.items()}
+        for name, reason in (("stale", "older than six months"), ("municipal", "provincial"),
+                             ("partial", "does not cover"), ("failed", "only a passed")):
+            problem = act(api, renewal["id"], "exempt_testing", "zhejiang",
+                          {"spot_check_id": checks[name]}, status=422)
+            assert problem["field"] == "spot_check_id" and reason in problem["detail"], name
+        exempt = act(api, renewal["id"], "exempt_testing", "zhejiang",
+                     {"spot_check_id": checks["good"]})
+        assert exempt["review"]["testing"]["spot_check"]["reference"] == "浙市监抽〔2025〕12号"
         act(api, renewal["id"], "approve", "zhejiang")
         issued = act(api, renewal["id"], "issue", "zhejiang")
     assert issued["licence_number"] == "浙XK06-001-00012"  # renewal keeps the number
@@ -163,6 +163,17 @@ def test_renewal_with_commitment_and_testing_exemption(api: Api, issuer: Any) ->
 
     record = LicenceReader(api.engine).by_number(LicenceNumber.parse("浙XK06-001-00012"))
     assert record.valid_until == dt.date(2036, 3, 14)  # five more years from the old expiry
+
+
+def spot_check(api: Api, **changes: Any) -> int:
+    """Record a spot check of the reference enterprise in the register; return its id."""
+    body = {"uscc": "91330106MA2H7K3LXA", "products": [4, 5, 6], "level": "provincial",
+            "checked_on": "2026-03-01", "institution_id": api.institutions["level1"],
+            "passed": True, "reference": "浙市监抽〔2025〕12号", **changes}
+    response = api.post("/api/v1/spot-checks", "zhejiang", body)
+    assert response.status_code == 201, response.json
+    assert response.json is not None
+    return int(response.json["id"])
 
 
 def test_prior_report_must_predate_the_visit(api: Api) -> None:
@@ -494,7 +505,8 @@ def test_openapi_documents_every_route(api: Api) -> None:
     app = api.client.application
     for rule in app.url_map.iter_rules():
         path = (rule.rule.replace("<int:application_id>", "{id}")
-                .replace("<int:accident_id>", "{id}").replace("<number>", "{number}"))
+                .replace("<int:accident_id>", "{id}").replace("<int:recall_id>", "{id}")
+                .replace("<number>", "{number}"))
         if "<action>" in path:
             for action in ("accept", "issue") if "applications" in path else ("revoke",):
                 assert path.replace("<action>", action) in documented

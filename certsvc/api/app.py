@@ -37,6 +37,7 @@ from certsvc.workflow.authz import Unauthenticated
 from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
+from certsvc.workflow.oversight import Recalls, SpotChecks
 
 log = logging.getLogger("certsvc.api")
 API_HEADERS = {
@@ -62,6 +63,8 @@ class Services:
         self.licences = LicenceActions(self.engine, self.issuer, self.publish)
         self.declarations = Declarations(self.engine)
         self.accidents = Accidents(self.engine)
+        self.spot_checks = SpotChecks(self.engine)
+        self.recalls = Recalls(self.engine)
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the

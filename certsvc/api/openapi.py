@@ -40,10 +40,10 @@ _ACTION_BODIES: dict[str, dict[str, Any]] = {
                       "date": {"type": "string", "format": "date"}, "notes": {"type": "string"}},
     "choose_institution": {"institution_id": {"type": "integer"}},
     "record_test": {"passed": {"type": "boolean"}, "report_number": {"type": "string"}},
-    "exempt_testing": {"spot_check": {"type": "object", "properties": {
-        "date": {"type": "string", "format": "date"},
-        "level": {"enum": ["national", "provincial"]}, "passed": {"type": "boolean"},
-        "products": {"type": "array"}, "reference": {"type": "string"}}}},
+    "exempt_testing": {"spot_check_id": {"type": "integer",
+                                         "description": "a passed provincial or national "
+                                                        "spot check of the register, within "
+                                                        "six months, covering the scope"}},
     "accept_prior_report": {"institution_id": {"type": "integer"},
                             "commissioned": {"type": "string", "format": "date"},
                             "passed": {"type": "boolean"}, "report_number": {"type": "string"}},
@@ -162,6 +162,26 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [{"name": "id", "in": "path", "required": True,
                             "schema": {"type": "integer"}}, _IDEMPOTENCY],
             "responses": _ok("the report")}},
+        "/api/v1/spot-checks": {"post": {
+            "summary": "监督抽查: a bureau records a spot-check result (uscc, products, level, "
+                       "checked_on, institution_id, passed, reference)",
+            "operationId": "record_spot_check", "parameters": [_IDEMPOTENCY],
+            "responses": _ok("the result", "Object", "201")}},
+        "/api/v1/recalls": {"post": {
+            "summary": "召回: an enterprise announces a recall (products, defect, batches, sold, "
+                       "unsold, remedy, contact); public until closed",
+            "operationId": "announce_recall", "parameters": [_IDEMPOTENCY],
+            "responses": _ok("the recall", "Object", "201")}},
+        "/api/v1/recalls/{id}/close": {"post": {
+            "summary": "Close a recall (note)", "operationId": "close_recall",
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "integer"}}, _IDEMPOTENCY],
+            "responses": _ok("the recall")}},
+        "/api/v1/institutions": {"get": {
+            "summary": "Inspection institutions: accreditation, level, filing, and whether they "
+                       "may test for licences (filed, level II or above) (public)",
+            "security": [], "operationId": "institutions",
+            "responses": _ok("the register")}},
         "/api/v1/feed": {"get": {
             "summary": "The data-sharing feed: signed JSON Lines of every change after the "
                        "cursor (departments, auditors, the national authority)",

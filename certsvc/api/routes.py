@@ -112,6 +112,24 @@ def register_routes(app: Flask, services: Services) -> None:
             principal(), utcnow(), late=flags.get("late") in ("1", "true"),
             missing_follow_up=flags.get("missing_follow_up") in ("1", "true"))})
 
+    @app.post("/api/v1/spot-checks")
+    def record_spot_check() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.spot_checks.record(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.post("/api/v1/recalls")
+    def announce_recall() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.recalls.announce(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.post("/api/v1/recalls/<int:recall_id>/close")
+    def close_recall(recall_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.recalls.close(
+            p, recall_id, _body(), utcnow(), g.request_id)))
+
     @app.get("/api/v1/audit")
     def audit_log() -> Response:
         p = principal()

@@ -263,3 +263,39 @@ class FeedEvent(Base):
     uscc: Mapped[str] = mapped_column(String(18), index=True)
     subject: Mapped[str] = mapped_column(String(64))
     data: Mapped[Any] = mapped_column(JSON)
+
+
+class SpotCheckRow(Base):
+    """A supervision spot-check result (监督抽查) for an enterprise's products."""
+
+    __tablename__ = "spot_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    bureau_code: Mapped[str] = mapped_column(String(2))  # who recorded it
+    level: Mapped[str] = mapped_column(String(16))  # national | provincial | municipal | county
+    checked_on: Mapped[dt.date] = mapped_column(Date)
+    unit_ids: Mapped[list[int]] = mapped_column(JSON)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    reference: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RecallRow(Base):
+    """A recall of defective products (召回), announced until the enterprise closes it."""
+
+    __tablename__ = "recalls"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    unit_ids: Mapped[list[int]] = mapped_column(JSON)
+    defect: Mapped[str] = mapped_column(Text)
+    batches: Mapped[str] = mapped_column(Text)
+    sold: Mapped[int] = mapped_column(Integer)  # units already sold
+    unsold: Mapped[int] = mapped_column(Integer)  # units still in stock or in transit
+    remedy: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(200))
+    announced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closing_note: Mapped[str | None] = mapped_column(Text, nullable=True)

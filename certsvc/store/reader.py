@@ -6,16 +6,28 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, func, select
 
+from certsvc.domain.catalogue import catalogue
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc
 from certsvc.errors import NotFound
-from certsvc.store.models import DeclarationRow, LicenceRow, LicenceStatusDetail
+from certsvc.store.models import (
+    DeclarationRow,
+    InstitutionRow,
+    LicenceRow,
+    LicenceStatusDetail,
+    RecallRow,
+    SpotCheckRow,
+)
 from certsvc.store.records import LicenceRecord, record_from_row
 
 _T = cast(Table, LicenceRow.__table__)
 _D = cast(Table, LicenceStatusDetail.__table__)
 _DECL = cast(Table, DeclarationRow.__table__)
+_SPOT = cast(Table, SpotCheckRow.__table__)
+_RECALL = cast(Table, RecallRow.__table__)
+_INST = cast(Table, InstitutionRow.__table__)
+MAX_TESTING_LEVEL = 2  # level II or above (I, II) may test for licences
 
 
 class LicenceReader:
@@ -86,6 +98,18 @@ class LicenceReader:
                                 .order_by(_T.c.number)).all()
         return [record_from_row(r) for r in rows]
 
+    def recalls(self, uscc: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return recalls_of(conn, uscc)
+
+    def spot_checks(self, uscc: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return spot_checks_of(conn, uscc)
+
+    def institutions(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            return qualified_institutions(conn)
+
     def recent(self, limit: int = 20) -> list[LicenceRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(
@@ -134,3 +158,35 @@ def current_declaration(history: list[dict[str, Any]]) -> dict[str, Any] | None:
     if history and not history[0]["withdrawn"]:
         return history[0]
     return None
+
+
+def spot_checks_of(conn: Connection, uscc: str) -> list[dict[str, Any]]:
+    """An enterprise's spot-check results, newest first."""
+    rows = conn.execute(select(_SPOT).where(_SPOT.c.uscc == uscc)
+                        .order_by(_SPOT.c.checked_on.desc(), _SPOT.c.id.desc())).mappings()
+    return [{"id": r["id"], "level": r["level"], "checked_on": r["checked_on"].isoformat(),
+             "products": [catalogue().unit(u).name for u in r["unit_ids"]],
+             "unit_ids": list(r["unit_ids"]), "institution_id": r["institution_id"],
+             "passed": r["passed"], "reference": r["reference"]} for r in rows]
+
+
+def recalls_of(conn: Connection, uscc: str, open_only: bool = True) -> list[dict[str, Any]]:
+    """An enterprise's recalls, newest first (only those not yet closed, by default)."""
+    query = select(_RECALL).where(_RECALL.c.uscc == uscc)
+    if open_only:
+        query = query.where(_RECALL.c.closed_at.is_(None))
+    rows = conn.execute(query.order_by(_RECALL.c.id.desc())).mappings()
+    return [{"id": r["id"], "products": [catalogue().unit(u).name for u in r["unit_ids"]],
+             "unit_ids": list(r["unit_ids"]), "defect": r["defect"], "batches": r["batches"],
+             "sold": r["sold"], "unsold": r["unsold"], "remedy": r["remedy"],
+             "contact": r["contact"], "announced_at": as_utc(r["announced_at"]).isoformat(),
+             "closed_at": as_utc(r["closed_at"]).isoformat() if r["closed_at"] else None,
+             "closing_note": r["closing_note"]} for r in rows]
+
+
+def qualified_institutions(conn: Connection) -> list[dict[str, Any]]:
+    """The published list: filed institutions of level II or above may test for licences."""
+    rows = conn.execute(select(_INST).order_by(_INST.c.level, _INST.c.name)).mappings()
+    return [{"id": r["id"], "name": r["name"], "accreditation": r["accreditation"],
+             "level": r["level"], "filed": r["filed"],
+             "may_test": r["filed"] and r["level"] <= MAX_TESTING_LEVEL} for r in rows]

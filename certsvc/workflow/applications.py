@@ -41,15 +41,15 @@ from certsvc.domain.lifecycle import (
 from certsvc.domain.time import china_date
 from certsvc.errors import ValidationError
 from certsvc.store import accounts, applications, audit
-from certsvc.store.reader import LicenceReader, licence_in
+from certsvc.store.reader import MAX_TESTING_LEVEL, LicenceReader, licence_in, spot_checks_of
 from certsvc.workflow.authz import Forbidden, jurisdiction, may_read, require
 from certsvc.workflow.issuance import Issuer
 
 TIME_LIMIT = 30  # working days from the day after acceptance to the decision
 MATERIALS = ("business_licence", "application_form", "commitment")  # 营业执照, 申请书, 承诺书
-MAX_TESTING_LEVEL = 2  # institutions of level II or above (I, II) may test
+
 EXEMPTION_MONTHS = 6
-SPOT_CHECK_LEVELS = ("national", "provincial")
+EXEMPTING_LEVELS = ("national", "provincial")  # spot checks that can exempt from testing
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.AWAITING_CORRECTION,
                ApplicationState.UNDER_REVIEW, ApplicationState.TESTING)
 _S = ApplicationState
@@ -254,25 +254,28 @@ class Applications:
 
     def _exempt_testing(self, conn: Connection, p: Principal, row: dict[str, Any],
                         body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+        """免于产品检验: a passed spot check of the same products by a provincial-or-higher
+        authority within six months, taken from the spot-check register."""
         _testing_open(row)
-        check = obj(body.get("spot_check"), "spot_check")
-        checked_on = date(check.get("date"), "spot_check.date")
-        level = check.get("level")
-        if level not in SPOT_CHECK_LEVELS:
-            raise ValidationError("spot_check.level", "must be 'national' or 'provincial' "
-                                                      "(a provincial-or-higher spot check)")
-        if not boolean(check.get("passed"), "spot_check.passed"):
-            raise ValidationError("spot_check.passed", "only a passed spot check exempts")
+        check_id = integer(body.get("spot_check_id"), "spot_check_id", 1)
+        check = next((c for c in spot_checks_of(conn, row["uscc"]) if c["id"] == check_id),
+                     None)
+        if check is None:
+            raise ValidationError("spot_check_id", "is not a spot check of this enterprise")
+        if check["level"] not in EXEMPTING_LEVELS:
+            raise ValidationError("spot_check_id", f"a {check['level']} spot check does not "
+                                                   "exempt: it must be provincial or national")
+        if not check["passed"]:
+            raise ValidationError("spot_check_id", "only a passed spot check exempts")
         today = china_date(now)
-        if checked_on > today or checked_on < _months_before(today, EXEMPTION_MONTHS):
-            raise ValidationError("spot_check.date", "must be within the last six months")
-        units = scope_of(check.get("products"))
-        missing = set(row["scope"]) - {u.id for u in units}
-        if missing:
-            raise ValidationError("spot_check.products", "must cover every unit applied for")
+        checked_on = dt.date.fromisoformat(check["checked_on"])
+        if checked_on < _months_before(today, EXEMPTION_MONTHS):
+            raise ValidationError("spot_check_id", "the spot check is older than six months")
+        if set(row["scope"]) - set(check["unit_ids"]):
+            raise ValidationError("spot_check_id", "the spot check does not cover every unit "
+                                                   "applied for")
         testing = {"method": "exemption", "passed": True, "spot_check": {
-            "date": checked_on.isoformat(), "level": level, "products": sorted(row["scope"]),
-            "reference": text(check.get("reference"), "spot_check.reference", 100)}}
+            k: check[k] for k in ("id", "checked_on", "level", "reference", "products")}}
         return {"review": _review(row, testing=testing)}
 
     def _accept_prior_report(self, conn: Connection, p: Principal, row: dict[str, Any],
