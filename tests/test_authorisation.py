@@ -130,6 +130,22 @@ def _spot_check(api: Api, issuer: Any) -> int:
     return int(response.json["id"])
 
 
+def _recall(api: Api, issuer: Any) -> int:
+    _licence(api, issuer)
+    response = api.post("/api/v1/recalls", "enterprise", RECALL)
+    assert response.status_code == 201 and response.json is not None
+    return int(response.json["id"])
+
+
+def _measure(api: Api, issuer: Any) -> int:
+    _licence(api, issuer)
+    response = api.post("/api/v1/measures", "zhejiang", {
+        "licence_number": NUMBER, "kind": "rectify", "reason": "抽查不合格",
+        "deadline": "2026-07-01"})
+    assert response.status_code == 201 and response.json is not None
+    return int(response.json["id"])
+
+
 def _suspended(api: Api, issuer: Any) -> str:
     path = _licence(api, issuer)
     return _moved(api, path, ("suspend", "zhejiang", {"order": "stop_production",
@@ -156,6 +172,22 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         api, issuer, "/api/v1/spot-checks", _spot_check_body(api)), BUREAUS, 201),
     "announce recall": (lambda api, issuer: _licensed_post(api, issuer, "/api/v1/recalls",
                                                            RECALL), {"enterprise"}, 201),
+    "close recall": (lambda api, issuer: ("POST", f"/api/v1/recalls/{_recall(api, issuer)}/close",
+                                          {"note": "已更换"}), {"enterprise"}, 200),
+    "order measure": (lambda api, issuer: _licensed_post(api, issuer, "/api/v1/measures", {
+        "licence_number": NUMBER, "kind": "interview", "reason": "抽查不合格"}), BUREAUS, 201),
+    "measure outcome": (lambda api, issuer: (
+        "POST", f"/api/v1/measures/{_measure(api, issuer)}/outcome",
+        {"passed": True, "note": "已整改"}), BUREAUS, 200),
+    "sharing standing": (lambda api, issuer: ("GET",
+                                              "/api/v1/sharing/enterprises/91330106MA2H7K3LXA",
+                                              None), {"national", "auditor", "department"}, 200),
+    "add institution": (lambda api, _: ("POST", "/api/v1/institutions", {
+        "name": "新检测机构", "accreditation": "CMA-9", "level": 2, "filed": True}),
+                        {"national"}, 201),
+    "institution filing": (lambda api, _: (
+        "POST", f"/api/v1/institutions/{api.institutions['level3']}/filing", {"filed": False}),
+                           {"national"}, 200),
     "accept prior report": (lambda api, _: ("POST", _under_review(api) + "/accept_prior_report",
                                             {"institution_id": api.institutions["level1"],
                                              "commissioned": "2026-05-20", "passed": True,
@@ -225,7 +257,8 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
 # holds no licence for those products.
 OTHERWISE = {("declare", "other_enterprise"): 422, ("report accident", "other_enterprise"): 422,
              ("accident follow-up", "other_enterprise"): 404,
-             ("announce recall", "other_enterprise"): 422}
+             ("announce recall", "other_enterprise"): 422,
+             ("close recall", "other_enterprise"): 404}
 PUBLIC = {  # no account needed; any token is fine too
     "openapi": "/api/v1/openapi.json",
     "status list": "/api/v1/status-list",

@@ -75,3 +75,23 @@ def test_published_list_of_institutions(api: Api, site: FlaskClient) -> None:
     may_test = {i["name"]: i["may_test"] for i in listed["items"]}
     assert may_test == {"浙江省检测院": True, "江苏省检测院": True, "某市检测所": False,
                         "未备案检测机构": False}
+
+
+def test_the_national_authority_keeps_the_register(api: Api, site: FlaskClient) -> None:
+    body = {"name": "国家电线电缆质量检验检测中心", "accreditation": "CMA 2016000123", "level": 1,
+            "filed": False}
+    assert api.post("/api/v1/institutions", "zhejiang", body).status_code == 403
+    added = post(api, "/api/v1/institutions", "national", body, 201)
+    assert added["may_test"] is False  # not filed yet
+    filed = post(api, f"/api/v1/institutions/{added['id']}/filing", "national",
+                 {"filed": True}, 200)
+    assert filed["filed"] is True and filed["may_test"] is True
+    listed = site.get("/api/v1/institutions").json
+    assert listed is not None and any(i["id"] == added["id"] and i["may_test"]
+                                      for i in listed["items"])
+    assert post(api, "/api/v1/institutions", "national", body, 409)["status"] == 409
+    assert post(api, "/api/v1/institutions", "national", dict(body, name="x", level=4),
+                422)["field"] == "level"
+    log = api.get(f"/api/v1/audit?subject=institution:{added['id']}", "auditor").json
+    assert log is not None
+    assert [e["action"] for e in log["items"]] == ["institution.add", "institution.filing"]

@@ -506,6 +506,8 @@ def test_openapi_documents_every_route(api: Api) -> None:
     for rule in app.url_map.iter_rules():
         path = (rule.rule.replace("<int:application_id>", "{id}")
                 .replace("<int:accident_id>", "{id}").replace("<int:recall_id>", "{id}")
+                .replace("<int:measure_id>", "{id}").replace("<uscc>", "{uscc}")
+                .replace("<int:institution_id>", "{id}")
                 .replace("<number>", "{number}"))
         if "<action>" in path:
             for action in ("accept", "issue") if "applications" in path else ("revoke",):

@@ -37,7 +37,8 @@ from certsvc.workflow.authz import Unauthenticated
 from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
-from certsvc.workflow.oversight import Recalls, SpotChecks
+from certsvc.workflow.measures import Measures
+from certsvc.workflow.oversight import Institutions, Recalls, SpotChecks
 
 log = logging.getLogger("certsvc.api")
 API_HEADERS = {
@@ -65,6 +66,8 @@ class Services:
         self.accidents = Accidents(self.engine)
         self.spot_checks = SpotChecks(self.engine)
         self.recalls = Recalls(self.engine)
+        self.institutions = Institutions(self.engine)
+        self.measures = Measures(self.engine, self.licences)
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the

@@ -75,6 +75,7 @@ def _ok(description: str, schema: str = "Object", status: str = "200") -> dict[s
         "schema": {"$ref": f"#/components/schemas/{schema}"}}}}, "default": _problems()}
 
 
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                 "schema": {"type": "string", "maxLength": 128},
                 "description": "Retries with the same key replay the first answer "
@@ -119,8 +120,7 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/applications/{id}": {"get": {
             "summary": "One application with its review, allowed actions and deadline",
             "operationId": "get_application",
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}],
+            "parameters": [_ID],
             "responses": _ok("the application", "Application")}},
         "/api/v1/catalogue/withdrawals": {"post": {
             "summary": "目录调整: mark licences of withdrawn products 'no longer required'",
@@ -159,8 +159,7 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/accidents/{id}/follow_up": {"post": {
             "summary": "The established cause and the measures taken",
             "operationId": "accident_follow_up",
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}, _IDEMPOTENCY],
+            "parameters": [_ID, _IDEMPOTENCY],
             "responses": _ok("the report")}},
         "/api/v1/spot-checks": {"post": {
             "summary": "监督抽查: a bureau records a spot-check result (uscc, products, level, "
@@ -174,14 +173,38 @@ def openapi_document() -> dict[str, Any]:
             "responses": _ok("the recall", "Object", "201")}},
         "/api/v1/recalls/{id}/close": {"post": {
             "summary": "Close a recall (note)", "operationId": "close_recall",
-            "parameters": [{"name": "id", "in": "path", "required": True,
-                            "schema": {"type": "integer"}}, _IDEMPOTENCY],
+            "parameters": [_ID, _IDEMPOTENCY],
             "responses": _ok("the recall")}},
-        "/api/v1/institutions": {"get": {
+        "/api/v1/institutions/{id}/filing": {"post": {
+            "summary": "The national authority records or withdraws an institution's filing "
+                       "(filed: true/false)", "operationId": "institution_filing",
+            "parameters": [_ID, _IDEMPOTENCY],
+            "responses": _ok("the institution")}},
+        "/api/v1/institutions": {"post": {
+            "summary": "The national authority adds an inspection institution (name, "
+                       "accreditation, level 1–3, filed)", "operationId": "add_institution",
+            "parameters": [_IDEMPOTENCY], "responses": _ok("the institution", "Object", "201")},
+            "get": {
             "summary": "Inspection institutions: accreditation, level, filing, and whether they "
                        "may test for licences (filed, level II or above) (public)",
             "security": [], "operationId": "institutions",
             "responses": _ok("the register")}},
+        "/api/v1/measures": {"post": {
+            "summary": "监管措施: a bureau orders an interview (约谈), a written report (责令报告) "
+                       "or rectification within a time limit (限期整改): licence_number, kind, "
+                       "reason, deadline", "operationId": "order_measure",
+            "parameters": [_IDEMPOTENCY], "responses": _ok("the measure", "Object", "201")}},
+        "/api/v1/measures/{id}/outcome": {"post": {
+            "summary": "Close a measure (passed, note); a failed rectification revokes the "
+                       "licence (legal_basis)", "operationId": "measure_outcome",
+            "parameters": [_ID, _IDEMPOTENCY],
+            "responses": _ok("the measure")}},
+        "/api/v1/sharing/enterprises/{uscc}": {"get": {
+            "summary": "For departments and insurers: is the enterprise licensed, and which "
+                       "measures stand against it", "operationId": "standing",
+            "parameters": [{"name": "uscc", "in": "path", "required": True,
+                            "schema": {"type": "string"}}],
+            "responses": _ok("the standing")}},
         "/api/v1/feed": {"get": {
             "summary": "The data-sharing feed: signed JSON Lines of every change after the "
                        "cursor (departments, auditors, the national authority)",
@@ -261,8 +284,7 @@ def openapi_document() -> dict[str, Any]:
     for name, t in APPLICATION_ACTIONS.items():
         paths[f"/api/v1/applications/{{id}}/{name}"] = {"post": dict(
             _action_op("application", name, t.term, t.actor.value),
-            parameters=[{"name": "id", "in": "path", "required": True,
-                         "schema": {"type": "integer"}}, _IDEMPOTENCY])}
+            parameters=[_ID, _IDEMPOTENCY])}
     for name, t in LICENCE_ACTIONS.items():
         paths[f"/api/v1/licences/{{number}}/{name}"] = {"post": dict(
             _action_op("licence", name, t.term, t.actor.value),

@@ -13,6 +13,7 @@ from certsvc.credential.feed import page_payload, render_page, signature_line
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc, utcnow
+from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound, ValidationError
 from certsvc.publish.artefacts import STATUS_LIST, delta_path
 from certsvc.publish.exports import licences_as_csv
@@ -129,6 +130,36 @@ def register_routes(app: Flask, services: Services) -> None:
         p = principal()
         return run_idempotently(services, p, lambda: _json(services.recalls.close(
             p, recall_id, _body(), utcnow(), g.request_id)))
+
+    @app.post("/api/v1/institutions")
+    def add_institution() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.institutions.add(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.post("/api/v1/institutions/<int:institution_id>/filing")
+    def institution_filing(institution_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.institutions.file(
+            p, institution_id, _body(), utcnow(), g.request_id)))
+
+    @app.post("/api/v1/measures")
+    def order_measure() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.measures.order(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.post("/api/v1/measures/<int:measure_id>/outcome")
+    def measure_outcome(measure_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.measures.outcome(
+            p, measure_id, _body(), utcnow(), g.request_id)))
+
+    @app.get("/api/v1/sharing/enterprises/<uscc>")
+    def standing(uscc: str) -> Response:
+        """For departments and insurers: licensed or not, and what measures stand."""
+        _require_sharing(principal())
+        return _json(services.measures.standing(validate_uscc(uscc, "uscc"), utcnow()))
 
     @app.get("/api/v1/audit")
     def audit_log() -> Response:

@@ -90,6 +90,11 @@ def create_institution(conn: Connection, name: str, accreditation: str, level: i
     return int(cast(Any, result.inserted_primary_key)[0])
 
 
+def set_filing(conn: Connection, institution_id: int, filed: bool) -> None:
+    institution(conn, institution_id)
+    conn.execute(update(_INS).where(_INS.c.id == institution_id).values(filed=filed))
+
+
 def institution(conn: Connection, institution_id: int) -> Any:
     row = conn.execute(select(_INS).where(_INS.c.id == institution_id)).first()
     if row is None:

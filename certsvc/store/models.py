@@ -299,3 +299,21 @@ class RecallRow(Base):
     announced_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closing_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class MeasureRow(Base):
+    """A supervision measure against a licensee: interview, report demand, rectification."""
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32), index=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    bureau_code: Mapped[str] = mapped_column(String(2), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # interview | report | rectify
+    reason: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    outcome: Mapped[str | None] = mapped_column(String(8), nullable=True)  # passed | failed
+    outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ordered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

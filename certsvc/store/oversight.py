@@ -1,4 +1,4 @@
-"""Spot-check results and recalls as rows (reads for the public are in ``reader.py``)."""
+"""Spot-check results, recalls and supervision measures as rows (public reads: ``reader.py``)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any, cast
 from sqlalchemy import Connection, RowMapping, Table, insert, select, update
 
 from certsvc.errors import NotFound
-from certsvc.store.models import RecallRow, SpotCheckRow
+from certsvc.store.models import MeasureRow, RecallRow, SpotCheckRow
 
 SPOT_CHECKS = cast(Table, SpotCheckRow.__table__)
 RECALLS = cast(Table, RecallRow.__table__)
+MEASURES = cast(Table, MeasureRow.__table__)
 
 
 def insert_row(conn: Connection, table: Table, values: dict[str, Any]) -> int:
@@ -29,3 +30,16 @@ def load(conn: Connection, table: Table, row_id: int, for_update: bool = False) 
 def close_recall(conn: Connection, recall_id: int, note: str, now: dt.datetime) -> None:
     conn.execute(update(RECALLS).where(RECALLS.c.id == recall_id)
                  .values(closed_at=now, closing_note=note))
+
+
+def close_measure(conn: Connection, measure_id: int, outcome: str, note: str,
+                  now: dt.datetime) -> None:
+    conn.execute(update(MEASURES).where(MEASURES.c.id == measure_id)
+                 .values(outcome=outcome, outcome_note=note, closed_at=now))
+
+
+def measures_of(conn: Connection, uscc: str, open_only: bool = False) -> list[RowMapping]:
+    query = select(MEASURES).where(MEASURES.c.uscc == uscc)
+    if open_only:
+        query = query.where(MEASURES.c.closed_at.is_(None))
+    return list(conn.execute(query.order_by(MEASURES.c.id)).mappings())

@@ -22,7 +22,12 @@ from certsvc.domain.time import china_date
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import Conflict, NotFound, ValidationError
 from certsvc.store import accounts, audit, feed, oversight
-from certsvc.store.reader import in_force_scopes, recalls_of, spot_checks_of
+from certsvc.store.reader import (
+    in_force_scopes,
+    qualified_institutions,
+    recalls_of,
+    spot_checks_of,
+)
 from certsvc.workflow.authz import Forbidden, require
 
 SPOT_CHECK_LEVELS = ("national", "provincial", "municipal", "county")
@@ -123,3 +128,46 @@ def _enterprise(principal: Principal) -> str:
     if principal.role is not Role.ENTERPRISE or principal.uscc is None:
         raise Forbidden("only the enterprise announces and closes its own recalls")
     return principal.uscc
+
+
+class Institutions:
+    """The register of inspection institutions, kept by the national authority."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def add(self, principal: Principal, data: Any, now: dt.datetime,
+            request_id: str) -> dict[str, Any]:
+        require(principal, Actor.NATIONAL)
+        body = obj(data, "institution")
+        name = text(body.get("name"), "name", 100)
+        accreditation = text(body.get("accreditation"), "accreditation", 64)
+        level = integer(body.get("level"), "level", 1, 3)
+        filed = boolean(body.get("filed"), "filed")
+        with self.engine.begin() as conn:
+            if any(i["name"] == name for i in qualified_institutions(conn)):
+                raise Conflict(f"{name} is already in the register")
+            institution_id = accounts.create_institution(conn, name, accreditation, level,
+                                                         filed)
+            view = _institution(conn, institution_id)
+            audit.record(conn, principal, "institution.add", f"institution:{institution_id}",
+                         None, None, view, request_id, now)
+        return view
+
+    def file(self, principal: Principal, institution_id: int, data: Any, now: dt.datetime,
+             request_id: str) -> dict[str, Any]:
+        """Record (or withdraw) the institution's filing with the national authority."""
+        require(principal, Actor.NATIONAL)
+        filed = boolean(obj(data, "body").get("filed"), "filed")
+        with self.engine.begin() as conn:
+            accounts.institution(conn, institution_id)
+            before = _institution(conn, institution_id)
+            accounts.set_filing(conn, institution_id, filed)
+            after = _institution(conn, institution_id)
+            audit.record(conn, principal, "institution.filing", f"institution:{institution_id}",
+                         None, before, after, request_id, now)
+        return after
+
+
+def _institution(conn: Any, institution_id: int) -> dict[str, Any]:
+    return next(i for i in qualified_institutions(conn) if i["id"] == institution_id)

@@ -1,0 +1,124 @@
+"""Supervision measures against a licensee (事中事后监管): an interview (约谈), a demand for a
+written report (责令报告) and an order to rectify within a time limit (限期整改).
+
+A rectification that fails ends in revocation of the licence, through the licence workflow
+(so it is authorised, audited, published in the status list and the feed like any other).
+The insurer's question — is this enterprise licensed, and what stands against it — is
+answered from the same records.
+
+    Measures(engine, licence_actions).order(bureau, {...}, now, request_id)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, RowMapping
+
+from certsvc.domain.accounts import Principal
+from certsvc.domain.fields import boolean, date, obj, text
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.lifecycle import Actor
+from certsvc.domain.time import as_utc, china_date
+from certsvc.errors import Conflict, ValidationError
+from certsvc.store import audit, feed, oversight
+from certsvc.store.reader import LicenceReader, licence_in
+from certsvc.workflow.authz import require
+from certsvc.workflow.licences import LicenceActions
+
+KINDS = {"interview": "约谈", "report": "责令报告", "rectify": "限期整改"}
+
+
+class Measures:
+    def __init__(self, engine: Engine, licences: LicenceActions) -> None:
+        self.engine = engine
+        self.licences = licences
+
+    def order(self, principal: Principal, data: Any, now: dt.datetime,
+              request_id: str) -> dict[str, Any]:
+        body = obj(data, "measure")
+        number = LicenceNumber.parse(text(body.get("licence_number"), "licence_number", 40),
+                                     "licence_number")
+        kind = body.get("kind")
+        if kind not in KINDS:
+            raise ValidationError("kind", "must be interview (约谈), report (责令报告) or "
+                                          "rectify (限期整改)")
+        deadline = None
+        if kind != "interview":
+            deadline = date(body.get("deadline"), "deadline")
+            if deadline <= china_date(now):
+                raise ValidationError("deadline", "must be after today")
+        with self.engine.begin() as conn:
+            record = licence_in(conn, number)
+            require(principal, Actor.BUREAU, bureau_code=number.bureau_code)
+            values = {"number": number.canonical, "uscc": record.enterprise.uscc,
+                      "bureau_code": number.bureau_code, "kind": kind,
+                      "reason": text(body.get("reason"), "reason", 2000), "deadline": deadline,
+                      "ordered_at": now}
+            measure_id = oversight.insert_row(conn, oversight.MEASURES, values)
+            view = measure_view(oversight.load(conn, oversight.MEASURES, measure_id))
+            feed.record(conn, "measure.ordered", record.enterprise.uscc,
+                        f"measure:{measure_id}", view, now)
+            audit.record(conn, principal, "measure.order", f"measure:{measure_id}",
+                         number.bureau_code, None, view, request_id, now)
+        return view
+
+    def outcome(self, principal: Principal, measure_id: int, data: Any, now: dt.datetime,
+                request_id: str) -> dict[str, Any]:
+        """Close a measure; a failed rectification revokes the licence (legal_basis needed)."""
+        body = obj(data, "body")
+        passed = boolean(body.get("passed"), "passed")
+        note = text(body.get("note"), "note", 2000)
+        with self.engine.connect() as conn:
+            row = oversight.load(conn, oversight.MEASURES, measure_id)
+        require(principal, Actor.BUREAU, bureau_code=row["bureau_code"])
+        if row["closed_at"] is not None:
+            raise Conflict(f"measure {measure_id} is already closed ({row['outcome']})")
+        if not passed and row["kind"] == "rectify":
+            self.licences.act(principal, LicenceNumber.parse(row["number"]), "revoke", {
+                "reason": f"限期整改不合格：{note}",
+                "legal_basis": text(body.get("legal_basis"), "legal_basis", 500)},
+                now, request_id)
+        with self.engine.begin() as conn:
+            current = oversight.load(conn, oversight.MEASURES, measure_id, for_update=True)
+            if current["closed_at"] is not None:
+                raise Conflict(f"measure {measure_id} is already closed")
+            before = measure_view(current)
+            oversight.close_measure(conn, measure_id, "passed" if passed else "failed", note,
+                                    now)
+            after = measure_view(oversight.load(conn, oversight.MEASURES, measure_id))
+            feed.record(conn, "measure.closed", row["uscc"], f"measure:{measure_id}", after,
+                        now)
+            audit.record(conn, principal, "measure.outcome", f"measure:{measure_id}",
+                         row["bureau_code"], before, after, request_id, now)
+        return after
+
+    def standing(self, uscc: str, now: dt.datetime) -> dict[str, Any]:
+        """For an insurer: the enterprise's licences and what measures stand against them."""
+        records = LicenceReader(self.engine).by_uscc(uscc)
+        today = china_date(now)
+        with self.engine.connect() as conn:
+            open_measures = [measure_view(m) for m in oversight.measures_of(conn, uscc, True)]
+        return {
+            "uscc": uscc,
+            "licensed": any(r.status.value == "valid" and today <= r.valid_until
+                            for r in records),
+            "licences": [{"number": r.number.canonical, "status": r.status.value,
+                          "expired": today > r.valid_until,
+                          "valid_until": r.valid_until.isoformat(),
+                          "products": [u.name for u in r.scope]} for r in records],
+            "open_measures": open_measures,
+        }
+
+
+def measure_view(row: RowMapping) -> dict[str, Any]:
+    return {
+        "id": row["id"], "licence_number": row["number"], "uscc": row["uscc"],
+        "bureau_code": row["bureau_code"], "kind": row["kind"], "term": KINDS[row["kind"]],
+        "reason": row["reason"],
+        "deadline": row["deadline"].isoformat() if row["deadline"] else None,
+        "outcome": row["outcome"], "outcome_note": row["outcome_note"],
+        "ordered_at": as_utc(row["ordered_at"]).isoformat(),
+        "closed_at": as_utc(row["closed_at"]).isoformat() if row["closed_at"] else None,
+    }
