@@ -245,6 +245,8 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
              {"national", "auditor", "department"}, 200),
     "licences export": (lambda api, _: ("GET", "/api/v1/exports/licences.csv", None),
                         {"national", "auditor", "department"}, 200),
+    "events export": (lambda api, _: ("GET", "/api/v1/exports/events.csv", None),
+                      {"national", "auditor", "department"}, 200),
     "declare": (lambda api, issuer: _declaration(api, issuer), {"enterprise"}, 201),
     "report accident": (lambda api, issuer: _accident(api, issuer), {"enterprise"}, 201),
     "accident follow-up": (lambda api, issuer: (

@@ -98,6 +98,18 @@ def test_licences_csv_export(api: Api, issuer: Issuer) -> None:
     assert rows[1][1] == "浙江杭州市西湖区华光电线电缆制造有限公司"
 
 
+def test_events_csv_export(api: Api, issuer: Issuer) -> None:
+    issued = issuer.issue(new_licence(), ISSUE_TIME)
+    api.post(f"/api/v1/licences/{issued.number}/suspend", "zhejiang",
+             {"order": "stop_production", "reason": "事故"})
+    response = api.get("/api/v1/exports/events.csv?after=0", "department")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0] == ["id", "at", "kind", "uscc", "subject", "details"]
+    assert [r[2] for r in rows[1:]] == ["licence.issued", "licence.status"]
+    assert json.loads(rows[2][5])["reason"] == "事故"
+    assert api.get("/api/v1/exports/events.csv", "enterprise").status_code == 403
+
+
 def test_departments_read_only_the_feed(api: Api) -> None:
     assert api.get("/api/v1/audit", "department").status_code == 403
     assert api.post("/api/v1/applications", "department", {}).status_code == 403

@@ -215,6 +215,12 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"200": {"description": "events, then a signature line",
                                   "content": {"application/jsonl": {}}},
                           "default": _problems()}}},
+        "/api/v1/exports/events.csv": {"get": {
+            "summary": "The feed's events after a cursor as CSV (spot checks, measures, licence "
+                       "changes …)", "operationId": "events_csv",
+            "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},
+                          "default": _problems()}}},
         "/api/v1/exports/licences.csv": {"get": {
             "summary": "Every licence as CSV (UTF-8 with BOM)", "operationId": "licences_csv",
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},

@@ -16,7 +16,7 @@ from certsvc.domain.time import as_utc, utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound, ValidationError
 from certsvc.publish.artefacts import STATUS_LIST, delta_path
-from certsvc.publish.exports import licences_as_csv
+from certsvc.publish.exports import events_as_csv, licences_as_csv
 from certsvc.store import audit, feed
 from certsvc.workflow.authz import Forbidden, jurisdiction
 
@@ -196,6 +196,15 @@ def register_routes(app: Flask, services: Services) -> None:
         _require_sharing(principal())
         return Response(licences_as_csv(services.engine), mimetype="text/csv", headers={
             "Content-Disposition": "attachment; filename=licences.csv"})
+
+    @app.get("/api/v1/exports/events.csv")
+    def events_csv() -> Response:
+        """The feed's events after a cursor, as a spreadsheet (up to 10,000 rows a file)."""
+        _require_sharing(principal())
+        with services.engine.connect() as conn:
+            events = feed.page(conn, _int_arg("after", 0), 10_000)
+        return Response(events_as_csv(events), mimetype="text/csv", headers={
+            "Content-Disposition": "attachment; filename=events.csv"})
 
     @app.get("/api/v1/status-list")
     def status_list() -> Response:
