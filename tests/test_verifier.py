@@ -9,13 +9,14 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import Engine
 
+from certsvc.config import STATUS_LIST_FILE
 from certsvc.credential.cose import encode_sign1, protected_header, sig_structure
 from certsvc.credential.payload import decode_payload, encode_payload
 from certsvc.credential.qr_image import qr_png, qr_version, read_qr
 from certsvc.credential.status_list import StatusList
 from certsvc.credential.verifier import VerdictCode, verify
 from certsvc.domain.licence import Licence, LicenceStatus
-from certsvc.publish.artefacts import STATUS_LIST, publish_status_list
+from certsvc.publish.artefacts import publish_status_list
 from certsvc.signer.signer import Signer
 from certsvc.store import writer
 from certsvc.workflow.issuance import IssuedLicence, Issuer
@@ -36,7 +37,7 @@ def status_list(engine: Engine, signer: Signer, tmp_path: object) -> StatusList:
 
     directory = Path(str(tmp_path)) / "published"
     publish_status_list(engine, signer, directory, ISSUE_TIME)
-    return StatusList.load((directory / STATUS_LIST).read_bytes(), load_trust_list(signer))
+    return StatusList.load((directory / STATUS_LIST_FILE).read_bytes(), load_trust_list(signer))
 
 
 def test_issue_png_decode_verify_is_valid(

@@ -10,10 +10,11 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import text
 
+from certsvc.config import STATUS_LIST_FILE
 from certsvc.credential.status_list import StatusList, apply_delta
 from certsvc.credential.verifier import VerdictCode, verify
 from certsvc.domain.licence import LicenceStatus
-from certsvc.publish.artefacts import STATUS_LIST, delta_path
+from certsvc.publish.artefacts import delta_path
 from certsvc.signer.signer import Signer
 from tests.conftest import Api, application_body, load_trust_list
 
@@ -327,7 +328,7 @@ def test_licence_lifecycle_publishes_every_status_change(
         assert suspended["allowed_actions"] == ["change", "lift_suspension", "revoke",
                                                 "penalty_revoke", "cancel",
                                                 "request_cancellation", "no_longer_required"]
-        first = StatusList.load((api.publish_dir / STATUS_LIST).read_bytes(), trust)
+        first = StatusList.load((api.publish_dir / STATUS_LIST_FILE).read_bytes(), trust)
         lifted = licence_act(api, number, "lift_suspension", "zhejiang",
                              {"reason": "整改合格"})
         assert lifted["status"] == "valid"
@@ -341,7 +342,7 @@ def test_licence_lifecycle_publishes_every_status_change(
                             {"order": "rectify", "reason": "x", "deadline": "2026-07-01"},
                             status=409)
         assert again["current_state"] == "revoked" and again["allowed_actions"] == []
-    latest = StatusList.load((api.publish_dir / STATUS_LIST).read_bytes(), trust)
+    latest = StatusList.load((api.publish_dir / STATUS_LIST_FILE).read_bytes(), trust)
     assert latest.version == first.version + 2
     from certsvc.domain.licence_number import LicenceNumber
     from certsvc.store.reader import LicenceReader
@@ -365,7 +366,7 @@ def test_licence_lifecycle_publishes_every_status_change(
 
 
 def latest_bytes(api: Api) -> bytes:
-    return (api.publish_dir / STATUS_LIST).read_bytes()
+    return (api.publish_dir / STATUS_LIST_FILE).read_bytes()
 
 
 def test_change_reissues_and_the_old_qr_stops_verifying(

@@ -9,13 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, request
 
+from certsvc.config import STATUS_LIST_FILE
 from certsvc.credential.feed import page_payload, render_page, signature_line
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc, utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound, ValidationError
-from certsvc.publish.artefacts import STATUS_LIST, delta_path
+from certsvc.publish.artefacts import delta_path
 from certsvc.publish.exports import events_as_csv, licences_as_csv
 from certsvc.store import audit, feed
 from certsvc.workflow.authz import Forbidden, jurisdiction
@@ -208,7 +209,7 @@ def register_routes(app: Flask, services: Services) -> None:
 
     @app.get("/api/v1/status-list")
     def status_list() -> Response:
-        return _static(services.publish_dir / STATUS_LIST, "the status list")
+        return _static(services.publish_dir / STATUS_LIST_FILE, "the status list")
 
     @app.get("/api/v1/status-list/delta")
     def status_list_delta() -> Response:

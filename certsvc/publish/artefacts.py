@@ -28,7 +28,6 @@ from certsvc.credential.status_list import (
 from certsvc.signer.signer import Signer
 from certsvc.store import status_history, writer
 
-STATUS_LIST = STATUS_LIST_FILE
 DELTAS = "deltas"
 DELTA_DEPTH = 32  # deltas are kept from each of the last 32 versions to the newest
 
@@ -71,7 +70,7 @@ def publish_status_list(engine: Engine, signer: Signer, directory: Path,
                     deltas[since] = {i: code_for(s) for i, s in status_history.changes_between(
                         conn, since_change, change_id).items()}
         payload = encode_status_list_payload(now, version, SIZE, codes)
-        write_atomically(directory / STATUS_LIST, signer.sign_status_list(payload, now))
+        write_atomically(directory / STATUS_LIST_FILE, signer.sign_status_list(payload, now))
         for since, changes in deltas.items():
             delta = encode_delta_payload(now, since, version, changes)
             write_atomically(delta_path(directory, since), signer.sign_status_list(delta, now))

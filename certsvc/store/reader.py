@@ -160,19 +160,26 @@ def current_declaration(history: list[dict[str, Any]]) -> dict[str, Any] | None:
     return None
 
 
-def spot_checks_of(conn: Connection, uscc: str) -> list[dict[str, Any]]:
-    """An enterprise's spot-check results, newest first."""
-    rows = conn.execute(select(_SPOT).where(_SPOT.c.uscc == uscc)
-                        .order_by(_SPOT.c.checked_on.desc(), _SPOT.c.id.desc())).mappings()
+def spot_checks_of(conn: Connection, uscc: str, check_id: int | None = None
+                   ) -> list[dict[str, Any]]:
+    """An enterprise's spot-check results, newest first (or just ``check_id``)."""
+    query = select(_SPOT).where(_SPOT.c.uscc == uscc)
+    if check_id is not None:
+        query = query.where(_SPOT.c.id == check_id)
+    rows = conn.execute(query.order_by(_SPOT.c.checked_on.desc(),
+                                       _SPOT.c.id.desc())).mappings()
     return [{"id": r["id"], "level": r["level"], "checked_on": r["checked_on"].isoformat(),
              "products": [catalogue().unit(u).name for u in r["unit_ids"]],
              "unit_ids": list(r["unit_ids"]), "institution_id": r["institution_id"],
              "passed": r["passed"], "reference": r["reference"]} for r in rows]
 
 
-def recalls_of(conn: Connection, uscc: str, open_only: bool = True) -> list[dict[str, Any]]:
+def recalls_of(conn: Connection, uscc: str, open_only: bool = True,
+               recall_id: int | None = None) -> list[dict[str, Any]]:
     """An enterprise's recalls, newest first (only those not yet closed, by default)."""
     query = select(_RECALL).where(_RECALL.c.uscc == uscc)
+    if recall_id is not None:
+        query = query.where(_RECALL.c.id == recall_id)
     if open_only:
         query = query.where(_RECALL.c.closed_at.is_(None))
     rows = conn.execute(query.order_by(_RECALL.c.id.desc())).mappings()
@@ -184,9 +191,13 @@ def recalls_of(conn: Connection, uscc: str, open_only: bool = True) -> list[dict
              "closing_note": r["closing_note"]} for r in rows]
 
 
-def qualified_institutions(conn: Connection) -> list[dict[str, Any]]:
+def qualified_institutions(conn: Connection, institution_id: int | None = None
+                           ) -> list[dict[str, Any]]:
     """The published list: filed institutions of level II or above may test for licences."""
-    rows = conn.execute(select(_INST).order_by(_INST.c.level, _INST.c.name)).mappings()
+    query = select(_INST).order_by(_INST.c.level, _INST.c.name)
+    if institution_id is not None:
+        query = query.where(_INST.c.id == institution_id)
+    rows = conn.execute(query).mappings()
     return [{"id": r["id"], "name": r["name"], "accreditation": r["accreditation"],
              "level": r["level"], "filed": r["filed"],
              "may_test": r["filed"] and r["level"] <= MAX_TESTING_LEVEL} for r in rows]

@@ -258,10 +258,10 @@ class Applications:
         authority within six months, taken from the spot-check register."""
         _testing_open(row)
         check_id = integer(body.get("spot_check_id"), "spot_check_id", 1)
-        check = next((c for c in spot_checks_of(conn, row["uscc"]) if c["id"] == check_id),
-                     None)
-        if check is None:
+        found = spot_checks_of(conn, row["uscc"], check_id)
+        if not found:
             raise ValidationError("spot_check_id", "is not a spot check of this enterprise")
+        check = found[0]
         if check["level"] not in EXEMPTING_LEVELS:
             raise ValidationError("spot_check_id", f"a {check['level']} spot check does not "
                                                    "exempt: it must be provincial or national")

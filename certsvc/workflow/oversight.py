@@ -65,7 +65,7 @@ class SpotChecks:
                       "reference": text(body.get("reference"), "reference", 100),
                       "recorded_at": now}
             check_id = oversight.insert_row(conn, oversight.SPOT_CHECKS, values)
-            view = next(c for c in spot_checks_of(conn, uscc) if c["id"] == check_id)
+            (view,) = spot_checks_of(conn, uscc, check_id)
             feed.record(conn, "spot_check.recorded", uscc, f"spot_check:{check_id}", view, now)
             audit.record(conn, principal, "spot_check.record", f"spot_check:{check_id}",
                          bureau, None, view, request_id, now)
@@ -121,7 +121,8 @@ class Recalls:
 
 
 def _recall(conn: Any, uscc: str, recall_id: int) -> dict[str, Any]:
-    return next(r for r in recalls_of(conn, uscc, open_only=False) if r["id"] == recall_id)
+    (recall,) = recalls_of(conn, uscc, open_only=False, recall_id=recall_id)
+    return recall
 
 
 def _enterprise(principal: Principal) -> str:
@@ -170,4 +171,5 @@ class Institutions:
 
 
 def _institution(conn: Any, institution_id: int) -> dict[str, Any]:
-    return next(i for i in qualified_institutions(conn) if i["id"] == institution_id)
+    (institution,) = qualified_institutions(conn, institution_id)
+    return institution
