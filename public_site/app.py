@@ -168,7 +168,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.jinja_env.globals.update(
         local_time=i18n.local_time, local_time_iso=i18n.local_time_iso, name=i18n.bilingual,
-        t=i18n.t, status_name=i18n.status_name, headline=i18n.headline,
+        t=i18n.t, record_state=i18n.record_state, headline=i18n.headline,
         verdict_message=i18n.verdict_message, lang=i18n.language)
     return app
 

@@ -13,7 +13,8 @@ from flask import request
 from certsvc.credential.verifier import MESSAGES as VERDICTS
 from certsvc.credential.verifier import VerdictCode
 from certsvc.domain.licence import LicenceStatus
-from certsvc.domain.time import CHINA, as_utc
+from certsvc.domain.time import CHINA, as_utc, china_date, utcnow
+from certsvc.store.records import LicenceRecord
 
 LANGUAGES = ("zh", "en")
 COOKIE = "lang"
@@ -157,6 +158,14 @@ def t(key: str, **values: object) -> str:
 
 def status_name(status: LicenceStatus) -> str:
     return STATUS_NAMES[status][language()]
+
+
+def record_state(record: LicenceRecord) -> tuple[str, str]:
+    """(CSS class, words) for a licence in a list: a valid licence past its end date is
+    shown as expired, never as valid."""
+    if record.status is LicenceStatus.VALID and china_date(utcnow()) > record.valid_until:
+        return "expired", HEADLINES[VerdictCode.EXPIRED][language()]
+    return record.status.value, status_name(record.status)
 
 
 def headline(code: VerdictCode) -> str:

@@ -396,3 +396,13 @@ def test_rate_limit_windows() -> None:
     for bad in ("2/minute", "two per minute", "2 per fortnight", "0 per second"):
         with pytest.raises(ValueError):
             parse_limit(bad)
+
+
+@freeze_time("2031-03-20")
+def test_lists_show_an_expired_licence_as_expired(client: FlaskClient,
+                                                   issued: IssuedLicence) -> None:
+    """Found looking at the home page: an expired licence was listed as 有效."""
+    for path in ("/", "/search?q=华光", "/enterprise/91330106MA2H7K3LXA"):
+        html = client.get(path).get_data(as_text=True)
+        assert "status-expired" in html and "已过期" in html, path
+        assert "status-valid" not in html, path
