@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import cbor2
-from cryptography.exceptions import InvalidSignature
 
 from certsvc.credential.cose import Sign1, decode_sign1
 from certsvc.credential.trust_list import KeyState, TrustList
@@ -135,9 +134,7 @@ def signed_by_national_key(data: bytes, trust_list: TrustList, what: str) -> Sig
     key = trust_list.key(envelope.kid)
     if key is None or key.bureau_code != NATIONAL_CODE or key.state is KeyState.REVOKED:
         raise TrustListError(f"{what} is not signed by a trusted national key")
-    try:
-        key.public_key.verify(envelope.signature, envelope.to_be_signed)
-    except InvalidSignature:
+    if not key.verifying_key.verify(envelope.signature, envelope.to_be_signed):
         raise TrustListError(f"{what} signature does not verify") from None
     return envelope
 

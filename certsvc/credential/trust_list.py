@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.x509.oid import NameOID
 
 from certsvc.credential.cose import Sign1, decode_sign1
+from certsvc.credential.ed25519 import VerifyingKey
 from certsvc.errors import MalformedToken, TrustListError
 
 FORMAT_VERSION = 1
@@ -104,6 +105,7 @@ class TrustedKey:
     kid: bytes
     bureau_code: str
     public_key: Ed25519PublicKey
+    verifying_key: VerifyingKey  # the same key, for libsodium's fast check
     not_before: dt.datetime
     not_after: dt.datetime
     state: KeyState
@@ -174,6 +176,7 @@ def _trusted_key(entry: dict[int, Any], root: Ed25519PublicKey) -> TrustedKey:
         kid=key_id(der),
         bureau_code=str(bureau[0].value),
         public_key=public_key,
+        verifying_key=VerifyingKey.of(public_key),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         state=KeyState.from_code(entry[2]),

@@ -16,8 +16,6 @@ import enum
 from dataclasses import dataclass
 from typing import Protocol
 
-from cryptography.exceptions import InvalidSignature
-
 from certsvc.credential.cose import decode_sign1
 from certsvc.credential.payload import LicenceClaims, decode_payload
 from certsvc.credential.qr_text import token_from_text
@@ -121,9 +119,7 @@ def verify(
     key = trust_list.key(envelope.kid) if trust_list is not None else None
     if key is None:
         return Verdict(VerdictCode.UNKNOWN_KEY, f"no trusted key with id {envelope.kid.hex()}")
-    try:
-        key.public_key.verify(envelope.signature, envelope.to_be_signed)
-    except InvalidSignature:
+    if not key.verifying_key.verify(envelope.signature, envelope.to_be_signed):
         return Verdict(VerdictCode.BAD_SIGNATURE, "the signature does not match the licence")
     try:  # authentic bytes; a trusted signer's bug must still not pass as valid
         claims = decode_payload(envelope.payload, check_uscc=False)

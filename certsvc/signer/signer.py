@@ -24,9 +24,9 @@ from contextlib import contextmanager
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from certsvc.credential.cose import encode_sign1, protected_header, sig_structure
+from certsvc.credential.ed25519 import SigningKey
 from certsvc.credential.payload import decode_payload
 from certsvc.credential.trust_list import KeyState, encode_trust_list_payload, key_id
 from certsvc.domain.bureaus import NATIONAL_CODE
@@ -54,7 +54,7 @@ def _sign_in_worker(batch: LicenceBatch) -> list[bytes]:
 class Signer:
     def __init__(self, keystore: KeyStore) -> None:
         self.keystore = keystore
-        self._keys: dict[str | None, Ed25519PrivateKey] = {}
+        self._keys: dict[str | None, SigningKey] = {}
         self._records: dict[str, KeyRecord] = {}
 
     def licence_key(self, bureau_code: str, now: dt.datetime) -> bytes:
@@ -136,7 +136,7 @@ class Signer:
     def _sign(self, name: str | None, kid: bytes, payload: bytes) -> bytes:
         key = self._keys.get(name)
         if key is None:
-            key = self._keys[name] = self.keystore.load_private_key(name)
+            key = self._keys[name] = SigningKey.of(self.keystore.load_private_key(name))
         protected = protected_header(kid)
         signature = key.sign(sig_structure(protected, payload))
         return encode_sign1(protected, payload, signature)

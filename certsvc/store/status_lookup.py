@@ -1,0 +1,68 @@
+"""The one query every online verification makes: the status at a status-list index.
+
+It runs once per ``POST /api/v1/verify`` and per QR landing page, so it skips what costs more
+than the query itself. Each thread keeps one DB-API connection instead of checking one out
+of SQLAlchemy's pool per call (the checkout and its reset cost more than the lookup), and
+the query reads only the ``ix_licences_status_lookup`` index (migration 0007), which holds
+the status beside the index and stays in memory where the licences table does not.
+
+A connection that fails is dropped and the lookup retried once on a new one, so a database
+restart costs one slow request, not a broken worker.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from sqlalchemy import Engine
+
+from certsvc.domain.licence import LicenceStatus
+
+_QUERIES = {
+    # SQLite would otherwise take the unique index on status_index and then read the row
+    "sqlite": "SELECT status FROM licences INDEXED BY ix_licences_status_lookup "
+              "WHERE status_index = ?",
+    "postgresql": "SELECT status FROM licences WHERE status_index = %s",
+}
+
+
+class StatusLookup:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._query = _QUERIES[engine.dialect.name]
+        self._errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
+        self._local = threading.local()
+
+    def status(self, status_index: int) -> LicenceStatus | None:
+        try:
+            row = self._fetch(status_index)
+        except self._errors:
+            self._drop()
+            row = self._fetch(status_index)
+        return LicenceStatus(row[0]) if row else None
+
+    def _fetch(self, status_index: int) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._connect()
+        cursor = connection.cursor()
+        try:
+            cursor.execute(self._query, (status_index,))
+            return cursor.fetchone()
+        finally:
+            cursor.close()
+
+    def _connect(self) -> Any:
+        """A pooled connection kept by this thread; on PostgreSQL in autocommit, so that no
+        transaction stays open between lookups (each statement sees the latest commit)."""
+        connection = self.engine.raw_connection()
+        if self.engine.dialect.name == "postgresql":
+            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+        return connection
+
+    def _drop(self) -> None:
+        connection = getattr(self._local, "connection", None)
+        self._local.connection = None
+        if connection is not None:
+            connection.invalidate()
