@@ -17,8 +17,8 @@ from pathlib import Path
 from common import NOW, PUBLIC_URL, rate, reference_licence, signer_and_trust_list
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from certsvc.credential.ed25519 import SigningKey
 from certsvc.domain.licence_number import LicenceNumber
+from certsvc.signer.signing_key import SigningKey
 from certsvc.store.db import make_engine, migrate
 from certsvc.workflow.issuance import Issuer
 

@@ -155,6 +155,18 @@ def test_fast_payload_decoder_agrees_with_cbor2_reference(
         assert _fast_decode_payload(candidate) == _reference_decode_payload(candidate)
 
 
+@given(_CLAIMS)
+@settings(max_examples=300, deadline=None)
+def test_payload_encoder_writes_what_cbor2_writes(claims: LicenceClaims) -> None:
+    n = claims.number
+    assert encode_payload(claims) == cbor2.dumps({
+        1: 1, 2: [int(n.bureau_code), n.category, n.product, n.serial],
+        3: claims.enterprise_name.encode("gb18030"), 4: claims.uscc_packed,
+        5: list(claims.scope), 6: (claims.issued - dt.date(1970, 1, 1)).days,
+        7: (claims.valid_until - dt.date(1970, 1, 1)).days,
+        8: int(claims.signed_at.timestamp()), 9: claims.status_index})
+
+
 @given(st.binary(max_size=200))
 @settings(max_examples=300, deadline=None)
 def test_fast_payload_decoder_agrees_on_any_bytes(data: bytes) -> None:

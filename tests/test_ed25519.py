@@ -10,7 +10,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certsvc.credential.ed25519 import SigningKey, VerifyingKey
+from certsvc.credential.ed25519 import VerifyingKey
+from certsvc.signer.signing_key import SigningKey
 
 # RFC 8032, section 7.1, TEST 2 (one-byte message)
 SECRET = bytes.fromhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select, update
 
 from certsvc.credential.verifier import verify
 from certsvc.domain.licence import Licence
-from certsvc.errors import Conflict
+from certsvc.errors import Conflict, ValidationError
 from certsvc.store.models import LicenceRow
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import Issuer
@@ -113,3 +113,14 @@ def test_import_conflicting_with_stored_licence_writes_nothing(
     with pytest.raises(Conflict):
         issuer.import_licences(parsed.licences, ISSUE_TIME)
     assert count(engine) == 1
+
+
+@pytest.mark.parametrize(("changes", "field"), [
+    ({"issued": "1969-12-31", "valid_until": "1974-12-30"}, "issued"),
+    ({"issued": "2026-03-15", "valid_until": "2026-03-14"}, "valid_until"),
+])
+def test_dates_the_credential_cannot_carry_are_refused(changes: dict[str, str], field: str
+                                                       ) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Licence.from_dict(reference_data() | changes)
+    assert refused.value.field == field

@@ -40,7 +40,7 @@ def test_the_query_reads_only_the_status_index(engine: Engine) -> None:
 def test_a_dead_connection_is_replaced(engine: Engine, issued: IssuedLicence) -> None:
     lookup = StatusLookup(engine)
     assert lookup.status(issued.status_index) is LicenceStatus.VALID
-    lookup._local.connection.driver_connection.close()  # as if the server had restarted
+    lookup._local.connection.close()  # as if the server had restarted
     assert lookup.status(issued.status_index) is LicenceStatus.VALID
 
 

@@ -16,8 +16,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-import cbor2
-
 from certsvc.domain.bureaus import BUREAUS
 from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
 from certsvc.domain.uscc import PACKED_LENGTH, pack_uscc, unpack_uscc
@@ -63,20 +61,40 @@ class LicenceClaims:
 
 
 def encode_payload(claims: LicenceClaims) -> bytes:
+    """The one byte layout :func:`decode_payload` accepts: the canonical CBOR of the map
+    (keys 1–9 in order, shortest forms), written directly. It is what ``cbor2.dumps`` of
+    the same map gives (a property test checks), at a fifth of the cost: a batch import
+    encodes 100,000 of these."""
     n = claims.number
-    return cbor2.dumps(
-        {
-            K_VERSION: FORMAT_VERSION,
-            K_NUMBER: [int(n.bureau_code), n.category, n.product, n.serial],
-            K_NAME: claims.enterprise_name.encode(NAME_ENCODING),
-            K_USCC: claims.uscc_packed,
-            K_SCOPE: list(claims.scope),
-            K_ISSUED: (claims.issued - EPOCH).days,
-            K_VALID_UNTIL: (claims.valid_until - EPOCH).days,
-            K_SIGNED_AT: int(claims.signed_at.timestamp()),
-            K_STATUS_INDEX: claims.status_index,
-        }
-    )
+    name = claims.enterprise_name.encode(NAME_ENCODING)
+    return b"".join((
+        b"\xa9\x01", _int(FORMAT_VERSION), b"\x02\x84", _int(int(n.bureau_code)), _int(n.category),
+        _int(n.product), _int(n.serial),
+        b"\x03", _item(0x40, len(name)), name,
+        b"\x04", _item(0x40, len(claims.uscc_packed)), claims.uscc_packed,
+        b"\x05", _item(0x80, len(claims.scope)), *map(_int, claims.scope),
+        b"\x06", _int(claims.issued.toordinal() - _EPOCH_ORDINAL),
+        b"\x07", _int(claims.valid_until.toordinal() - _EPOCH_ORDINAL),
+        b"\x08", _int(int(claims.signed_at.timestamp())),
+        b"\x09", _int(claims.status_index),
+    ))
+
+
+def _int(value: int) -> bytes:
+    return _item(0x00, value)
+
+
+def _item(major: int, value: int) -> bytes:
+    """A CBOR item head (major type in the top 3 bits) with its argument in shortest form."""
+    if value < 24:
+        return bytes((major | value,))
+    if value < 1 << 8:
+        return bytes((major | 24, value))
+    if value < 1 << 16:
+        return bytes((major | 25,)) + value.to_bytes(2, "big")
+    if value < 1 << 32:
+        return bytes((major | 26,)) + value.to_bytes(4, "big")
+    return bytes((major | 27,)) + value.to_bytes(8, "big")
 
 
 def decode_payload(data: bytes, check_uscc: bool = True) -> LicenceClaims:

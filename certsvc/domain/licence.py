@@ -31,6 +31,8 @@ DEFAULT_VALIDITY_YEARS = 5
 MAX_NAME_LENGTH = 100
 MAX_ADDRESS_LENGTH = 200
 
+FIRST_ISSUE_DATE = dt.date(1970, 1, 1)  # day 0 of the signed payload's dates
+
 
 class LicenceStatus(enum.Enum):
     """Status a bureau sets. Expiry is not a status: it follows from the dates.
@@ -138,6 +140,9 @@ def default_valid_until(issued: dt.date) -> dt.date:
 
 def check_licence(licence: Licence) -> None:
     """Rules that tie the fields together."""
+    if licence.issued < FIRST_ISSUE_DATE:
+        raise ValidationError("issued", f"must be on or after {FIRST_ISSUE_DATE} "
+                              "(the credential counts days from then)")
     if licence.valid_until < licence.issued:
         raise ValidationError("valid_until", "is before the issue date")
     products = {u.product.code for u in licence.scope}

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
-from certsvc.domain.bureaus import NATIONAL, Bureau, bureau_by_abbreviation
+from certsvc.domain.bureaus import NATIONAL, Bureau, bureau_by_abbreviation, bureau_by_code
 from certsvc.domain.text import normalise
 from certsvc.errors import ValidationError
 
@@ -52,8 +53,6 @@ class LicenceNumber:
 
     @property
     def bureau(self) -> Bureau:
-        from certsvc.domain.bureaus import bureau_by_code
-
         return bureau_by_code(self.bureau_code)
 
     @property
@@ -61,7 +60,7 @@ class LicenceNumber:
         """The catalogue product code, e.g. ``06-001``."""
         return f"{self.category:02d}-{self.product:03d}"
 
-    @property
+    @cached_property  # printed several times per licence in a batch import
     def canonical(self) -> str:
         return f"{self.bureau.abbreviation}XK{self.product_code}-{self.serial:05d}"
 

@@ -26,12 +26,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from certsvc.credential.cose import encode_sign1, protected_header, sig_structure
-from certsvc.credential.ed25519 import SigningKey
 from certsvc.credential.payload import decode_payload
 from certsvc.credential.trust_list import KeyState, encode_trust_list_payload, key_id
 from certsvc.domain.bureaus import NATIONAL_CODE
 from certsvc.errors import CertsvcError
 from certsvc.signer.keystore import KeyRecord, KeyStore
+from certsvc.signer.signing_key import SigningKey
 
 
 class LintError(CertsvcError):

@@ -12,9 +12,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, select
 
 from certsvc.domain.time import as_utc
+from certsvc.store import bulk
 from certsvc.store.models import FeedEvent
 from certsvc.store.writer import next_artefact_version
 
@@ -34,9 +35,8 @@ def record_many(conn: Connection, events: Sequence[tuple[str, str, str, Any]],
         return
     last = next_artefact_version(conn, COUNTER, now, len(events))
     first = last - len(events) + 1
-    conn.execute(insert(_T), [
-        {"id": first + i, "at": now, "kind": kind, "uscc": uscc, "subject": subject,
-         "data": data} for i, (kind, uscc, subject, data) in enumerate(events)])
+    bulk.insert_rows(conn, _T, ("id", "kind", "uscc", "subject", "data"),
+                     [(first + i, *event) for i, event in enumerate(events)], {"at": now})
 
 
 def page(conn: Connection, after: int, limit: int) -> list[dict[str, Any]]:

@@ -12,7 +12,9 @@ restart costs one slow request, not a broken worker.
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import weakref
 from typing import Any
 
 from sqlalchemy import Engine
@@ -54,15 +56,20 @@ class StatusLookup:
             cursor.close()
 
     def _connect(self) -> Any:
-        """A pooled connection kept by this thread; on PostgreSQL in autocommit, so that no
-        transaction stays open between lookups (each statement sees the latest commit)."""
-        connection = self.engine.raw_connection()
+        """A connection of this thread's own, detached from the pool (it never goes back to
+        it, so its settings never leak to other users); on PostgreSQL in autocommit, so that
+        no transaction stays open between lookups (each statement sees the latest commit)."""
+        pooled = self.engine.raw_connection()
+        pooled.detach()
+        connection: Any = pooled.dbapi_connection
         if self.engine.dialect.name == "postgresql":
-            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+            connection.autocommit = True
+        weakref.finalize(self, connection.close)  # closed with the lookup, not left to GC
         return connection
 
     def _drop(self) -> None:
         connection = getattr(self._local, "connection", None)
         self._local.connection = None
         if connection is not None:
-            connection.invalidate()
+            with contextlib.suppress(self._errors):  # it is broken: that is why it goes
+                connection.close()

@@ -110,7 +110,7 @@ class Issuer:
         index = self._free_index(conn)
         kid = self.signer.licence_key(licence.issuer.code, signed_at)
         row = _row(licence, index, signed_at, kid)
-        (row_id,) = writer.insert_pending(conn, [row])
+        (row_id,) = writer.insert_pending(conn, [row], signed_at)
         return licence, row_id, row
 
     @staticmethod
@@ -151,7 +151,7 @@ class Issuer:
                     if code not in kids:
                         kids[code] = self.signer.licence_key(code, signed_at)
                     rows.append(_row(licence, index, signed_at, kids[code]))
-                ids = writer.insert_pending(conn, rows)
+                ids = writer.insert_pending(conn, rows, signed_at)
                 signing.append((ids, submit([(row["kid"], row["payload"]) for row in rows])))
             writer.advance_series(conn, [lic.number for lic in licences if lic.number])
             for ids, tokens in signing:
@@ -206,6 +206,4 @@ def _row(licence: Licence, index: int, signed_at: dt.datetime, kid: bytes) -> di
         "scope": list(claims.scope), "issued": licence.issued,
         "valid_until": licence.valid_until, "status": licence.status.value,
         "status_index": index, "kid": kid, "payload": encode_payload(claims),
-        "token": None, "created_at": signed_at, "signed_at": signed_at,
-        "updated_at": signed_at,
     }
