@@ -71,5 +71,5 @@ class StatusLookup:
         connection = getattr(self._local, "connection", None)
         self._local.connection = None
         if connection is not None:
-            with contextlib.suppress(self._errors):  # it is broken: that is why it goes
+            with contextlib.suppress(*self._errors):  # it is broken: that is why it goes
                 connection.close()
