@@ -26,13 +26,11 @@ def main() -> None:
 
     bare, ours = compare(lambda: key.verifying_key.verify(signature, tbs),
                          lambda: verify(text, trust_list, now=NOW))
-    openssl, sodium = compare(lambda: key.public_key.verify(signature, tbs),
-                              lambda: key.verifying_key.verify(signature, tbs), rounds=5)
-    print(f"bare Ed25519 verify, OpenSSL:   {openssl:10.0f} /s")
-    print(f"bare Ed25519 verify, libsodium: {sodium:10.0f} /s   (the baseline, measured again:)")
-    print(f"bare Ed25519 verify:        {bare:10.0f} /s")
-    print(f"certsvc verify (QR text):   {ours:10.0f} /s")
-    print(f"ratio:                      {ours / bare:10.2f}   (goal >= 0.80)")
+    openssl, _ = compare(lambda: key.public_key.verify(signature, tbs), lambda: None, rounds=5)
+    print(f"bare Ed25519 verify, OpenSSL:   {openssl:10.0f} /s   (for comparison)")
+    print(f"bare Ed25519 verify, libsodium: {bare:10.0f} /s   (the baseline)")
+    print(f"certsvc verify (QR text):       {ours:10.0f} /s")
+    print(f"ratio:                          {ours / bare:10.2f}   (goal >= 0.80)")
 
 
 if __name__ == "__main__":
