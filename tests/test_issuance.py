@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select, update
 
+from certsvc.credential.status_list import SIZE
 from certsvc.credential.verifier import verify
 from certsvc.domain.licence import Licence
 from certsvc.errors import Conflict, ValidationError
 from certsvc.store.models import LicenceRow
 from certsvc.store.reader import LicenceReader
-from certsvc.workflow.issuance import Issuer
+from certsvc.workflow.issuance import Issuer, _random_indices
 from certsvc.workflow.licence_file import read_licence_file
 from tests.conftest import ISSUE_TIME, REFERENCE, VERIFY_TIME, load_trust_list
 
@@ -124,3 +125,15 @@ def test_dates_the_credential_cannot_carry_are_refused(changes: dict[str, str], 
     with pytest.raises(ValidationError) as refused:
         Licence.from_dict(reference_data() | changes)
     assert refused.value.field == field
+
+
+def test_import_draws_uniform_status_indices_by_masking() -> None:
+    assert SIZE & (SIZE - 1) == 0  # masking is unbiased only for a power of two
+    draws = _random_indices(chunk=1000)
+    values = [next(draws) for _ in range(64_000)]  # several chunks
+    assert all(0 <= v < SIZE for v in values)
+    assert len(set(values)) > 63_000  # ~1 collision expected among 2**21
+    buckets = [0] * 16
+    for v in values:
+        buckets[v * 16 // SIZE] += 1
+    assert all(3_600 < b < 4_400 for b in buckets)  # 4,000 each; 6 sigma is about 370
