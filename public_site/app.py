@@ -169,7 +169,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.jinja_env.globals.update(
         local_time=i18n.local_time, local_time_iso=i18n.local_time_iso, name=i18n.bilingual,
         t=i18n.t, record_state=i18n.record_state, headline=i18n.headline,
-        verdict_message=i18n.verdict_message, lang=i18n.language)
+        verdict_message=i18n.verdict_message, verdict_detail=i18n.verdict_detail,
+        lang=i18n.language)
     return app
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from flask import request
 
 from certsvc.credential.verifier import MESSAGES as VERDICTS
-from certsvc.credential.verifier import VerdictCode
+from certsvc.credential.verifier import Verdict, VerdictCode
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.time import CHINA, as_utc, china_date, utcnow
 from certsvc.store.records import LicenceRecord
@@ -175,3 +175,19 @@ def headline(code: VerdictCode) -> str:
 def verdict_message(code: VerdictCode) -> str:
     zh, en = VERDICTS[code]
     return zh if language() == "zh" else en
+
+
+def verdict_detail(verdict: Verdict) -> str:
+    """The verdict's detail in the reader's language. The verifier words it in English for
+    logs and the API; the dates a consumer needs are said again here in Chinese, and a
+    status the page already dates ("as of") needs no detail."""
+    if language() == "en" or verdict.claims is None:
+        return verdict.detail
+    claims = verdict.claims
+    if verdict.code is VerdictCode.EXPIRED:
+        return f"有效期至 {claims.valid_until.isoformat()}"
+    if verdict.code is VerdictCode.NOT_YET_VALID:
+        return f"自 {claims.issued.isoformat()} 起有效"
+    if verdict.code in (VerdictCode.SUSPENDED, VerdictCode.REVOKED, VerdictCode.CANCELLED):
+        return ""
+    return verdict.detail

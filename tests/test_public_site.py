@@ -100,6 +100,10 @@ def test_status_change_shows_on_the_next_request(
 def test_expired(client: FlaskClient, issued: IssuedLicence) -> None:
     html = client.get(landing_path(issued)).get_data(as_text=True)
     assert '<h1 id="verdict">已过期</h1>' in html and "verdict-expired" in html
+    # the detail in the page's language (it was the verifier's English, found running make run)
+    assert '<p class="detail">有效期至 2031-03-14</p>' in html and "valid until" not in html
+    english = client.get(landing_path(issued) + "?lang=en").get_data(as_text=True)
+    assert '<p class="detail">valid until 2031-03-14</p>' in english
 
 
 @freeze_time("2026-06-01")
