@@ -141,9 +141,9 @@ class Issuer:
             used = writer.used_status_indices(conn)
             kids: dict[str, bytes] = {}  # one key lookup per bureau, not per licence
             signing: list[tuple[list[int], Future[list[bytes]]]] = []
+            draws = _random_indices()
             for start in range(0, len(licences), BATCH):
                 rows = []
-                draws = _random_indices()
                 for licence in licences[start:start + BATCH]:
                     index = next(draws)
                     while index in used:
