@@ -16,13 +16,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from certsvc.domain.bureaus import BUREAUS
+from certsvc.domain.licence import FIRST_ISSUE_DATE
 from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
 from certsvc.domain.uscc import PACKED_LENGTH, pack_uscc, unpack_uscc
 from certsvc.errors import MalformedToken
 
 FORMAT_VERSION = 1
-EPOCH = dt.date(1970, 1, 1)
-_EPOCH_ORDINAL = EPOCH.toordinal()
+_EPOCH_ORDINAL = FIRST_ISSUE_DATE.toordinal()  # dates travel as days since then
 NAME_ENCODING = "gb18030"
 MAX_SCOPE = 32
 MAX_STATUS_INDEX = (1 << 32) - 1

@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import cbor2
@@ -105,12 +106,16 @@ class TrustedKey:
     kid: bytes
     bureau_code: str
     public_key: Ed25519PublicKey
-    verifying_key: VerifyingKey  # the same key, for libsodium's fast check
     not_before: dt.datetime
     not_after: dt.datetime
     state: KeyState
     revoked_reason: str | None
     revoked_at: dt.datetime | None
+
+    @cached_property
+    def verifying_key(self) -> VerifyingKey:
+        """The same key, for libsodium's fast check (made once, on first use)."""
+        return VerifyingKey.of(self.public_key)
 
 
 @dataclass(frozen=True)
@@ -176,7 +181,6 @@ def _trusted_key(entry: dict[int, Any], root: Ed25519PublicKey) -> TrustedKey:
         kid=key_id(der),
         bureau_code=str(bureau[0].value),
         public_key=public_key,
-        verifying_key=VerifyingKey.of(public_key),
         not_before=cert.not_valid_before_utc,
         not_after=cert.not_valid_after_utc,
         state=KeyState.from_code(entry[2]),
