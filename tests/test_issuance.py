@@ -132,7 +132,12 @@ def test_import_draws_uniform_status_indices_by_masking() -> None:
     draws = _random_indices(chunk=1000)
     values = [next(draws) for _ in range(64_000)]  # several chunks
     assert all(0 <= v < SIZE for v in values)
-    assert len(set(values)) > 63_000  # ~1 collision expected among 2**21
+    # Birthday bound: n draws among SIZE values repeat about n²/2·SIZE times (977 here, with a
+    # standard deviation near its square root, 31). Eight sigma either way cannot fail by chance,
+    # yet catches draws that repeat too often (a short range) or never (a counter).
+    expected_repeats = len(values) ** 2 / (2 * SIZE)
+    repeats = len(values) - len(set(values))
+    assert abs(repeats - expected_repeats) < 8 * expected_repeats ** 0.5
     buckets = [0] * 16
     for v in values:
         buckets[v * 16 // SIZE] += 1
