@@ -31,6 +31,8 @@ def main() -> None:
     print(f"bare Ed25519 verify, libsodium: {bare:10.0f} /s   (the baseline)")
     print(f"certsvc verify (QR text):       {ours:10.0f} /s")
     print(f"ratio:                          {ours / bare:10.2f}   (goal >= 0.80)")
+    print(f"work around the signature:      {1e6 / ours - 1e6 / bare:10.1f} µs "
+          f"(the goal allows {0.25e6 / bare:.1f})")
 
 
 if __name__ == "__main__":

@@ -125,9 +125,8 @@ def test_key_not_valid_when_signed(issued: IssuedLicence, signer: Signer) -> Non
     """A token whose signing time lies before the key's certificate window."""
     kid = decode_token_kid(issued.token)
     claims = decode_payload(decode_sign1_payload(issued.token))
-    from dataclasses import replace
 
-    early = replace(claims, signed_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
+    early = claims._replace(signed_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
     token = sign_directly(signer, kid, encode_payload(early))
     verdict = verify(token, load_trust_list(signer), now=VERIFY_TIME)
     assert verdict.code is VerdictCode.KEY_NOT_VALID_AT_SIGNING

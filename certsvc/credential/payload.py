@@ -13,7 +13,7 @@ recomputed). docs/credential.md has the CDDL.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from certsvc.domain.bureaus import BUREAUS
 from certsvc.domain.licence import FIRST_ISSUE_DATE
@@ -29,13 +29,15 @@ MAX_STATUS_INDEX = (1 << 32) - 1
 
 K_VERSION, K_NUMBER, K_NAME, K_USCC, K_SCOPE = 1, 2, 3, 4, 5
 K_ISSUED, K_VALID_UNTIL, K_SIGNED_AT, K_STATUS_INDEX = 6, 7, 8, 9
-_KEYS = frozenset(range(1, 10))
 _BUREAU_CODES = {int(b.code): b.code for b in BUREAUS}
 
 
-@dataclass(frozen=True)
-class LicenceClaims:
-    """What a token asserts: exactly the fields that were signed."""
+class LicenceClaims(NamedTuple):
+    """What a token asserts: exactly the fields that were signed.
+
+    A tuple rather than a frozen dataclass because every verification makes one, and a
+    tuple is made in a third of the time.
+    """
 
     number: LicenceNumber
     enterprise_name: str
@@ -113,41 +115,57 @@ def decode_payload(data: bytes, check_uscc: bool = True) -> LicenceClaims:
             claims.uscc  # noqa: B018 - raises on a value no code packs to
     except MalformedToken:
         raise
-    # cut short; bad GB 18030; a date or time out of range
-    except (IndexError, ValueError, OverflowError, OSError) as exc:
+    except IndexError:
+        raise MalformedToken("payload cut short") from None
+    # bad GB 18030; a date or time out of range
+    except (ValueError, OverflowError, OSError) as exc:
         raise MalformedToken(f"payload is malformed: {type(exc).__name__}") from None
     return claims
 
 
+# map(9), key 1, format 1, key 2, array(4): the fixed bytes before the number's parts
+_START = bytes((0xA9, K_VERSION, FORMAT_VERSION, K_NUMBER, 0x84))
+_USCC_HEAD = bytes((K_USCC, 0x40 | PACKED_LENGTH))
+_LAST_KEYS = (K_ISSUED, K_VALID_UNTIL, K_SIGNED_AT, K_STATUS_INDEX)
+
+
 def _parse(data: bytes) -> LicenceClaims:
     """Field after field in straight-line code: the layout is fixed, and this runs on every
-    verification (a loop with a branch per key took twice as long)."""
-    if data[0] != 0xA9:
-        raise MalformedToken("payload must be a map of exactly keys 1–9")
-    version, p = _uint(data, _key(data, 1, K_VERSION))
-    if version != FORMAT_VERSION:
-        raise MalformedToken(f"unsupported payload format {version!r}")
-    p = _key(data, p, K_NUMBER)
-    if data[p] != 0x84:
-        raise MalformedToken("number must be [bureau, category, product, serial]")
-    bureau, p = _uint(data, p + 1)
+    verification. Fixed bytes are compared as bytes; only integers and the name's length
+    vary. (A loop with a branch per key took twice as long, a helper per key 1.5 times.)"""
+    if not data.startswith(_START):
+        if data[:2] == _START[:2] and data[2:3] != _START[2:3]:
+            raise MalformedToken("unsupported payload format")
+        raise MalformedToken("payload must be a map of keys 1–9, starting with format 1 and "
+                             "the number's four parts")
+    bureau, p = _uint(data, len(_START))
     category, p = _uint(data, p)
     product, p = _uint(data, p)
     serial, p = _uint(data, p)
-    name, p = _bytes(data, _key(data, p, K_NAME))
-    uscc, p = _bytes(data, _key(data, p, K_USCC))
-    p = _key(data, p, K_SCOPE)
-    if data[p] >> 5 != 4:
+    if data[p] != K_NAME or data[p + 1] >> 5 != 2:
+        raise MalformedToken(f"field {K_NAME} must be a byte string")
+    length, p = _head(data, p + 1)
+    name, p = data[p:p + length], p + length
+    if data[p:p + 2] != _USCC_HEAD:
+        raise MalformedToken(f"field {K_USCC} must be the {PACKED_LENGTH}-byte USCC")
+    uscc, p = data[p + 2:p + 2 + PACKED_LENGTH], p + 2 + PACKED_LENGTH
+    if data[p] != K_SCOPE or data[p + 1] >> 5 != 4:
         raise MalformedToken(f"field {K_SCOPE} must be an array")
-    count, p = _head(data, p)
+    count, p = _head(data, p + 1)
     scope = []
+    previous = -1
     for _ in range(count):
         unit, p = _uint(data, p)
-        scope.append(unit)
-    issued, p = _uint(data, _key(data, p, K_ISSUED))
-    valid_until, p = _uint(data, _key(data, p, K_VALID_UNTIL))
-    signed_at, p = _uint(data, _key(data, p, K_SIGNED_AT))
-    index, p = _uint(data, _key(data, p, K_STATUS_INDEX))
+        if unit <= previous:
+            raise MalformedToken("scope must be unit ids, ascending and without repeats")
+        scope.append(previous := unit)
+    numbers = []  # the four integer fields that close the map
+    for key in _LAST_KEYS:
+        if data[p] != key:
+            raise MalformedToken("payload must hold exactly keys 1–9, in order")
+        value, p = _uint(data, p + 1)
+        numbers.append(value)
+    issued, valid_until, signed_at, index = numbers
     if p != len(data):
         raise MalformedToken("bytes after the payload")
     if bureau > 99 or category > 99 or product > 999 or not 1 <= serial <= MAX_SERIAL:
@@ -157,21 +175,19 @@ def _parse(data: bytes) -> LicenceClaims:
         raise MalformedToken(f"unknown bureau {bureau}")
     if not name:
         raise MalformedToken("enterprise name must be GB 18030 bytes")
-    if len(uscc) != PACKED_LENGTH:
-        raise MalformedToken("USCC must be 11 bytes")
-    if not 0 < len(scope) <= MAX_SCOPE or scope != sorted(set(scope)):
-        raise MalformedToken("scope must be 1–32 unit ids, ascending and without repeats")
+    if not 0 < count <= MAX_SCOPE:
+        raise MalformedToken(f"scope must hold 1–{MAX_SCOPE} unit ids")
     if index > MAX_STATUS_INDEX:
         raise MalformedToken("status index out of range")
     return LicenceClaims(
-        number=LicenceNumber(bureau_code, category, product, serial),
-        enterprise_name=name.decode(NAME_ENCODING, errors="strict"),
-        uscc_packed=uscc,
-        scope=tuple(scope),
-        issued=dt.date.fromordinal(_EPOCH_ORDINAL + issued),
-        valid_until=dt.date.fromordinal(_EPOCH_ORDINAL + valid_until),
-        signed_at=dt.datetime.fromtimestamp(signed_at, dt.UTC),
-        status_index=index,
+        LicenceNumber(bureau_code, category, product, serial),
+        name.decode(NAME_ENCODING, errors="strict"),
+        uscc,
+        tuple(scope),
+        dt.date.fromordinal(_EPOCH_ORDINAL + issued),
+        dt.date.fromordinal(_EPOCH_ORDINAL + valid_until),
+        dt.datetime.fromtimestamp(signed_at, dt.UTC),
+        index,
     )
 
 
@@ -179,46 +195,38 @@ _MINIMUM = (24, 1 << 8, 1 << 16, 1 << 32)  # shortest form of each width (info 2
 _MAX_UINT = 1 << 40
 
 
-def _key(data: bytes, position: int, key: int) -> int:
-    """Where the value of ``key`` starts, if ``key`` is at ``position`` (keys come in order)."""
-    if data[position] != key:
-        raise MalformedToken("payload must hold exactly keys 1–9, in order")
-    return position + 1
-
-
-def _head(data: bytes, position: int) -> tuple[int, int]:
-    """The argument of the CBOR item head at ``position`` (shortest form only), and the end."""
-    info = data[position] & 0x1F
-    if info < 24:
-        return info, position + 1
-    if info > 27:
-        raise MalformedToken("indefinite or reserved CBOR length")
-    end = position + 1 + (1 << (info - 24))
-    if end > len(data):
-        raise MalformedToken("payload cut short")
-    value = int.from_bytes(data[position + 1:end], "big")
-    if value < _MINIMUM[info - 24] or value >= _MAX_UINT:
-        raise MalformedToken("integer or length not in its shortest form, or too large")
-    return value, end
-
-
 def _uint(data: bytes, position: int) -> tuple[int, int]:
+    """The unsigned integer at ``position`` (shortest form only), and where it ends."""
     head = data[position]
     if head < 24:  # the common case, answered here: a small unsigned integer
         return head, position + 1
-    if head > 27:
-        raise MalformedToken("expected an unsigned integer")
-    return _head(data, position)
+    return _argument(data, position, head)
 
 
-def _bytes(data: bytes, position: int) -> tuple[bytes, int]:
-    if data[position] >> 5 != 2:
-        raise MalformedToken("expected a byte string")
-    length, start = _head(data, position)
-    end = start + length
+def _head(data: bytes, position: int) -> tuple[int, int]:
+    """The length in the string or array head at ``position``, and where the head ends."""
+    info = data[position] & 0x1F
+    if info < 24:
+        return info, position + 1
+    return _argument(data, position, info)
+
+
+def _argument(data: bytes, position: int, info: int) -> tuple[int, int]:
+    """The argument that follows a head byte with additional information 24–27."""
+    if info == 24:  # one byte, read without a slice
+        value = data[position + 1]
+        if value < 24:
+            raise MalformedToken("integer or length not in its shortest form")
+        return value, position + 2
+    if info > 27:
+        raise MalformedToken("expected an unsigned integer or a definite length")
+    end = position + 1 + (1 << (info - 24))
     if end > len(data):
         raise MalformedToken("payload cut short")
-    return data[start:end], end
+    value = int.from_bytes(data[position + 1:end])
+    if value < _MINIMUM[info - 24] or value >= _MAX_UINT:
+        raise MalformedToken("integer or length not in its shortest form, or too large")
+    return value, end
 
 
 REFERENCE_CLAIMS_EXAMPLE = LicenceClaims.of(
