@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 from pathlib import Path
 
@@ -142,3 +144,26 @@ def test_import_draws_uniform_status_indices_by_masking() -> None:
     for v in values:
         buckets[v * 16 // SIZE] += 1
     assert all(3_600 < b < 4_400 for b in buckets)  # 4,000 each; 6 sigma is about 370
+
+
+@pytest.mark.parametrize("enabled_before", [True, False])
+@pytest.mark.parametrize("conflict", [False, True])
+def test_import_pauses_the_cycle_collector_and_restores_it(
+    tmp_path: Path, issuer: Issuer, enabled_before: bool, conflict: bool
+) -> None:
+    if conflict:
+        issuer.issue(Licence.from_dict(reference_data() | {"number": "浙XK06-001-00002"}),
+                     ISSUE_TIME)
+    parsed = read_licence_file(write_csv(tmp_path / "p.csv", [
+        GOOD_ROW.format(serial=1), GOOD_ROW.format(serial=2)]))
+    seen: list[bool] = []
+    outcome = pytest.raises(Conflict) if conflict else contextlib.nullcontext()
+    (gc.enable if enabled_before else gc.disable)()
+    try:
+        with outcome:
+            issuer.import_licences(parsed.licences, ISSUE_TIME,
+                                   lambda n: seen.append(gc.isenabled()))
+        assert gc.isenabled() is enabled_before
+    finally:
+        gc.enable()
+    assert seen == ([] if conflict else [False])
