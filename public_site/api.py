@@ -13,10 +13,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
+import orjson
 from flask import Blueprint, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -26,7 +26,7 @@ from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
 from certsvc.errors import NotFound, ValidationError
 from certsvc.store.reader import current_declaration
-from public_site.app import Site
+from public_site.app import Site, json_bytes
 from public_site.search import PER_PAGE, page_number, search
 from public_site.views import (
     claims_view,
@@ -143,8 +143,8 @@ def _json_body() -> dict[str, Any]:
     if len(raw) > MAX_JSON_BODY:
         raise too_large
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
         raise ValidationError("body", f"is not JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ValidationError("body", "must be a JSON object")
@@ -170,8 +170,7 @@ def _token(text: str) -> bytes:
 
 
 def _json(body: Any, status: int = 200) -> Response:
-    return Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
-                    mimetype="application/json")
+    return Response(json_bytes(body), status=status, mimetype="application/json")
 
 
 def _cacheable(body: Any) -> Response:

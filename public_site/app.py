@@ -9,15 +9,16 @@ under ``/api/`` and ``/.well-known/``; nothing the client sends produces a 500.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, g, render_template, request
+import orjson
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from certsvc.config import STATUS_LIST_FILE, TRUST_LIST_FILE, Settings
@@ -29,6 +30,9 @@ from certsvc.store.db import make_engine
 from certsvc.store.reader import LicenceReader
 from public_site import i18n
 from public_site.ratelimit import parse_limit
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger("public_site")
 SECURITY_HEADERS = {
@@ -43,6 +47,10 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",
 }
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining",
+}
 API_PREFIXES = ("/api/", "/.well-known/")
 PROBLEM_PREFIX = "urn:certsvc:problem:"
 
@@ -56,6 +64,31 @@ class OnlineStatus:
 
     def status_at(self, index: int) -> LicenceStatus | None:
         return self.reader.status_by_index(index)
+
+
+class ConstantHeaders:
+    """WSGI middleware: the security headers on every response, and CORS on the API's.
+
+    They never vary, so they are appended to the header list as it leaves, instead of set
+    one by one on each response object (werkzeug checks and searches the list per header:
+    a tenth of a trivial request's time).
+    """
+
+    def __init__(self, app: WSGIApplication) -> None:
+        self.app = app
+        self.page_headers = list(SECURITY_HEADERS.items())
+        self.api_headers = self.page_headers + list(CORS_HEADERS.items())
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse
+                 ) -> Iterable[bytes]:
+        extra = (self.api_headers if environ.get("PATH_INFO", "").startswith(API_PREFIXES)
+                 else self.page_headers)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None
+                  ) -> Callable[[bytes], object]:
+            return start_response(status, headers + extra, exc_info)
+
+        return self.app(environ, start)
 
 
 class TrustUnavailable(CertsvcError):
@@ -131,21 +164,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(public_api)
 
-    @app.before_request
-    def remember_language() -> None:
-        g.lang = i18n.language()
-
     @app.after_request
-    def headers(response: Response) -> Response:
-        response.headers.update(SECURITY_HEADERS)
-        if request.args.get("lang") in i18n.LANGUAGES:
+    def remember_language(response: Response) -> Response:
+        if request.query_string and request.args.get("lang") in i18n.LANGUAGES:
             response.set_cookie(i18n.COOKIE, request.args["lang"], max_age=365 * 86400,
                                 samesite="Lax", httponly=True)
-        if request.path.startswith(API_PREFIXES):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Expose-Headers"] = (
-                "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining")
         return response
+
+    app.wsgi_app = ConstantHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> Response:
@@ -179,13 +205,18 @@ def _error(status: int, kind: str, title: str, detail: str, headers: dict[str, s
     if request.path.startswith(API_PREFIXES):
         body = {"type": PROBLEM_PREFIX + kind, "title": title, "status": status,
                 "detail": detail, "instance": request.path, **(extra or {})}
-        response = Response(json.dumps(body, ensure_ascii=False, default=str), status=status,
-                            mimetype="application/problem+json")
+        response = Response(json_bytes(body), status=status, mimetype="application/problem+json")
     else:
         response = Response(render_template("error.html", title=title, detail=detail),
                             status=status, mimetype="text/html")
     response.headers.update(headers)
     return response
+
+
+def json_bytes(body: Any) -> bytes:
+    """Answers as compact UTF-8 JSON by orjson (a sixth of the standard library's time on
+    the verify path); dates and times in ISO 8601, anything else JSON lacks as its str()."""
+    return orjson.dumps(body, default=str)
 
 
 @lru_cache(maxsize=4)

@@ -22,6 +22,7 @@ from certsvc.signer.signer import Signer
 from certsvc.store import writer
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from public_site import create_app
+from public_site.app import SECURITY_HEADERS
 from tests.conftest import ISSUE_TIME, REFERENCE
 
 NUMBER = "浙XK06-001-00012"
@@ -359,6 +360,20 @@ def test_security_headers(client: FlaskClient) -> None:
     assert "script-src 'self'" in policy and "unsafe-inline" not in policy
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(("method", "path", "api"), [
+    ("GET", "/", False), ("GET", "/nowhere", False), ("GET", "/V/123", False),
+    ("GET", "/api/v1/search?q=x", True), ("POST", "/api/v1/verify", True),
+    ("GET", "/api/v1/nowhere", True), ("GET", "/.well-known/certsvc/trust-list", True),
+])
+def test_every_response_carries_each_security_header_once(
+    client: FlaskClient, method: str, path: str, api: bool
+) -> None:
+    headers = client.open(path, method=method, data=b"{").headers
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.getlist(name) == [value], name
+    assert headers.getlist("Access-Control-Allow-Origin") == (["*"] if api else [])
 
 
 def test_garbage_gets_a_friendly_page(client: FlaskClient) -> None:
