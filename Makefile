@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/import_licences.py 100000
 	$(BIN)/python bench/status_list.py
 	$(BIN)/python bench/verify_http.py 1000000 4
+	$(BIN)/python bench/verify_wsgi.py 1000000
 
 clean:
 	rm -rf $(VENV) instance
