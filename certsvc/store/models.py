@@ -34,7 +34,7 @@ class LicenceRow(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
                                     primary_key=True, autoincrement=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
-    bureau_code: Mapped[str] = mapped_column(String(2), index=True)
+    bureau_code: Mapped[str] = mapped_column(String(2))  # indexed by the unique constraint
     category: Mapped[int] = mapped_column(Integer)
     product: Mapped[int] = mapped_column(Integer)
     serial: Mapped[int] = mapped_column(Integer)
