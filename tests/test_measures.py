@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from freezegun import freeze_time
+from sqlalchemy.exc import OperationalError
 
 from certsvc.domain.licence import LicenceStatus
+from certsvc.store import oversight
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import IssuedLicence
 from tests.conftest import Api
@@ -75,3 +78,28 @@ def test_measures_are_for_the_licence_province(api: Api, issued: IssuedLicence) 
     assert order(api, status=422, kind="warning")["field"] == "kind"
     assert order(api, status=422, deadline="2026-05-01")["field"] == "deadline"
     assert api.get(f"/api/v1/sharing/enterprises/{USCC}", "enterprise").status_code == 403
+
+
+@freeze_time("2026-06-01 02:00")
+def test_a_failed_rectification_revokes_and_closes_in_one_transaction(
+    api: Api, issued: IssuedLicence, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The revocation and the measure's closing commit together: if closing fails, the
+    licence stays valid and the measure open, so the bureau can simply try again (with the
+    two in separate transactions the licence was revoked and the retry then refused)."""
+    rectify = order(api)
+    outcome = {"passed": False, "note": "复查仍不合格",
+               "legal_basis": "《工业产品生产许可证管理条例》第四十九条"}
+
+    def disk_full(*args: Any) -> None:
+        raise OperationalError("UPDATE measures", {}, Exception("database or disk is full"))
+
+    with monkeypatch.context() as patch:
+        patch.setattr(oversight, "close_measure", disk_full)
+        assert api.post(f"/api/v1/measures/{rectify['id']}/outcome", "zhejiang",
+                        outcome).status_code == 500
+    assert LicenceReader(api.engine).by_number(issued.number).status is LicenceStatus.VALID
+    retried = api.post(f"/api/v1/measures/{rectify['id']}/outcome", "zhejiang", outcome)
+    assert retried.status_code == 200 and retried.json is not None
+    assert retried.json["outcome"] == "failed"
+    assert LicenceReader(api.engine).by_number(issued.number).status is LicenceStatus.REVOKED

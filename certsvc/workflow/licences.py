@@ -55,33 +55,41 @@ class LicenceActions:
 
     def act(self, principal: Principal, number: LicenceNumber, action: str, data: Any,
             now: dt.datetime, request_id: str) -> dict[str, Any]:
+        with self.engine.begin() as conn:
+            after = self.act_in(conn, principal, number, action, data, now, request_id)
+        self.on_status_change()  # a change supersedes the old token's index, too
+        return after
+
+    def act_in(self, conn: Connection, principal: Principal, number: LicenceNumber,
+               action: str, data: Any, now: dt.datetime, request_id: str) -> dict[str, Any]:
+        """:meth:`act` inside the caller's transaction, for a step that must commit together
+        with it (a failed rectification's revocation and the measure's closing). The caller
+        calls ``on_status_change`` after its commit."""
         body = obj(data if data is not None else {}, "body")
         today = china_date(now)
-        with self.engine.begin() as conn:
-            record = licence_in(conn, number, for_update=True)
-            transition = LICENCE_ACTIONS.get(action)
-            if transition is not None:
-                require(principal, transition.actor, bureau_code=number.bureau_code,
-                        uscc=record.enterprise.uscc)
-            expired = today > record.valid_until
-            target = licence_transition(record.status, expired, action)
-            before = licence_view(record, today)
-            if action == "change":
-                self._change(conn, record, body, now)
-            else:
-                if action == "no_longer_required":
-                    _check_withdrawn(record, today)
-                writer.set_status(conn, number, target, now, _detail(action, body))
-            after = licence_view(licence_in(conn, number), today)
-            if action != "change":  # a change is in the feed as the re-issued licence
-                feed.record(conn, "licence.status", record.enterprise.uscc,
-                            f"licence:{number.canonical}", {
-                                "number": number.canonical, "status": target.value,
-                                "action": action, **{k: v for k, v in _public_detail(
-                                    body).items() if v is not None}}, now)
-            audit.record(conn, principal, action, f"licence:{number.canonical}",
-                         number.bureau_code, before, after, request_id, now)
-        self.on_status_change()  # a change supersedes the old token's index, too
+        record = licence_in(conn, number, for_update=True)
+        transition = LICENCE_ACTIONS.get(action)
+        if transition is not None:
+            require(principal, transition.actor, bureau_code=number.bureau_code,
+                    uscc=record.enterprise.uscc)
+        expired = today > record.valid_until
+        target = licence_transition(record.status, expired, action)
+        before = licence_view(record, today)
+        if action == "change":
+            self._change(conn, record, body, now)
+        else:
+            if action == "no_longer_required":
+                _check_withdrawn(record, today)
+            writer.set_status(conn, number, target, now, _detail(action, body))
+        after = licence_view(licence_in(conn, number), today)
+        if action != "change":  # a change is in the feed as the re-issued licence
+            feed.record(conn, "licence.status", record.enterprise.uscc,
+                        f"licence:{number.canonical}", {
+                            "number": number.canonical, "status": target.value,
+                            "action": action, **{k: v for k, v in _public_detail(
+                                body).items() if v is not None}}, now)
+        audit.record(conn, principal, action, f"licence:{number.canonical}",
+                     number.bureau_code, before, after, request_id, now)
         return after
 
     def _change(self, conn: Connection, record: LicenceRecord, body: dict[str, Any],

@@ -2,7 +2,8 @@
 written report (责令报告) and an order to rectify within a time limit (限期整改).
 
 A rectification that fails ends in revocation of the licence, through the licence workflow
-(so it is authorised, audited, published in the status list and the feed like any other).
+(so it is authorised, audited, published in the status list and the feed like any other),
+in the transaction that closes the measure: both happen, or neither.
 The insurer's question — is this enterprise licensed, and what stands against it — is
 answered from the same records.
 
@@ -73,17 +74,19 @@ class Measures:
         with self.engine.connect() as conn:
             row = oversight.load(conn, oversight.MEASURES, measure_id)
         require(principal, Actor.BUREAU, bureau_code=row["bureau_code"])
-        if row["closed_at"] is not None:
-            raise Conflict(f"measure {measure_id} is already closed ({row['outcome']})")
-        if not passed and row["kind"] == "rectify":
-            self.licences.act(principal, LicenceNumber.parse(row["number"]), "revoke", {
-                "reason": f"限期整改不合格：{note}",
-                "legal_basis": text(body.get("legal_basis"), "legal_basis", 500)},
-                now, request_id)
-        with self.engine.begin() as conn:
+        revokes = not passed and row["kind"] == "rectify"
+        with self.engine.begin() as conn:  # the revocation and the closing, or neither
             current = oversight.load(conn, oversight.MEASURES, measure_id, for_update=True)
             if current["closed_at"] is not None:
-                raise Conflict(f"measure {measure_id} is already closed")
+                raise Conflict(
+                    f"measure {measure_id} is already closed ({current['outcome']})")
+            if revokes:
+                self.licences.act_in(conn, principal, LicenceNumber.parse(row["number"]),
+                                     "revoke", {
+                                         "reason": f"限期整改不合格：{note}",
+                                         "legal_basis": text(body.get("legal_basis"),
+                                                             "legal_basis", 500)},
+                                     now, request_id)
             before = measure_view(current)
             oversight.close_measure(conn, measure_id, "passed" if passed else "failed", note,
                                     now)
@@ -92,6 +95,8 @@ class Measures:
                         now)
             audit.record(conn, principal, "measure.outcome", f"measure:{measure_id}",
                          row["bureau_code"], before, after, request_id, now)
+        if revokes:
+            self.licences.on_status_change()
         return after
 
     def standing(self, uscc: str, now: dt.datetime) -> dict[str, Any]:
