@@ -152,6 +152,8 @@ def _parse(data: bytes) -> LicenceClaims:
     if data[p] != K_SCOPE or data[p + 1] >> 5 != 4:
         raise MalformedToken(f"field {K_SCOPE} must be an array")
     count, p = _head(data, p + 1)
+    if not 0 < count <= MAX_SCOPE:
+        raise MalformedToken(f"scope must hold 1–{MAX_SCOPE} unit ids")
     scope = []
     previous = -1
     for _ in range(count):
@@ -175,8 +177,6 @@ def _parse(data: bytes) -> LicenceClaims:
         raise MalformedToken(f"unknown bureau {bureau}")
     if not name:
         raise MalformedToken("enterprise name must be GB 18030 bytes")
-    if not 0 < count <= MAX_SCOPE:
-        raise MalformedToken(f"scope must hold 1–{MAX_SCOPE} unit ids")
     if index > MAX_STATUS_INDEX:
         raise MalformedToken("status index out of range")
     return LicenceClaims(

@@ -186,12 +186,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
     which is garbage: that was a fifth of an import's time (bench/import_licences.py).
     Reference counting still frees everything; cycles made meanwhile wait until the end.
     """
-    paused = gc.isenabled()
+    was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        if paused:
+        if was_enabled:
             gc.enable()
 
 
