@@ -20,7 +20,7 @@ from certsvc.domain.licence_number import LicenceNumber
 from certsvc.errors import MalformedToken
 
 
-def _reference_decode_sign1(data: bytes) -> tuple[bytes, bytes, bytes] | None:
+def _reference_decode_sign1(data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
     """The slow, obviously strict decoder: parse with cbor2, accept only the one canonical
     layout, by re-encoding. The fast hand-written one must agree with it on every input."""
     try:
@@ -44,15 +44,15 @@ def _reference_decode_sign1(data: bytes) -> tuple[bytes, bytes, bytes] | None:
         return None
     if cbor2.dumps(cbor2.CBORTag(18, [protected, {}, payload, signature])) != data:
         return None
-    return protected, payload, signature
+    return protected, payload, signature, cbor2.dumps(["Signature1", protected, b"", payload])
 
 
-def _fast_decode_sign1(data: bytes) -> tuple[bytes, bytes, bytes] | None:
+def _fast_decode_sign1(data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:
     try:
         envelope = decode_sign1(data)
     except MalformedToken:
         return None
-    return envelope.protected, envelope.payload, envelope.signature
+    return envelope.protected, envelope.payload, envelope.signature, envelope.to_be_signed
 
 
 @given(st.data())

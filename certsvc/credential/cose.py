@@ -76,16 +76,13 @@ def encode_sign1(protected: bytes, payload: bytes, signature: bytes) -> bytes:
 
 class Sign1(NamedTuple):
     """The parts of an envelope (a tuple: made on every verification, at a third of the
-    cost of a frozen dataclass)."""
+    cost of a frozen dataclass), and the Sig_structure its signature covers."""
 
     protected: bytes
     kid: bytes
     payload: bytes
     signature: bytes
-
-    @property
-    def to_be_signed(self) -> bytes:
-        return sig_structure(self.protected, self.payload)
+    to_be_signed: bytes
 
 
 # Everything before the payload is fixed but the kid's bytes: tag 18, array(4), the protected
@@ -93,6 +90,7 @@ class Sign1(NamedTuple):
 _HEAD = b"\xd2\x84" + bytes((0x40 | (len(_PROTECTED_PREFIX) + KID_LENGTH),)) + _PROTECTED_PREFIX
 _KID_END = len(_HEAD) + KID_LENGTH
 _SIGNATURE_HEAD = bytes((0x58, SIGNATURE_LENGTH))
+_TBS_START = b"\x84" + _SIGNATURE1  # array(4), "Signature1"
 
 
 def decode_sign1(data: bytes, max_length: int = 1 << 20) -> Sign1:
@@ -113,7 +111,11 @@ def decode_sign1(data: bytes, max_length: int = 1 << 20) -> Sign1:
         raise MalformedToken("signature must be 64 bytes")
     if len(data) != position + 2 + SIGNATURE_LENGTH:
         raise MalformedToken("signature cut short, or bytes after the COSE_Sign1 message")
-    return Sign1(data[3:_KID_END], data[len(_HEAD):_KID_END], payload, data[position + 2:])
+    # The Sig_structure holds the protected header and the payload as the same byte strings,
+    # heads included, that the envelope holds: they are copied, not encoded again.
+    to_be_signed = _TBS_START + data[2:_KID_END] + b"\x40" + data[_KID_END + 1:position]
+    return Sign1(data[3:_KID_END], data[len(_HEAD):_KID_END], payload, data[position + 2:],
+                 to_be_signed)
 
 
 def _read_bstr(data: bytes, position: int, part: str) -> tuple[bytes, int]:

@@ -27,7 +27,9 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def china_date(moment: dt.datetime) -> dt.date:
-    return as_utc(moment).astimezone(CHINA).date()
+    if moment.tzinfo is None:  # naive: UTC, as in as_utc
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(CHINA).date()
 
 
 def china_time(moment: dt.datetime) -> str:
