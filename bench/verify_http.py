@@ -66,14 +66,9 @@ def main() -> None:
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 4
     if shutil.which("wrk") is None:
         sys.exit("needs wrk: apt-get install wrk")
-    database = WORK / f"licences-{count}.db"
-    texts = WORK / f"qr-{count}.txt"
-    if not database.exists() or not texts.exists():
-        build(count, database, texts)
+    texts, site_settings = prepared(count)
     port = free_port()
-    env = dict(os.environ, CERTSVC_DATABASE_URL=f"sqlite:///{database}",
-               CERTSVC_PUBLISH_DIR=str(WORK / "published"), CERTSVC_KEYS_DIR=str(WORK / "keys"),
-               CERTSVC_PUBLIC_URL=PUBLIC_URL, CERTSVC_PUBLIC_RATE_LIMIT="100000000 per minute")
+    env = dict(os.environ, **site_settings)
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
          f"127.0.0.1:{port}", "--log-level", "warning", "public_site.app:create_app()"],
@@ -100,6 +95,18 @@ def main() -> None:
     p99 = statistics.median(v[1] for _, v in rounds)
     print(f"median ratio:              {ratio:8.2f}   (goal >= 0.6)")
     print(f"median verify p99:         {p99:8.1f} ms (goal < 30 ms)")
+
+
+def prepared(count: int) -> tuple[Path, dict[str, str]]:
+    """The QR texts of the COUNT-licence database (built if missing), and the environment
+    the public site runs on it with (no rate limit)."""
+    database, texts = WORK / f"licences-{count}.db", WORK / f"qr-{count}.txt"
+    if not database.exists() or not texts.exists():
+        build(count, database, texts)
+    return texts, {
+        "CERTSVC_DATABASE_URL": f"sqlite:///{database}",
+        "CERTSVC_PUBLISH_DIR": str(WORK / "published"), "CERTSVC_KEYS_DIR": str(WORK / "keys"),
+        "CERTSVC_PUBLIC_URL": PUBLIC_URL, "CERTSVC_PUBLIC_RATE_LIMIT": "100000000 per minute"}
 
 
 def build(count: int, database: Path, texts: Path) -> None:

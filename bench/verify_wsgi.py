@@ -17,19 +17,14 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from common import PUBLIC_URL, compare
-from verify_http import WORK, build
+from common import compare
+from verify_http import prepared
 
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    database, texts = WORK / f"licences-{count}.db", WORK / f"qr-{count}.txt"
-    if not database.exists() or not texts.exists():
-        build(count, database, texts)
-    os.environ.update(
-        CERTSVC_DATABASE_URL=f"sqlite:///{database}", CERTSVC_PUBLISH_DIR=str(WORK / "published"),
-        CERTSVC_KEYS_DIR=str(WORK / "keys"), CERTSVC_PUBLIC_URL=PUBLIC_URL,
-        CERTSVC_PUBLIC_RATE_LIMIT="100000000 per minute")
+    texts, site_settings = prepared(count)
+    os.environ.update(site_settings)
     from public_site.app import create_app
 
     app = create_app()

@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 import cbor2
 
+from certsvc.credential.cbor_head import head, length
 from certsvc.errors import MalformedToken
 
 COSE_SIGN1_TAG = 18
@@ -46,16 +47,7 @@ def protected_header(kid: bytes) -> bytes:
 
 def _bstr(data: bytes) -> bytes:
     """A CBOR byte string (major type 2) in its shortest encoding."""
-    n = len(data)
-    if n < 24:
-        head = bytes((0x40 | n,))
-    elif n < 0x100:
-        head = bytes((0x58, n))
-    elif n < 0x10000:
-        head = b"\x59" + n.to_bytes(2, "big")
-    else:
-        head = b"\x5a" + n.to_bytes(4, "big")
-    return head + data
+    return head(0x40, len(data)) + data
 
 
 _SIGNATURE1 = cbor2.dumps("Signature1")
@@ -122,23 +114,10 @@ def _read_bstr(data: bytes, position: int, part: str) -> tuple[bytes, int]:
     """The byte string at ``position`` (length in its shortest form) and where it ends."""
     if position >= len(data):
         raise MalformedToken(f"{part} missing")
-    head = data[position]
-    if head >> 5 != 2:
+    if data[position] >> 5 != 2:
         raise MalformedToken(f"{part} must be a byte string")
-    info = head & 0x1F
-    if info < 24:
-        length, start = info, position + 1
-    elif 24 <= info <= 26:
-        size = 1 << (info - 24)
-        start = position + 1 + size
-        if start > len(data):
-            raise MalformedToken(f"{part} length cut short")
-        length = int.from_bytes(data[position + 1:start], "big")
-        if length < (24 if size == 1 else 1 << (4 * size)):
-            raise MalformedToken(f"{part} length is not in its shortest form")
-    else:
-        raise MalformedToken(f"{part} has an unsupported length")
-    end = start + length
+    size, start = length(data, position)
+    end = start + size
     if end > len(data):
         raise MalformedToken(f"{part} cut short")
     return data[start:end], end

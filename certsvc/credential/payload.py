@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import NamedTuple
 
+from certsvc.credential.cbor_head import argument, head
+from certsvc.credential.cbor_head import length as cbor_length
 from certsvc.domain.bureaus import BUREAUS
 from certsvc.domain.licence import FIRST_ISSUE_DATE
 from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
@@ -30,6 +32,10 @@ MAX_STATUS_INDEX = (1 << 32) - 1
 K_VERSION, K_NUMBER, K_NAME, K_USCC, K_SCOPE = 1, 2, 3, 4, 5
 K_ISSUED, K_VALID_UNTIL, K_SIGNED_AT, K_STATUS_INDEX = 6, 7, 8, 9
 _BUREAU_CODES = {int(b.code): b.code for b in BUREAUS}
+# map(9), key 1, format 1, key 2, array(4): the fixed bytes before the number's parts
+_START = bytes((0xA9, K_VERSION, FORMAT_VERSION, K_NUMBER, 0x84))
+_USCC_HEAD = bytes((K_USCC, 0x40 | PACKED_LENGTH))
+_LAST_KEYS = (K_ISSUED, K_VALID_UNTIL, K_SIGNED_AT, K_STATUS_INDEX)
 
 
 class LicenceClaims(NamedTuple):
@@ -69,11 +75,10 @@ def encode_payload(claims: LicenceClaims) -> bytes:
     n = claims.number
     name = claims.enterprise_name.encode(NAME_ENCODING)
     return b"".join((
-        b"\xa9\x01", _int(FORMAT_VERSION), b"\x02\x84", _int(int(n.bureau_code)), _int(n.category),
-        _int(n.product), _int(n.serial),
-        b"\x03", _item(0x40, len(name)), name,
-        b"\x04", _item(0x40, len(claims.uscc_packed)), claims.uscc_packed,
-        b"\x05", _item(0x80, len(claims.scope)), *map(_int, claims.scope),
+        _START, _int(int(n.bureau_code)), _int(n.category), _int(n.product), _int(n.serial),
+        b"\x03", head(0x40, len(name)), name,
+        b"\x04", head(0x40, len(claims.uscc_packed)), claims.uscc_packed,
+        b"\x05", head(0x80, len(claims.scope)), *map(_int, claims.scope),
         b"\x06", _int(claims.issued.toordinal() - _EPOCH_ORDINAL),
         b"\x07", _int(claims.valid_until.toordinal() - _EPOCH_ORDINAL),
         b"\x08", _int(int(claims.signed_at.timestamp())),
@@ -82,20 +87,7 @@ def encode_payload(claims: LicenceClaims) -> bytes:
 
 
 def _int(value: int) -> bytes:
-    return _item(0x00, value)
-
-
-def _item(major: int, value: int) -> bytes:
-    """A CBOR item head (major type in the top 3 bits) with its argument in shortest form."""
-    if value < 24:
-        return bytes((major | value,))
-    if value < 1 << 8:
-        return bytes((major | 24, value))
-    if value < 1 << 16:
-        return bytes((major | 25,)) + value.to_bytes(2, "big")
-    if value < 1 << 32:
-        return bytes((major | 26,)) + value.to_bytes(4, "big")
-    return bytes((major | 27,)) + value.to_bytes(8, "big")
+    return head(0x00, value)
 
 
 def decode_payload(data: bytes, check_uscc: bool = True) -> LicenceClaims:
@@ -123,12 +115,6 @@ def decode_payload(data: bytes, check_uscc: bool = True) -> LicenceClaims:
     return claims
 
 
-# map(9), key 1, format 1, key 2, array(4): the fixed bytes before the number's parts
-_START = bytes((0xA9, K_VERSION, FORMAT_VERSION, K_NUMBER, 0x84))
-_USCC_HEAD = bytes((K_USCC, 0x40 | PACKED_LENGTH))
-_LAST_KEYS = (K_ISSUED, K_VALID_UNTIL, K_SIGNED_AT, K_STATUS_INDEX)
-
-
 def _parse(data: bytes) -> LicenceClaims:
     """Field after field in straight-line code: the layout is fixed, and this runs on every
     verification. Fixed bytes are compared as bytes; only integers and the name's length
@@ -144,14 +130,14 @@ def _parse(data: bytes) -> LicenceClaims:
     serial, p = _uint(data, p)
     if data[p] != K_NAME or data[p + 1] >> 5 != 2:
         raise MalformedToken(f"field {K_NAME} must be a byte string")
-    length, p = _head(data, p + 1)
+    length, p = cbor_length(data, p + 1)
     name, p = data[p:p + length], p + length
     if data[p:p + 2] != _USCC_HEAD:
         raise MalformedToken(f"field {K_USCC} must be the {PACKED_LENGTH}-byte USCC")
     uscc, p = data[p + 2:p + 2 + PACKED_LENGTH], p + 2 + PACKED_LENGTH
     if data[p] != K_SCOPE or data[p + 1] >> 5 != 4:
         raise MalformedToken(f"field {K_SCOPE} must be an array")
-    count, p = _head(data, p + 1)
+    count, p = cbor_length(data, p + 1)
     if not 0 < count <= MAX_SCOPE:
         raise MalformedToken(f"scope must hold 1–{MAX_SCOPE} unit ids")
     scope = []
@@ -191,42 +177,12 @@ def _parse(data: bytes) -> LicenceClaims:
     )
 
 
-_MINIMUM = (24, 1 << 8, 1 << 16, 1 << 32)  # shortest form of each width (info 24–27)
-_MAX_UINT = 1 << 40
-
-
 def _uint(data: bytes, position: int) -> tuple[int, int]:
     """The unsigned integer at ``position`` (shortest form only), and where it ends."""
-    head = data[position]
-    if head < 24:  # the common case, answered here: a small unsigned integer
-        return head, position + 1
-    return _argument(data, position, head)
-
-
-def _head(data: bytes, position: int) -> tuple[int, int]:
-    """The length in the string or array head at ``position``, and where the head ends."""
-    info = data[position] & 0x1F
-    if info < 24:
-        return info, position + 1
-    return _argument(data, position, info)
-
-
-def _argument(data: bytes, position: int, info: int) -> tuple[int, int]:
-    """The argument that follows a head byte with additional information 24–27."""
-    if info == 24:  # one byte, read without a slice
-        value = data[position + 1]
-        if value < 24:
-            raise MalformedToken("integer or length not in its shortest form")
-        return value, position + 2
-    if info > 27:
-        raise MalformedToken("expected an unsigned integer or a definite length")
-    end = position + 1 + (1 << (info - 24))
-    if end > len(data):
-        raise MalformedToken("payload cut short")
-    value = int.from_bytes(data[position + 1:end])
-    if value < _MINIMUM[info - 24] or value >= _MAX_UINT:
-        raise MalformedToken("integer or length not in its shortest form, or too large")
-    return value, end
+    first = data[position]
+    if first < 24:  # the common case, answered here: a small unsigned integer
+        return first, position + 1
+    return argument(data, position, first)  # major type 0: the byte is its own info
 
 
 REFERENCE_CLAIMS_EXAMPLE = LicenceClaims.of(

@@ -27,9 +27,8 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def china_date(moment: dt.datetime) -> dt.date:
-    if moment.tzinfo is None:  # naive: UTC, as in as_utc
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(CHINA).date()
+    aware = moment if moment.tzinfo is not None else as_utc(moment)  # one conversion, not two
+    return aware.astimezone(CHINA).date()
 
 
 def china_time(moment: dt.datetime) -> str:
