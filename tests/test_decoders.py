@@ -107,10 +107,10 @@ def _reference_decode_payload(data: bytes) -> LicenceClaims | None:
         return None
     try:
         claims = LicenceClaims(
-            LicenceNumber(f"{bureau:02d}", category, product, serial), name.decode("gb18030"),
-            uscc, tuple(scope), dt.date(1970, 1, 1) + dt.timedelta(days=issued),
-            dt.date(1970, 1, 1) + dt.timedelta(days=until),
-            dt.datetime.fromtimestamp(signed, dt.UTC), index)
+            f"{bureau:02d}", category, product, serial, name.decode("gb18030"), uscc,
+            tuple(scope), (dt.date(1970, 1, 1) + dt.timedelta(days=issued)).toordinal(),
+            (dt.date(1970, 1, 1) + dt.timedelta(days=until)).toordinal(),
+            int(dt.datetime.fromtimestamp(signed, dt.UTC).timestamp()), index)
         claims.uscc  # noqa: B018
     except (ValueError, OverflowError, OSError):
         return None
@@ -171,3 +171,50 @@ def test_payload_encoder_writes_what_cbor2_writes(claims: LicenceClaims) -> None
 @settings(max_examples=300, deadline=None)
 def test_fast_payload_decoder_agrees_on_any_bytes(data: bytes) -> None:
     assert _fast_decode_payload(data) == _reference_decode_payload(data)
+
+
+def _integer_in_form(value: int, form: int) -> bytes:
+    """``value`` as a CBOR unsigned integer: form 0 the shortest, 1–4 with 1, 2, 4 or 8
+    bytes after the head (shortest or not), where it fits."""
+    if form == 0 or value >= 1 << (8 << (form - 1)):
+        return cbor2.dumps(value)
+    return bytes((0x17 + form,)) + value.to_bytes(1 << (form - 1))
+
+
+_EDGES = [0, 23, 24, 255, 256, 65_535, 65_536, 20_527, (1 << 32) - 1, 1 << 32, (1 << 40) - 1]
+
+
+@given(st.lists(st.sampled_from(_EDGES) | st.integers(0, (1 << 41)), min_size=4, max_size=4),
+       st.lists(st.integers(0, 4), min_size=4, max_size=4))
+@settings(max_examples=400, deadline=None)
+def test_closing_integers_in_every_form_agree_with_reference(
+    values: list[int], forms: list[int]
+) -> None:
+    """Fields 6–9 (one regular expression reads them) in every width, shortest or not, at
+    and around each width's limits: accepted exactly when the reference accepts them."""
+    payload = encode_payload(LicenceClaims.of(
+        LicenceNumber("33", 6, 1, 12), "华光", "91330106MA2H7K3LXA", (4, 5, 6),
+        dt.date(2026, 3, 15), dt.date(2031, 3, 14), dt.datetime(2026, 3, 15, tzinfo=dt.UTC), 7))
+    head = payload[:-16]  # fields 6–9 take 3 + 3 + 5 + 1 bytes here
+    assert head.endswith(b"\x05\x83\x04\x05\x06")  # and the scope comes before them
+    fields = zip((6, 7, 8, 9), values, forms, strict=True)
+    candidate = head + b"".join(bytes((key,)) + _integer_in_form(value, form)
+                                for key, value, form in fields)
+    assert _fast_decode_payload(candidate) == _reference_decode_payload(candidate)
+
+
+@given(st.builds(LicenceNumber, st.sampled_from(["00", "33"]), st.integers(0, 99),
+                 st.integers(0, 999), st.integers(1, 99_999)),
+       st.dates(dt.date(1970, 1, 1), dt.date(9999, 12, 31)),
+       st.datetimes(dt.datetime(1970, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59)).map(
+           lambda moment: moment.replace(microsecond=0, tzinfo=dt.UTC)))
+@settings(max_examples=200, deadline=None)
+def test_claims_keep_what_was_signed_and_show_it_as_given(
+    number: LicenceNumber, day: dt.date, moment: dt.datetime
+) -> None:
+    """Claims hold the signed integers; their properties give back the objects they came from."""
+    claims = LicenceClaims.of(number, "华光", "91330106MA2H7K3LXA", (4,), day, day, moment, 0)
+    assert (claims.number, claims.issued, claims.valid_until) == (number, day, day)
+    assert (claims.signed_at, claims.uscc) == (moment, "91330106MA2H7K3LXA")
+    decoded = decode_payload(encode_payload(claims))
+    assert (decoded.number, decoded.issued, decoded.signed_at) == (number, day, moment)

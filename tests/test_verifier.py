@@ -126,10 +126,29 @@ def test_key_not_valid_when_signed(issued: IssuedLicence, signer: Signer) -> Non
     kid = decode_token_kid(issued.token)
     claims = decode_payload(decode_sign1_payload(issued.token))
 
-    early = claims._replace(signed_at=dt.datetime(2025, 6, 1, tzinfo=dt.UTC))
+    early = claims._replace(
+        signed_at_epoch=int(dt.datetime(2025, 6, 1, tzinfo=dt.UTC).timestamp()))
     token = sign_directly(signer, kid, encode_payload(early))
     verdict = verify(token, load_trust_list(signer), now=VERIFY_TIME)
     assert verdict.code is VerdictCode.KEY_NOT_VALID_AT_SIGNING
+
+
+def test_key_window_includes_both_ends_to_the_second(
+    issued: IssuedLicence, signer: Signer
+) -> None:
+    """The token's signing time (whole seconds) against the certificate's window."""
+    kid = decode_token_kid(issued.token)
+    trust_list = load_trust_list(signer)
+    key = trust_list.keys[bytes.fromhex(kid)]
+    claims = decode_payload(decode_sign1_payload(issued.token))
+    second = dt.timedelta(seconds=1)
+    for moment, code in ((key.not_before - second, VerdictCode.KEY_NOT_VALID_AT_SIGNING),
+                         (key.not_before, VerdictCode.STATUS_UNKNOWN),
+                         (key.not_after, VerdictCode.STATUS_UNKNOWN),
+                         (key.not_after + second, VerdictCode.KEY_NOT_VALID_AT_SIGNING)):
+        payload = encode_payload(claims._replace(signed_at_epoch=int(moment.timestamp())))
+        token = sign_directly(signer, kid, payload)
+        assert verify(token, trust_list, now=VERIFY_TIME).code is code, moment
 
 
 def test_key_of_another_bureau_is_not_trusted_for_this_number(

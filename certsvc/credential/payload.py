@@ -13,6 +13,7 @@ recomputed). docs/credential.md has the CDDL.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import NamedTuple
 
 from certsvc.credential.cbor_head import argument, head
@@ -25,6 +26,8 @@ from certsvc.errors import MalformedToken
 
 FORMAT_VERSION = 1
 _EPOCH_ORDINAL = FIRST_ISSUE_DATE.toordinal()  # dates travel as days since then
+_LAST_DAY = dt.date.max.toordinal() - _EPOCH_ORDINAL  # the claims' dates stay displayable
+_LAST_SECOND = int(dt.datetime(9999, 12, 31, 23, 59, 59, tzinfo=dt.UTC).timestamp())
 NAME_ENCODING = "gb18030"
 MAX_SCOPE = 32
 MAX_STATUS_INDEX = (1 << 32) - 1
@@ -36,23 +39,52 @@ _BUREAU_CODES = {int(b.code): b.code for b in BUREAUS}
 _START = bytes((0xA9, K_VERSION, FORMAT_VERSION, K_NUMBER, 0x84))
 _USCC_HEAD = bytes((K_USCC, 0x40 | PACKED_LENGTH))
 _LAST_KEYS = (K_ISSUED, K_VALID_UNTIL, K_SIGNED_AT, K_STATUS_INDEX)
+# One unsigned integer in its shortest form (RFC 8949 §4.2.1) and below 2**40, as _uint
+# reads it, as a pattern on bytes. Exactly one of its five groups takes part in a match:
+# the bytes that, read big-endian, are the value — the head byte itself for 0–23, else the
+# 1, 2, 4 or 8 bytes after head 24, 25, 26 or 27, each beyond what a shorter form holds.
+_UINT = (rb"(?:([\x00-\x17])|\x18([\x18-\xff])|\x19([\x01-\xff].)"
+         rb"|\x1a([\x01-\xff]...|\x00[\x01-\xff]..)|\x1b(\x00\x00\x00[\x01-\xff]....))")
+# Fields 6–9, the four integers that close the map, to the payload's end.
+_LAST_FIELDS = re.compile(b"".join(bytes((key,)) + _UINT for key in _LAST_KEYS), re.DOTALL)
 
 
 class LicenceClaims(NamedTuple):
-    """What a token asserts: exactly the fields that were signed.
+    """What a token asserts: exactly the fields that were signed, as they were signed.
 
-    A tuple rather than a frozen dataclass because every verification makes one, and a
-    tuple is made in a third of the time.
+    The number stays its parts, dates stay day ordinals and the signing time Unix seconds:
+    the verifier only compares them, so it compares integers, and the objects are made for
+    whoever shows them (the properties below): that is a quarter of the cost of a decoded
+    payload. A tuple rather than a frozen dataclass because every verification makes one.
     """
 
-    number: LicenceNumber
+    bureau_code: str
+    category: int
+    product: int
+    serial: int
     enterprise_name: str
     uscc_packed: bytes  # 11 bytes; see :func:`certsvc.domain.uscc.pack_uscc`
     scope: tuple[int, ...]  # catalogue unit ids, ascending
-    issued: dt.date
-    valid_until: dt.date
-    signed_at: dt.datetime  # UTC, whole seconds
+    issued_ordinal: int  # as dt.date.toordinal()
+    valid_until_ordinal: int
+    signed_at_epoch: int  # Unix seconds
     status_index: int
+
+    @property
+    def number(self) -> LicenceNumber:
+        return LicenceNumber(self.bureau_code, self.category, self.product, self.serial)
+
+    @property
+    def issued(self) -> dt.date:
+        return dt.date.fromordinal(self.issued_ordinal)
+
+    @property
+    def valid_until(self) -> dt.date:
+        return dt.date.fromordinal(self.valid_until_ordinal)
+
+    @property
+    def signed_at(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self.signed_at_epoch, dt.UTC)
 
     @property
     def uscc(self) -> str:
@@ -63,8 +95,9 @@ class LicenceClaims(NamedTuple):
     def of(cls, number: LicenceNumber, enterprise_name: str, uscc: str, scope: tuple[int, ...],
            issued: dt.date, valid_until: dt.date, signed_at: dt.datetime,
            status_index: int) -> LicenceClaims:
-        return cls(number, enterprise_name, pack_uscc(uscc), scope, issued, valid_until,
-                   signed_at, status_index)
+        return cls(number.bureau_code, number.category, number.product, number.serial,
+                   enterprise_name, pack_uscc(uscc), scope, issued.toordinal(),
+                   valid_until.toordinal(), int(signed_at.timestamp()), status_index)
 
 
 def encode_payload(claims: LicenceClaims) -> bytes:
@@ -72,16 +105,16 @@ def encode_payload(claims: LicenceClaims) -> bytes:
     (keys 1–9 in order, shortest forms), written directly. It is what ``cbor2.dumps`` of
     the same map gives (a property test checks), at a fifth of the cost: a batch import
     encodes 100,000 of these."""
-    n = claims.number
     name = claims.enterprise_name.encode(NAME_ENCODING)
     return b"".join((
-        _START, _int(int(n.bureau_code)), _int(n.category), _int(n.product), _int(n.serial),
+        _START, _int(int(claims.bureau_code)), _int(claims.category), _int(claims.product),
+        _int(claims.serial),
         b"\x03", head(0x40, len(name)), name,
         b"\x04", head(0x40, len(claims.uscc_packed)), claims.uscc_packed,
         b"\x05", head(0x80, len(claims.scope)), *map(_int, claims.scope),
-        b"\x06", _int(claims.issued.toordinal() - _EPOCH_ORDINAL),
-        b"\x07", _int(claims.valid_until.toordinal() - _EPOCH_ORDINAL),
-        b"\x08", _int(int(claims.signed_at.timestamp())),
+        b"\x06", _int(claims.issued_ordinal - _EPOCH_ORDINAL),
+        b"\x07", _int(claims.valid_until_ordinal - _EPOCH_ORDINAL),
+        b"\x08", _int(claims.signed_at_epoch),
         b"\x09", _int(claims.status_index),
     ))
 
@@ -109,8 +142,7 @@ def decode_payload(data: bytes, check_uscc: bool = True) -> LicenceClaims:
         raise
     except IndexError:
         raise MalformedToken("payload cut short") from None
-    # bad GB 18030; a date or time out of range
-    except (ValueError, OverflowError, OSError) as exc:
+    except ValueError as exc:  # bad GB 18030, or a USCC that no code packs to
         raise MalformedToken(f"payload is malformed: {type(exc).__name__}") from None
     return claims
 
@@ -118,7 +150,10 @@ def decode_payload(data: bytes, check_uscc: bool = True) -> LicenceClaims:
 def _parse(data: bytes) -> LicenceClaims:
     """Field after field in straight-line code: the layout is fixed, and this runs on every
     verification. Fixed bytes are compared as bytes; only integers and the name's length
-    vary. (A loop with a branch per key took twice as long, a helper per key 1.5 times.)"""
+    vary. The four integers that close the map are matched and captured by one regular
+    expression: read one by one they took a third of the time. (A loop with a branch per
+    key took twice as long, a helper per key 1.5 times; expressions for the whole layout,
+    with a pattern per scope length, saved nothing more.)"""
     if not data.startswith(_START):
         if data[:2] == _START[:2] and data[2:3] != _START[2:3]:
             raise MalformedToken("unsupported payload format")
@@ -147,15 +182,11 @@ def _parse(data: bytes) -> LicenceClaims:
         if unit <= previous:
             raise MalformedToken("scope must be unit ids, ascending and without repeats")
         scope.append(previous := unit)
-    numbers = []  # the four integer fields that close the map
-    for key in _LAST_KEYS:
-        if data[p] != key:
-            raise MalformedToken("payload must hold exactly keys 1–9, in order")
-        value, p = _uint(data, p + 1)
-        numbers.append(value)
-    issued, valid_until, signed_at, index = numbers
-    if p != len(data):
-        raise MalformedToken("bytes after the payload")
+    last = _LAST_FIELDS.fullmatch(data, p)
+    if last is None:
+        raise MalformedToken("the payload must end with fields 6–9, integers in their "
+                             "shortest form")
+    issued, valid_until, signed_at, index = map(int.from_bytes, filter(None, last.groups()))
     if bureau > 99 or category > 99 or product > 999 or not 1 <= serial <= MAX_SERIAL:
         raise MalformedToken("number part out of range")
     bureau_code = _BUREAU_CODES.get(bureau)
@@ -165,14 +196,16 @@ def _parse(data: bytes) -> LicenceClaims:
         raise MalformedToken("enterprise name must be GB 18030 bytes")
     if index > MAX_STATUS_INDEX:
         raise MalformedToken("status index out of range")
+    if issued > _LAST_DAY or valid_until > _LAST_DAY or signed_at > _LAST_SECOND:
+        raise MalformedToken("a date beyond the year 9999")
     return LicenceClaims(
-        LicenceNumber(bureau_code, category, product, serial),
+        bureau_code, category, product, serial,
         name.decode(NAME_ENCODING, errors="strict"),
         uscc,
         tuple(scope),
-        dt.date.fromordinal(_EPOCH_ORDINAL + issued),
-        dt.date.fromordinal(_EPOCH_ORDINAL + valid_until),
-        dt.datetime.fromtimestamp(signed_at, dt.UTC),
+        _EPOCH_ORDINAL + issued,
+        _EPOCH_ORDINAL + valid_until,
+        signed_at,
         index,
     )
 

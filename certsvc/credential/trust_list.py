@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import math
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -116,6 +117,12 @@ class TrustedKey:
     def verifying_key(self) -> VerifyingKey:
         """The same key, for libsodium's fast check (made once, on first use)."""
         return VerifyingKey.of(self.public_key)
+
+    @cached_property
+    def signing_window(self) -> tuple[int, int]:
+        """The whole Unix seconds from ``not_before`` to ``not_after``: what a token's signing
+        time (whole seconds) is compared with, without making a datetime per token."""
+        return math.ceil(self.not_before.timestamp()), math.floor(self.not_after.timestamp())
 
 
 @dataclass(frozen=True)

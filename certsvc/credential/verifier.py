@@ -127,54 +127,52 @@ def verify(
         return Verdict(VerdictCode.MALFORMED, exc.detail, key=key)
     if key.state is KeyState.REVOKED:
         return Verdict(VerdictCode.KEY_REVOKED, key.revoked_reason or "", key=key)
-    if key.bureau_code != claims.number.bureau_code:
+    if key.bureau_code != claims.bureau_code:
         return Verdict(
             VerdictCode.UNKNOWN_KEY,
             f"key of bureau {key.bureau_code} cannot sign licences of bureau "
-            f"{claims.number.bureau_code}",
+            f"{claims.bureau_code}",
             key=key,
         )
-    if not key.not_before <= claims.signed_at <= key.not_after:
+    not_before, not_after = key.signing_window
+    if not not_before <= claims.signed_at_epoch <= not_after:
         return Verdict(
             VerdictCode.KEY_NOT_VALID_AT_SIGNING,
             f"signed {claims.signed_at:%Y-%m-%d}, key valid {key.not_before:%Y-%m-%d}"
             f" to {key.not_after:%Y-%m-%d}",
             key=key,
         )
-    return _check_licence(claims, key, status_list, product, now or utcnow())
+    code, detail = _licence_state(claims, status_list, product, now or utcnow())
+    # the status list's date goes with a verdict only if the list was consulted and held it
+    as_of = None if status_list is None or code is VerdictCode.STATUS_UNKNOWN else status_list.as_of
+    return Verdict(code, detail, claims, key, as_of)
 
 
-def _check_licence(
+def _licence_state(
     claims: LicenceClaims,
-    key: TrustedKey,
     status_list: StatusSource | None,
     product: int | str | None,
     now: dt.datetime,
-) -> Verdict:
-    today = china_date(now)
-    as_of = status_list.as_of if status_list else None
-
-    def verdict(code: VerdictCode, detail: str = "") -> Verdict:
-        return Verdict(code, detail, claims, key, as_of)
-
-    if today < claims.issued:
-        return verdict(VerdictCode.NOT_YET_VALID, f"valid from {claims.issued}")
-    if today > claims.valid_until:
-        return verdict(VerdictCode.EXPIRED, f"valid until {claims.valid_until}")
+) -> tuple[VerdictCode, str]:
+    """What an authentic licence's dates, status and scope say, as a code and its detail."""
+    today = china_date(now).toordinal()
+    if today < claims.issued_ordinal:
+        return VerdictCode.NOT_YET_VALID, f"valid from {claims.issued}"
+    if today > claims.valid_until_ordinal:
+        return VerdictCode.EXPIRED, f"valid until {claims.valid_until}"
     if status_list is not None:
         status = status_list.status_at(claims.status_index)
         if status is None:
-            return Verdict(VerdictCode.STATUS_UNKNOWN, "not in the status list", claims, key)
+            return VerdictCode.STATUS_UNKNOWN, "not in the status list"
         if status in _STATUS_VERDICTS:
-            return verdict(_STATUS_VERDICTS[status], f"as of {status_list.as_of:%Y-%m-%d %H:%M}Z")
+            return _STATUS_VERDICTS[status], f"as of {status_list.as_of:%Y-%m-%d %H:%M}Z"
     if product is not None:
         try:
             unit = catalogue().resolve(product, "product")
         except CertsvcError as exc:
-            return verdict(VerdictCode.PRODUCT_NOT_IN_SCOPE, exc.detail)
+            return VerdictCode.PRODUCT_NOT_IN_SCOPE, exc.detail
         if unit.id not in claims.scope:
-            return verdict(VerdictCode.PRODUCT_NOT_IN_SCOPE, f"{unit.name} is not in scope")
+            return VerdictCode.PRODUCT_NOT_IN_SCOPE, f"{unit.name} is not in scope"
     if status_list is None:
-        return verdict(VerdictCode.STATUS_UNKNOWN, "no status list given")
-    return verdict(VerdictCode.VALID)
-
+        return VerdictCode.STATUS_UNKNOWN, "no status list given"
+    return VerdictCode.VALID, ""

@@ -66,13 +66,13 @@ class Signer:
     def sign_licence(self, kid: bytes, payload: bytes) -> bytes:
         record = self._record(kid)
         claims = decode_payload(payload)  # raises MalformedToken on anything a verifier rejects
-        if claims.number.bureau_code != record.bureau_code:
-            raise LintError(f"key {record.kid} cannot sign for bureau {claims.number.bureau_code}")
+        if claims.bureau_code != record.bureau_code:
+            raise LintError(f"key {record.kid} cannot sign for bureau {claims.bureau_code}")
         if record.state is not KeyState.ACTIVE:
             raise LintError(f"key {record.kid} is {record.state.name.lower()}")
         if not record.not_before <= claims.signed_at <= record.not_after:
             raise LintError("signing time is outside the key's validity window")
-        if claims.valid_until < claims.issued:
+        if claims.valid_until_ordinal < claims.issued_ordinal:
             raise LintError("licence ends before it starts")
         return self._sign(record.kid, kid, payload)
 
