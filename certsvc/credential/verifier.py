@@ -143,7 +143,7 @@ def verify(
             key=key,
         )
     code, detail = _licence_state(claims, status_list, product, now or utcnow())
-    # the status list's date goes with a verdict only if the list was consulted and held it
+    # given a status list, the verdict carries its date, unless the list lacks the licence
     as_of = None if status_list is None or code is VerdictCode.STATUS_UNKNOWN else status_list.as_of
     return Verdict(code, detail, claims, key, as_of)
 
