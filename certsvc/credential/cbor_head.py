@@ -3,8 +3,9 @@
 The COSE envelope and the licence payload have fixed layouts on the verifier's and the
 importer's hot paths, so :mod:`~certsvc.credential.cose` and
 :mod:`~certsvc.credential.payload` build and parse them directly instead of through cbor2.
-What varies in both is a head's argument — an integer, or a length — and that is done here
-once. Property tests check both layouts against cbor2.
+What varies in both is a head's argument — an integer, or a length — and its rules are
+here, once: read by :func:`argument`, or matched by ``UINT_PATTERN``. Property tests check
+both layouts against cbor2.
 
     >>> head(0x40, 40), argument(b"\\x58\\x28", 0, 24)
     (b'X(', (40, 2))
@@ -16,6 +17,12 @@ from certsvc.errors import MalformedToken
 
 MAX_ARGUMENT = 1 << 40  # beyond any field or length a licence token can hold
 _MINIMUM = (24, 1 << 8, 1 << 16, 1 << 32)  # the shortest form of each width (info 24–27)
+# The same rule for an unsigned integer, as a pattern on bytes, for a run of integers matched
+# in one call: shortest form, below MAX_ARGUMENT. Exactly one of its five groups takes part
+# in a match: the bytes that, read big-endian, are the value — the head byte itself for
+# 0–23, else the 1, 2, 4 or 8 bytes after head 24, 25, 26 or 27, beyond _MINIMUM's bound.
+UINT_PATTERN = (rb"(?:([\x00-\x17])|\x18([\x18-\xff])|\x19([\x01-\xff].)"
+                rb"|\x1a([\x01-\xff]...|\x00[\x01-\xff]..)|\x1b(\x00\x00\x00[\x01-\xff]....))")
 
 
 def head(major: int, value: int) -> bytes:

@@ -16,7 +16,7 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
-from certsvc.credential.cbor_head import argument, head
+from certsvc.credential.cbor_head import UINT_PATTERN, argument, head
 from certsvc.credential.cbor_head import length as cbor_length
 from certsvc.domain.bureaus import BUREAUS
 from certsvc.domain.licence import FIRST_ISSUE_DATE
@@ -39,14 +39,9 @@ _BUREAU_CODES = {int(b.code): b.code for b in BUREAUS}
 _START = bytes((0xA9, K_VERSION, FORMAT_VERSION, K_NUMBER, 0x84))
 _USCC_HEAD = bytes((K_USCC, 0x40 | PACKED_LENGTH))
 _LAST_KEYS = (K_ISSUED, K_VALID_UNTIL, K_SIGNED_AT, K_STATUS_INDEX)
-# One unsigned integer in its shortest form (RFC 8949 §4.2.1) and below 2**40, as _uint
-# reads it, as a pattern on bytes. Exactly one of its five groups takes part in a match:
-# the bytes that, read big-endian, are the value — the head byte itself for 0–23, else the
-# 1, 2, 4 or 8 bytes after head 24, 25, 26 or 27, each beyond what a shorter form holds.
-_UINT = (rb"(?:([\x00-\x17])|\x18([\x18-\xff])|\x19([\x01-\xff].)"
-         rb"|\x1a([\x01-\xff]...|\x00[\x01-\xff]..)|\x1b(\x00\x00\x00[\x01-\xff]....))")
 # Fields 6–9, the four integers that close the map, to the payload's end.
-_LAST_FIELDS = re.compile(b"".join(bytes((key,)) + _UINT for key in _LAST_KEYS), re.DOTALL)
+_LAST_FIELDS = re.compile(b"".join(bytes((key,)) + UINT_PATTERN for key in _LAST_KEYS),
+                          re.DOTALL)
 
 
 class LicenceClaims(NamedTuple):
