@@ -18,6 +18,8 @@ from sqlalchemy import Engine
 
 from certsvc.config import Settings
 from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
+from certsvc.credential.rollback import SequenceMemory, default_state_path
+from certsvc.credential.status_list import LIFETIME as STATUS_LIST_LIFETIME
 from certsvc.credential.status_list import StatusList
 from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.credential.verifier import Verdict, VerdictCode, verify
@@ -34,6 +36,7 @@ from certsvc.store.db import make_engine, migrate
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from certsvc.workflow.licence_file import read_licence_file
 
+MAX_REPUBLISH_SECONDS = int(STATUS_LIST_LIFETIME.total_seconds()) // 2
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE, EXIT_STATUS_UNKNOWN = 0, 1, 2, 3
 
 
@@ -235,8 +238,9 @@ def licence_sign_pending(ctx: Context) -> None:
 
 # --- publishing -------------------------------------------------------------------------
 @main.command("publish")
-@click.option("--every", type=click.IntRange(10), metavar="SECONDS",
-              help="Then keep republishing the status list at this interval.")
+@click.option("--every", type=click.IntRange(10, MAX_REPUBLISH_SECONDS), metavar="SECONDS",
+              help="Then keep republishing both lists at this interval (at most half the "
+                   "status list's lifetime, so a list is always current).")
 @pass_context
 def publish(ctx: Context, every: int | None) -> None:
     """Write the signed trust list and a new status list version to the publish directory."""
@@ -264,14 +268,19 @@ def publish(ctx: Context, every: int | None) -> None:
               help="The pinned root certificate or public key (default keys/root/root.crt).")
 @click.option("--status-list", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--product", help="A product unit (name or id) that must be in scope.")
+@click.option("--state", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where the highest trust-list sequence seen is kept "
+                   "(default $XDG_STATE_HOME/certsvc/verifier.json).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def verify_command(
     ctx: Context, qr_image: Path | None, qr_text: str | None, trust_list: Path | None,
-    root: Path | None, status_list: Path | None, product: str | None, as_json: bool,
+    root: Path | None, status_list: Path | None, product: str | None, state: Path | None,
+    as_json: bool,
 ) -> None:
     """Verify a licence QR offline. Exit 0 valid, 1 not valid, 2 unusable input, 3 status
-    not checked."""
+    not checked (no status list, or a trust list or status list past its next update).
+    A trust list older than one seen before is refused (exit 2)."""
     if (qr_image is None) == (qr_text is None):
         raise click.UsageError("give exactly one of --qr-image and --qr-text")
     try:
@@ -280,6 +289,8 @@ def verify_command(
             (root or ctx.settings.root_certificate_path).read_bytes())
         trusted = TrustList.load(
             (trust_list or ctx.settings.trust_list_path).read_bytes(), root_key)
+        SequenceMemory(state or default_state_path()).check_and_remember(
+            trusted.root_fingerprint, trusted.sequence)
         statuses = StatusList.load(status_list.read_bytes(), trusted) if status_list else None
         if product is not None:
             catalogue().resolve(product, "product")

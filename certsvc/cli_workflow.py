@@ -26,7 +26,7 @@ from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
-from certsvc.publish.artefacts import publish_status_list
+from certsvc.publish.artefacts import publish_status_list, publish_trust_list
 from certsvc.store import accounts, audit
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.licences import LicenceActions
@@ -63,6 +63,14 @@ def _data(raw: str | None) -> Any:
 def _publish() -> None:
     ctx = _context()
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
+
+
+def _publish_both() -> None:
+    """The trust list and the status list, each current again for its whole lifetime."""
+    ctx = _context()
+    now = utcnow()
+    publish_trust_list(ctx.signer, ctx.settings.trust_list_path, now)
+    publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, now)
 
 
 def _echo(body: Any) -> None:
@@ -265,10 +273,11 @@ def serve(host: str, port: int, public_app: str) -> None:
 
 
 def publish_every(seconds: int) -> None:
-    """Republish the status list on an interval (its "as of" stays fresh without changes)."""
+    """Republish the trust list and the status list on an interval, so that neither passes
+    its next update (a verifier then says the status could not be checked)."""
     while True:
-        _publish()
-        click.echo(f"published status list at {utcnow():%Y-%m-%d %H:%M:%S}Z")
+        _publish_both()
+        click.echo(f"published trust list and status list at {utcnow():%Y-%m-%d %H:%M:%S}Z")
         time.sleep(seconds)
 
 

@@ -9,6 +9,8 @@ under ``/api/`` and ``/.well-known/``; nothing the client sends produces a 500.
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import logging
 import os
 import time
@@ -23,11 +25,13 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from certsvc.config import STATUS_LIST_FILE, TRUST_LIST_FILE, Settings
 from certsvc.credential.trust_list import TrustList, load_root_public_key
-from certsvc.domain.licence import LicenceStatus
+from certsvc.credential.verifier import NOT_IN_REGISTER
+from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.domain.time import utcnow
 from certsvc.errors import CertsvcError
 from certsvc.store.db import make_engine
 from certsvc.store.reader import LicenceReader
+from certsvc.store.status_lookup import RETIRED
 from public_site import i18n
 from public_site.ratelimit import parse_limit
 
@@ -56,14 +60,24 @@ PROBLEM_PREFIX = "urn:certsvc:problem:"
 
 
 class OnlineStatus:
-    """Current status from the database, as a verifier status source."""
+    """The register as a verifier status source: current, and the judge of which token is
+    its own. A token whose index the register gives to another token, or to none, is not in
+    the register, however genuine its signature."""
 
     def __init__(self, reader: LicenceReader) -> None:
         self.reader = reader
         self.as_of = utcnow()
 
-    def status_at(self, index: int) -> LicenceStatus | None:
-        return self.reader.status_by_index(index)
+    def is_current(self, now: dt.datetime) -> bool:
+        return True  # read now, from the register itself
+
+    def status_at(self, index: int, token: bytes) -> LicenceStatus | str:
+        found = self.reader.status_by_index(index)
+        if found == RETIRED:
+            return SUPERSEDED
+        if isinstance(found, tuple) and found[1] == hashlib.sha256(token).digest():
+            return found[0]
+        return NOT_IN_REGISTER
 
 
 class ConstantHeaders:

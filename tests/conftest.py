@@ -25,6 +25,7 @@ from werkzeug.test import TestResponse
 from certsvc.cli import main
 from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.domain.licence import Licence
+from certsvc.domain.time import utcnow
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
 from certsvc.store.append_only import create_triggers, drop_triggers
@@ -68,7 +69,8 @@ def signer(keystore: KeyStore) -> Signer:
     return Signer(keystore)
 
 
-def load_trust_list(signer: Signer, now: dt.datetime = ISSUE_TIME) -> TrustList:
+def load_trust_list(signer: Signer, now: dt.datetime = VERIFY_TIME) -> TrustList:
+    """The trust list as published at ``now`` (current for a week after)."""
     root = load_root_public_key(signer.keystore.root_certificate_pem())
     return TrustList.load(signer.trust_list(now), root)
 
@@ -202,6 +204,13 @@ def application_body(**changes: Any) -> dict[str, Any]:
 
 
 # --- the command line ---------------------------------------------------------------------
+@pytest.fixture(autouse=True)
+def _verifier_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``certsvc verify`` remembers trust-list sequences; each test starts with no memory,
+    and none is written to the home directory."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+
+
 @pytest.fixture
 def env(tmp_path: Path, database_url: str, engine: Engine) -> dict[str, str]:
     return {
@@ -234,7 +243,7 @@ def site(database_url: str, signer: Signer, tmp_path: Path) -> FlaskClient:
     from certsvc.publish.artefacts import publish_trust_list
     from public_site import create_app
 
-    publish_trust_list(signer, tmp_path / "trust-list.cose", ISSUE_TIME)
+    publish_trust_list(signer, tmp_path / "trust-list.cose", utcnow())  # the site's clock
     return create_app({"DATABASE_URL": database_url, "PUBLISH_DIR": str(tmp_path),
                        "ROOT_CERTIFICATE": str(signer.keystore.root_cert_path),
                        "PUBLIC_URL": PUBLIC_URL}).test_client()

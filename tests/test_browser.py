@@ -23,6 +23,7 @@ from certsvc.credential.qr_image import qr_png
 from certsvc.credential.qr_text import token_to_digits
 from certsvc.domain.declarations import STANDARD_COMMITMENT, parse_declaration
 from certsvc.domain.licence import Licence, LicenceStatus
+from certsvc.domain.time import utcnow
 from certsvc.publish.artefacts import publish_trust_list
 from certsvc.signer.signer import Signer
 from certsvc.store import declarations, writer
@@ -48,7 +49,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def site(engine: Engine, database_url: str, signer: Signer, tmp_path: Path) -> Iterator[str]:
-    publish_trust_list(signer, tmp_path / "trust-list.cose", ISSUE_TIME)
+    publish_trust_list(signer, tmp_path / "trust-list.cose", utcnow())  # the site's clock
     app = create_app({"DATABASE_URL": database_url, "PUBLISH_DIR": str(tmp_path),
                       "ROOT_CERTIFICATE": str(signer.keystore.root_cert_path),
                       "PUBLIC_URL": "https://certsvc.example"})

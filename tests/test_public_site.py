@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from certsvc.credential.qr_image import qr_png, read_qr
 from certsvc.credential.qr_text import token_to_digits
 from certsvc.domain.licence import Licence, LicenceStatus
+from certsvc.domain.time import utcnow
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
 from certsvc.signer.signer import Signer
 from certsvc.store import writer
@@ -40,7 +41,7 @@ def issued(issuer: Issuer) -> IssuedLicence:
 
 @pytest.fixture
 def published(tmp_path: Path, signer: Signer, engine: Engine) -> Path:
-    publish_trust_list(signer, tmp_path / "trust-list.cose", ISSUE_TIME)
+    publish_trust_list(signer, tmp_path / "trust-list.cose", utcnow())  # the site's clock
     return tmp_path
 
 

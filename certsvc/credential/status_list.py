@@ -8,6 +8,10 @@ compressed with bzip2, which packs a sparse list tighter than DEFLATE (1,000,000
 with 1% revoked among 2**21 entries: 13 KB against 16.5 KB; see docs/benchmarks.md). The
 national authority's signing key signs it.
 
+Each list and each delta says when the next one is due (like a CRL's nextUpdate): past that
+it is not current, and a verifier never calls a licence valid on its word, since a revocation
+may have come since. The publisher refreshes it well before then (``certsvc publish --every``).
+
 A signed delta lists the entries that changed between two versions, so a verifier that holds
 version N can catch up without downloading the whole list.
 
@@ -35,8 +39,9 @@ from certsvc.domain.bureaus import NATIONAL_CODE
 from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.errors import MalformedToken, TrustListError
 
-FORMAT_VERSION = 2  # 1 was zlib-compressed
-DELTA_FORMAT_VERSION = 1
+FORMAT_VERSION = 3  # 1 was zlib-compressed, 2 had no next update
+DELTA_FORMAT_VERSION = 2  # 1 had no next update
+LIFETIME = dt.timedelta(hours=24)  # a status list is current for a day after its "as of"
 BITS = 2
 MAX_ENTRIES = 1 << 24
 MAX_STATUS_LIST_BYTES = 8 << 20
@@ -62,7 +67,8 @@ AS_OF_EXAMPLE = dt.datetime(2026, 3, 15, tzinfo=dt.UTC)
 def encode_status_list_payload(
     as_of: dt.datetime, version: int, size: int, codes: dict[int, int]
 ) -> bytes:
-    """``codes`` maps index → status code; unlisted indices are valid (or unused)."""
+    """``codes`` maps index → status code; unlisted indices are valid (or unused). The list
+    is current until ``as_of + LIFETIME``."""
     if not 0 < size <= MAX_ENTRIES or size % 4:
         raise ValueError("size must be a positive multiple of 4, at most 2**24")
     bits = bytearray(size * BITS // 8)
@@ -78,6 +84,7 @@ def encode_status_list_payload(
             4: BITS,
             5: size,
             6: bz2.compress(bytes(bits), 9),
+            7: int((as_of + LIFETIME).timestamp()),
         }
     )
 
@@ -85,6 +92,7 @@ def encode_status_list_payload(
 @dataclass(frozen=True)
 class StatusList:
     as_of: dt.datetime
+    next_update: dt.datetime
     version: int
     size: int
     bits: bytes
@@ -100,7 +108,7 @@ class StatusList:
     def from_payload(cls, payload: bytes, kid: bytes) -> StatusList:
         try:
             raw: Any = cbor2.loads(payload)
-            if raw[1] != FORMAT_VERSION or raw[4] != BITS:
+            if not isinstance(raw, dict) or raw.get(1) != FORMAT_VERSION or raw[4] != BITS:
                 raise TrustListError("unsupported status list format")
             size = int(raw[5])
             if not 0 < size <= MAX_ENTRIES:
@@ -110,16 +118,21 @@ class StatusList:
             bits = inflater.decompress(raw[6], expected)  # bounded: no decompression bomb
             if len(bits) != expected or not inflater.eof:
                 raise TrustListError("status list length does not match its size")
-            return cls(
-                dt.datetime.fromtimestamp(int(raw[2]), dt.UTC), int(raw[3]), size, bits, kid
-            )
+            as_of, next_update = _time(raw[2]), _time(raw[7])
+            if next_update <= as_of:
+                raise TrustListError("status list is due before it was issued")
+            return cls(as_of, next_update, int(raw[3]), size, bits, kid)
         except TrustListError:
             raise
         except Exception as exc:
             raise TrustListError(f"status list payload is malformed: {exc}") from None
 
-    def status_at(self, index: int) -> LicenceStatus | None:
-        """The status at ``index``, or None when the list is too short to say."""
+    def is_current(self, now: dt.datetime) -> bool:
+        return now < self.next_update
+
+    def status_at(self, index: int, token: bytes = b"") -> LicenceStatus | None:
+        """The status at ``index``, or None when the list is too short to say. (``token`` is
+        for the online register, which checks it; a list holds no tokens.)"""
         if not 0 <= index < self.size:
             return None
         byte, slot = divmod(index, 4)
@@ -149,6 +162,7 @@ def encode_delta_payload(
         3: since,
         4: version,
         5: [[index, code] for index, code in sorted(changes.items())],
+        6: int((as_of + LIFETIME).timestamp()),
     })
 
 
@@ -157,7 +171,7 @@ def apply_delta(status_list: StatusList, data: bytes, trust_list: TrustList) -> 
     envelope = signed_by_national_key(data, trust_list, "status list delta")
     try:
         raw: Any = cbor2.loads(envelope.payload)
-        if raw[1] != DELTA_FORMAT_VERSION:
+        if not isinstance(raw, dict) or raw.get(1) != DELTA_FORMAT_VERSION:
             raise TrustListError("unsupported status list delta format")
         if raw[3] != status_list.version:
             raise TrustListError(
@@ -169,9 +183,16 @@ def apply_delta(status_list: StatusList, data: bytes, trust_list: TrustList) -> 
             byte, slot = divmod(index, 4)
             shift = 6 - 2 * slot
             bits[byte] = (bits[byte] & ~(3 << shift)) | (code << shift)
-        return StatusList(dt.datetime.fromtimestamp(int(raw[2]), dt.UTC), int(raw[4]),
-                          status_list.size, bytes(bits), envelope.kid)
+        as_of, next_update = _time(raw[2]), _time(raw[6])
+        if as_of < status_list.as_of or next_update <= as_of:
+            raise TrustListError("status list delta is older than the list")
+        return StatusList(as_of, next_update, int(raw[4]), status_list.size, bytes(bits),
+                          envelope.kid)
     except TrustListError:
         raise
     except Exception as exc:
         raise TrustListError(f"status list delta is malformed: {exc}") from None
+
+
+def _time(value: Any) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(value), dt.UTC)

@@ -2,8 +2,13 @@
 
 A verifier pins only the root public key. The trust list is a COSE_Sign1 by the root over
 a CBOR map; each entry carries a bureau certificate (X.509, signed by the root) and the
-key's state — active, retired (signs no more, still verifies) or revoked (compromised:
-everything it signed fails, with the reason).
+key's state — active, retired (signs no more, still verifies what it signed before its
+retirement time) or revoked (compromised: everything it signed fails, with the reason).
+
+Like a CRL's nextUpdate, the list says when it was issued and when the next one is due: a
+list past that is not current, and a verifier never calls anything valid on its word (a
+rolled-back list could hide a key revoked since). Its ``sequence`` only grows, so a verifier
+that remembers the highest it has seen refuses an older list.
 
     >>> KeyState.from_code(2)
     <KeyState.REVOKED: 2>
@@ -30,8 +35,9 @@ from certsvc.credential.cose import Sign1, decode_sign1
 from certsvc.credential.ed25519 import VerifyingKey
 from certsvc.errors import MalformedToken, TrustListError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1 had no next update and no retirement times
 MAX_TRUST_LIST_BYTES = 4 << 20
+LIFETIME = dt.timedelta(days=7)  # a trust list is current for a week after it is issued
 
 
 class KeyState(enum.Enum):
@@ -79,11 +85,13 @@ class TrustListEntry:
     state: KeyState
     revoked_reason: str | None = None
     revoked_at: dt.datetime | None = None
+    retired_at: dt.datetime | None = None  # a rotation ends the key's signing window here
 
 
 def encode_trust_list_payload(
     issued_at: dt.datetime, sequence: int, entries: list[TrustListEntry]
 ) -> bytes:
+    """The payload; it is current until ``issued_at + LIFETIME``."""
     return cbor2.dumps(
         {
             1: FORMAT_VERSION,
@@ -94,12 +102,18 @@ def encode_trust_list_payload(
                     1: e.certificate,
                     2: e.state.value,
                     3: e.revoked_reason,
-                    4: int(e.revoked_at.timestamp()) if e.revoked_at else None,
+                    4: _seconds(e.revoked_at),
+                    5: _seconds(e.retired_at),
                 }
                 for e in entries
             ],
+            5: int((issued_at + LIFETIME).timestamp()),
         }
     )
+
+
+def _seconds(moment: dt.datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment is not None else None
 
 
 @dataclass(frozen=True)
@@ -112,6 +126,7 @@ class TrustedKey:
     state: KeyState
     revoked_reason: str | None
     revoked_at: dt.datetime | None
+    retired_at: dt.datetime | None = None
 
     @cached_property
     def verifying_key(self) -> VerifyingKey:
@@ -120,14 +135,18 @@ class TrustedKey:
 
     @cached_property
     def signing_window(self) -> tuple[int, int]:
-        """The whole Unix seconds from ``not_before`` to ``not_after``: what a token's signing
-        time (whole seconds) is compared with, without making a datetime per token."""
-        return math.ceil(self.not_before.timestamp()), math.floor(self.not_after.timestamp())
+        """The whole Unix seconds from ``not_before`` to ``not_after`` or the retirement,
+        whichever is first: what a token's signing time (whole seconds) is compared with,
+        without making a datetime per token. A retired key verifies what it signed before it
+        retired, and nothing it signs after."""
+        end = self.not_after if self.retired_at is None else min(self.not_after, self.retired_at)
+        return math.ceil(self.not_before.timestamp()), math.floor(end.timestamp())
 
 
 @dataclass(frozen=True)
 class TrustList:
     issued_at: dt.datetime
+    next_update: dt.datetime
     sequence: int
     keys: dict[bytes, TrustedKey]
     root_fingerprint: str
@@ -143,20 +162,28 @@ class TrustList:
         _verify(root, envelope, "trust list")
         try:
             raw = cbor2.loads(envelope.payload)
+            if not isinstance(raw, dict) or raw.get(1) != FORMAT_VERSION:
+                raise TrustListError("unsupported trust list format")
             issued_at = _time(raw[2])
+            next_update = _time(raw[5])
             sequence = int(raw[3])
             entries = raw[4]
-            if raw[1] != FORMAT_VERSION or not isinstance(entries, list | tuple):
+            if not isinstance(entries, list | tuple) or next_update <= issued_at:
                 raise TrustListError("unsupported trust list format")
             keys = {k.kid: k for k in (_trusted_key(e, root) for e in entries)}
         except TrustListError:
             raise
         except Exception as exc:
             raise TrustListError(f"trust list payload is malformed: {exc}") from None
-        return cls(issued_at, sequence, keys, public_key_fingerprint(root), bytes(data))
+        return cls(issued_at, next_update, sequence, keys, public_key_fingerprint(root),
+                   bytes(data))
 
     def key(self, kid: bytes) -> TrustedKey | None:
         return self.keys.get(kid)
+
+    def is_current(self, now: dt.datetime) -> bool:
+        """Before its next update: after that a newer list may revoke a key this one trusts."""
+        return now < self.next_update
 
 
 def _verify(key: Ed25519PublicKey, envelope: Sign1, what: str) -> None:
@@ -183,7 +210,7 @@ def _trusted_key(entry: dict[int, Any], root: Ed25519PublicKey) -> TrustedKey:
     bureau = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
     if len(bureau) != 1:
         raise TrustListError("bureau certificate lacks the bureau code")
-    revoked_at = entry.get(4)
+    revoked_at, retired_at = entry.get(4), entry.get(5)
     return TrustedKey(
         kid=key_id(der),
         bureau_code=str(bureau[0].value),
@@ -193,4 +220,5 @@ def _trusted_key(entry: dict[int, Any], root: Ed25519PublicKey) -> TrustedKey:
         state=KeyState.from_code(entry[2]),
         revoked_reason=entry.get(3),
         revoked_at=_time(revoked_at) if revoked_at is not None else None,
+        retired_at=_time(retired_at) if retired_at is not None else None,
     )

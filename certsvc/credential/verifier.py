@@ -5,6 +5,13 @@ carries the keys, the status list carries revocations. It never returns a bare b
 :class:`Verdict` says valid, or exactly why not, in Chinese and English. Hostile input never
 raises; it yields the ``malformed`` verdict.
 
+A genuine key is not enough. The claims must keep the licence rules that issuance keeps
+(``certsvc.credential.lint``, the same check the signer runs), the signing time must lie in
+the key's window (which a rotation ends) and not in the future beyond ``CLOCK_SKEW``, and the
+lists it relies on must be current: on a trust list or status list past its next update a
+licence is never called valid. Online, the status source is the register itself, which also
+checks that the token is its own current token for that licence.
+
     >>> verify("not a QR", trust_list=None).code
     <VerdictCode.MALFORMED: 'malformed'>
 """
@@ -16,22 +23,35 @@ import enum
 from typing import NamedTuple, Protocol
 
 from certsvc.credential.cose import decode_sign1
+from certsvc.credential.lint import licence_rule_violation
 from certsvc.credential.payload import LicenceClaims, decode_payload
 from certsvc.credential.qr_text import token_from_text
 from certsvc.credential.trust_list import KeyState, TrustedKey, TrustList
 from certsvc.domain.catalogue import catalogue
-from certsvc.domain.licence import LicenceStatus
+from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.domain.time import china_date, utcnow
 from certsvc.errors import CertsvcError
 
+# How far a signing time may lie ahead of the verifier's clock: clocks drift, but a token
+# signed "tomorrow" was signed by a wrong clock or by someone back-dating a key's use.
+CLOCK_SKEW = dt.timedelta(minutes=5)
+NOT_IN_REGISTER = "not_in_register"  # an online source's answer: not the register's token
+
 
 class StatusSource(Protocol):
-    """Where current statuses come from: a signed StatusList offline, the database online."""
+    """Where current statuses come from: a signed StatusList offline, the register online.
+
+    ``status_at`` answers a status, ``None`` (the source does not list that index),
+    ``SUPERSEDED`` (the index belonged to a token that a change or renewal replaced) or
+    ``NOT_IN_REGISTER`` (the register holds another token, or none, for that index).
+    """
 
     @property
     def as_of(self) -> dt.datetime: ...
 
-    def status_at(self, index: int) -> LicenceStatus | None: ...
+    def is_current(self, now: dt.datetime) -> bool: ...
+
+    def status_at(self, index: int, token: bytes) -> LicenceStatus | str | None: ...
 
 
 class VerdictCode(enum.Enum):
@@ -48,6 +68,10 @@ class VerdictCode(enum.Enum):
     CANCELLED = "cancelled"
     PRODUCT_NOT_IN_SCOPE = "product_not_in_scope"
     STATUS_UNKNOWN = "status_unknown"
+    MIS_ISSUED = "mis_issued"
+    SIGNED_IN_FUTURE = "signed_in_future"
+    NOT_IN_REGISTER = "not_in_register"
+    SUPERSEDED = "superseded"
 
 
 MESSAGES: dict[VerdictCode, tuple[str, str]] = {
@@ -68,11 +92,22 @@ MESSAGES: dict[VerdictCode, tuple[str, str]] = {
     VerdictCode.STATUS_UNKNOWN: (
         "签名有效且在有效期内，但未核对最新状态",
         "Authentic and in date, but its current status was not checked"),
+    VerdictCode.MIS_ISSUED: (
+        "许可证内容不符合发证规则，不予认可",
+        "The licence breaks the issuing rules and is not accepted"),
+    VerdictCode.SIGNED_IN_FUTURE: (
+        "签发时间晚于当前时间，不予认可", "Signed at a time still to come: not accepted"),
+    VerdictCode.NOT_IN_REGISTER: (
+        "未登记：许可证数据库中没有这张许可证，可能是伪造",
+        "Not in the register: possibly forged"),
+    VerdictCode.SUPERSEDED: (
+        "该二维码已被新版许可证取代", "This QR was replaced by a newer version of the licence"),
 }
-_STATUS_VERDICTS = {
+_STATUS_VERDICTS: dict[LicenceStatus | str, VerdictCode] = {
     LicenceStatus.SUSPENDED: VerdictCode.SUSPENDED,
     LicenceStatus.REVOKED: VerdictCode.REVOKED,
     LicenceStatus.CANCELLED: VerdictCode.CANCELLED,
+    SUPERSEDED: VerdictCode.SUPERSEDED,
 }
 
 
@@ -111,13 +146,14 @@ def verify(
     now: dt.datetime | None = None,
 ) -> Verdict:
     """Check a licence QR text or token; see :class:`VerdictCode` for the possible answers."""
+    now = now or utcnow()
     try:
         token = qr_or_token if isinstance(qr_or_token, bytes) else token_from_text(qr_or_token)
         envelope = decode_sign1(token, max_length=1024)
     except CertsvcError as exc:
         return Verdict(VerdictCode.MALFORMED, exc.detail)
     key = trust_list.key(envelope.kid) if trust_list is not None else None
-    if key is None:
+    if key is None or trust_list is None:
         return Verdict(VerdictCode.UNKNOWN_KEY, f"no trusted key with id {envelope.kid.hex()}")
     if not key.verifying_key.verify(envelope.signature, envelope.to_be_signed):
         return Verdict(VerdictCode.BAD_SIGNATURE, "the signature does not match the licence")
@@ -134,15 +170,28 @@ def verify(
             f"{claims.bureau_code}",
             key=key,
         )
+    violation = licence_rule_violation(claims)
+    if violation is not None:
+        return Verdict(VerdictCode.MIS_ISSUED, violation, key=key)
     not_before, not_after = key.signing_window
     if not not_before <= claims.signed_at_epoch <= not_after:
         return Verdict(
             VerdictCode.KEY_NOT_VALID_AT_SIGNING,
-            f"signed {claims.signed_at:%Y-%m-%d}, key valid {key.not_before:%Y-%m-%d}"
-            f" to {key.not_after:%Y-%m-%d}",
+            f"signed {claims.signed_at:%Y-%m-%d %H:%M}Z, key valid "
+            f"{key.not_before:%Y-%m-%d %H:%M}Z to "
+            f"{dt.datetime.fromtimestamp(not_after, dt.UTC):%Y-%m-%d %H:%M}Z",
             key=key,
         )
-    code, detail = _licence_state(claims, status_list, product, now or utcnow())
+    if claims.signed_at_epoch > (now + CLOCK_SKEW).timestamp():
+        return Verdict(VerdictCode.SIGNED_IN_FUTURE,
+                       f"signed {claims.signed_at:%Y-%m-%d %H:%M}Z", key=key)
+    code, detail = _licence_state(claims, token, status_list, product, now)
+    if code is VerdictCode.NOT_IN_REGISTER:  # a genuine key, but the register never had it
+        return Verdict(code, detail, key=key)
+    if code is VerdictCode.VALID and not trust_list.is_current(now):
+        code, detail = VerdictCode.STATUS_UNKNOWN, (
+            f"the trust list is out of date (next update was due "
+            f"{trust_list.next_update:%Y-%m-%d %H:%M}Z)")
     # given a status list, the verdict carries its date, unless the list lacks the licence
     as_of = None if status_list is None or code is VerdictCode.STATUS_UNKNOWN else status_list.as_of
     return Verdict(code, detail, claims, key, as_of)
@@ -150,6 +199,7 @@ def verify(
 
 def _licence_state(
     claims: LicenceClaims,
+    token: bytes,
     status_list: StatusSource | None,
     product: int | str | None,
     now: dt.datetime,
@@ -161,11 +211,17 @@ def _licence_state(
     if today > claims.valid_until_ordinal:
         return VerdictCode.EXPIRED, f"valid until {claims.valid_until}"
     if status_list is not None:
-        status = status_list.status_at(claims.status_index)
+        status = status_list.status_at(claims.status_index, token)
         if status is None:
             return VerdictCode.STATUS_UNKNOWN, "not in the status list"
-        if status in _STATUS_VERDICTS:
+        if status == NOT_IN_REGISTER:
+            return VerdictCode.NOT_IN_REGISTER, (
+                f"the register holds no such licence {claims.number}")
+        if status in _STATUS_VERDICTS:  # a revocation stays true on an old list
             return _STATUS_VERDICTS[status], f"as of {status_list.as_of:%Y-%m-%d %H:%M}Z"
+        if not status_list.is_current(now):
+            return VerdictCode.STATUS_UNKNOWN, (
+                f"the status list of {status_list.as_of:%Y-%m-%d %H:%M}Z is out of date")
     if product is not None:
         try:
             unit = catalogue().resolve(product, "product")

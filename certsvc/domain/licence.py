@@ -139,31 +139,41 @@ def default_valid_until(issued: dt.date) -> dt.date:
 
 
 def check_licence(licence: Licence) -> None:
-    """Rules that tie the fields together."""
-    if licence.issued < FIRST_ISSUE_DATE:
+    """Rules that tie the fields together (see :func:`check_terms`)."""
+    check_terms(licence.number, licence.issuer.code, licence.scope, licence.issued,
+                licence.valid_until)
+
+
+def check_terms(number: LicenceNumber | None, issuer_code: str, scope: tuple[Unit, ...],
+                issued: dt.date, valid_until: dt.date) -> None:
+    """The licence rules, in one place: issuance checks them on a :class:`Licence`, and the
+    signer's lint and the verifier on the claims of a token (``certsvc.credential.lint``), so
+    a token a genuine key signed by mistake is refused by the same rules that issuance keeps.
+    """
+    if issued < FIRST_ISSUE_DATE:
         raise ValidationError("issued", f"must be on or after {FIRST_ISSUE_DATE} "
                               "(the credential counts days from then)")
-    if licence.valid_until < licence.issued:
+    if valid_until < issued:
         raise ValidationError("valid_until", "is before the issue date")
-    products = {u.product.code for u in licence.scope}
+    products = {u.product.code for u in scope}
     if len(products) != 1:
         raise ValidationError("scope", "all units must belong to one product (one licence each)")
-    for unit in licence.scope:
-        if unit.is_withdrawn(licence.issued):
+    for unit in scope:
+        if unit.is_withdrawn(issued):
             raise ValidationError(
                 "scope", f"{unit.name} was withdrawn from the catalogue on {unit.withdrawn}"
             )
-    number = licence.number
     if number is not None:
-        if number.bureau_code != licence.issuer.code:
+        product = scope[0].product
+        if number.bureau_code != issuer_code:
             raise ValidationError(
-                "number", f"{number} is not in the series of {licence.issuer.name}"
-            )
-        if number.product_code != licence.product.code:
+                "number", f"the number's series is bureau {number.bureau_code}'s, "
+                f"the issuer is bureau {issuer_code}")
+        if number.product_code != product.code:
             raise ValidationError(
                 "number",
-                f"{number} is for product {number.product_code}, "
-                f"the scope is {licence.product.code} {licence.product.name}",
+                f"the number is for product {number.product_code}, "
+                f"the scope is {product.code} {product.name}",
             )
 
 

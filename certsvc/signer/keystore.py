@@ -41,6 +41,7 @@ class KeyRecord:
     not_after: dt.datetime
     revoked_reason: str | None = None
     revoked_at: dt.datetime | None = None
+    retired_at: dt.datetime | None = None
 
 
 class KeyStore:
@@ -89,12 +90,14 @@ class KeyStore:
         return report
 
     def rotate(self, bureau: Bureau, now: dt.datetime) -> KeyRecord:
-        """A new active key for ``bureau``; its previous active keys retire but still verify."""
+        """A new active key for ``bureau``; its previous active keys retire now: what they
+        signed before still verifies, and the trust list ends their signing window here."""
         self._require_root()
         states = self._states()
         for entry in states["keys"].values():
             if entry["bureau"] == bureau.code and entry["state"] == KeyState.ACTIVE.name:
                 entry["state"] = KeyState.RETIRED.name
+                entry["retired_at"] = _iso(now)
         self._write_states(states)
         return self._create_signing_key(bureau, now)
 
@@ -148,7 +151,8 @@ class KeyStore:
 
     def trust_list_entries(self) -> list[TrustListEntry]:
         return [
-            TrustListEntry(self.certificate_der(r.kid), r.state, r.revoked_reason, r.revoked_at)
+            TrustListEntry(self.certificate_der(r.kid), r.state, r.revoked_reason, r.revoked_at,
+                           r.retired_at)
             for r in sorted(self.records(), key=lambda r: (r.bureau_code, r.created_at))
         ]
 
@@ -274,6 +278,7 @@ class KeyStore:
             not_before=_parse(e["not_before"]), not_after=_parse(e["not_after"]),
             revoked_reason=e.get("reason"),
             revoked_at=_parse(e["revoked_at"]) if e.get("revoked_at") else None,
+            retired_at=_parse(e["retired_at"]) if e.get("retired_at") else None,
         )
 
 

@@ -4,9 +4,10 @@ Decrypted keys are cached for the life of the Signer, so a batch import decrypts
 once. :meth:`Signer.batch_signing` spreads large batches over worker processes forked from
 this one: they inherit the decrypted keys, so no key or passphrase ever crosses a pipe.
 
-The lint re-decodes every licence payload with the verifier's own strict decoder and checks
-it against the key it is about to use, so the signer never signs what a verifier would
-reject as malformed or mis-issued.
+The lint re-decodes every licence payload with the verifier's own strict decoder, runs the
+licence rules the verifier runs (``certsvc.credential.lint``) and checks it against the key
+it is about to use, so the signer never signs what a verifier would reject as malformed or
+mis-issued.
 
     signer = Signer(KeyStore(Path("keys"), passphrase))
     kid = signer.licence_key("33", now)
@@ -26,6 +27,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from certsvc.credential.cose import encode_sign1, protected_header, sig_structure
+from certsvc.credential.lint import licence_rule_violation
 from certsvc.credential.payload import decode_payload
 from certsvc.credential.trust_list import KeyState, encode_trust_list_payload, key_id
 from certsvc.domain.bureaus import NATIONAL_CODE
@@ -72,8 +74,9 @@ class Signer:
             raise LintError(f"key {record.kid} is {record.state.name.lower()}")
         if not record.not_before <= claims.signed_at <= record.not_after:
             raise LintError("signing time is outside the key's validity window")
-        if claims.valid_until_ordinal < claims.issued_ordinal:
-            raise LintError("licence ends before it starts")
+        violation = licence_rule_violation(claims)
+        if violation is not None:
+            raise LintError(f"the licence breaks the rules: {violation}")
         return self._sign(record.kid, kid, payload)
 
     def sign_licences(self, batch: LicenceBatch) -> list[bytes]:

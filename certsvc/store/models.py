@@ -50,6 +50,7 @@ class LicenceRow(Base):
     kid: Mapped[bytes] = mapped_column(LargeBinary(8))
     payload: Mapped[bytes] = mapped_column(LargeBinary)
     token: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    token_sha256: Mapped[bytes | None] = mapped_column(LargeBinary(32), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

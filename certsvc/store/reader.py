@@ -52,8 +52,10 @@ class LicenceReader:
                 "deadline": row.deadline and row.deadline.isoformat(),
                 "at": as_utc(row.at).isoformat()}
 
-    def status_by_index(self, status_index: int) -> LicenceStatus | None:
-        """Online status for a verified token (the index is in the signed payload)."""
+    def status_by_index(self, status_index: int
+                        ) -> tuple[LicenceStatus, bytes | None] | str | None:
+        """Online status for a verified token (the index is in the signed payload), with the
+        digest of the register's current token; see :class:`StatusLookup`."""
         return self._status.status(status_index)
 
     def by_uscc(self, uscc: str) -> list[LicenceRecord]:

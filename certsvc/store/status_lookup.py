@@ -1,10 +1,14 @@
-"""The one query every online verification makes: the status at a status-list index.
+"""The one query every online verification makes: the status at a status-list index, and the
+SHA-256 of the register's current token there (so a genuine-key token that the register
+never recorded is told apart from the register's own).
 
 It runs once per ``POST /api/v1/verify`` and per QR landing page, so it skips what costs more
 than the query itself. Each thread keeps one DB-API connection instead of checking one out
 of SQLAlchemy's pool per call (the checkout and its reset cost more than the lookup), and
-the query reads only the ``ix_licences_status_lookup`` index (migration 0007), which holds
-the status beside the index and stays in memory where the licences table does not.
+the query reads only the ``ix_licences_status_lookup`` index (migrations 0007, 0009), which
+holds the status and the token's digest beside the index and stays in memory where the
+licences table does not. Only when no licence holds the index is a second, rarer question
+asked: was it retired by a change or renewal?
 
 A connection that fails is dropped and the lookup retried once on a new one, so a database
 restart costs one slow request, not a broken worker.
@@ -23,34 +27,47 @@ from certsvc.domain.licence import LicenceStatus
 
 _QUERIES = {
     # SQLite would otherwise take the unique index on status_index and then read the row
-    "sqlite": "SELECT status FROM licences INDEXED BY ix_licences_status_lookup "
+    "sqlite": "SELECT status, token_sha256 FROM licences INDEXED BY ix_licences_status_lookup "
               "WHERE status_index = ?",
-    "postgresql": "SELECT status FROM licences WHERE status_index = %s",
+    "postgresql": "SELECT status, token_sha256 FROM licences WHERE status_index = %s",
 }
+_RETIRED = {
+    "sqlite": "SELECT 1 FROM retired_status_indices WHERE status_index = ?",
+    "postgresql": "SELECT 1 FROM retired_status_indices WHERE status_index = %s",
+}
+RETIRED = "retired"  # the index of a token that a change or renewal superseded
 
 
 class StatusLookup:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._query = _QUERIES[engine.dialect.name]
+        self._retired = _RETIRED[engine.dialect.name]
         self._errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
         self._local = threading.local()
 
-    def status(self, status_index: int) -> LicenceStatus | None:
+    def status(self, status_index: int) -> tuple[LicenceStatus, bytes | None] | str | None:
+        """(status, SHA-256 of the current token) of the licence at ``status_index``;
+        ``RETIRED`` if a superseded token had it; None if nothing ever had it."""
+        row = self._retrying(self._query, status_index)
+        if row is not None:
+            return LicenceStatus(row[0]), None if row[1] is None else bytes(row[1])
+        return RETIRED if self._retrying(self._retired, status_index) else None
+
+    def _retrying(self, query: str, status_index: int) -> Any:
         try:
-            row = self._fetch(status_index)
+            return self._fetch(query, status_index)
         except self._errors:
             self._drop()
-            row = self._fetch(status_index)
-        return LicenceStatus(row[0]) if row else None
+            return self._fetch(query, status_index)
 
-    def _fetch(self, status_index: int) -> Any:
+    def _fetch(self, query: str, status_index: int) -> Any:
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = self._local.connection = self._connect()
         cursor = connection.cursor()
         try:
-            cursor.execute(self._query, (status_index,))
+            cursor.execute(query, (status_index,))
             return cursor.fetchone()
         finally:
             cursor.close()

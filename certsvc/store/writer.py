@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
+from hashlib import sha256
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, delete, insert, select, update
@@ -114,8 +115,10 @@ def insert_pending(conn: Connection, rows: Sequence[dict[str, Any]], at: dt.date
 
 
 def store_tokens(conn: Connection, tokens: Sequence[tuple[int, bytes]]) -> None:
-    """Each (row id, token): the signature that completes a pending licence."""
-    bulk.update_rows(conn, _L, ["token"], "id", [(token, row_id) for row_id, token in tokens])
+    """Each (row id, token): the signature that completes a pending licence, with its
+    SHA-256, which the online doors compare (``certsvc.store.status_lookup``)."""
+    bulk.update_rows(conn, _L, ["token", "token_sha256"], "id",
+                     [(token, sha256(token).digest(), row_id) for row_id, token in tokens])
 
 
 def pending(conn: Connection) -> list[tuple[int, bytes, bytes]]:
@@ -165,7 +168,7 @@ def supersede_token(
                                    retired_at=now))
     record_status_change(conn, old_index, SUPERSEDED, now)
     conn.execute(update(_L).where(_L.c.id == licence_id)
-                 .values(token=None, updated_at=now, signed_at=now, **values))
+                 .values(token=None, token_sha256=None, updated_at=now, signed_at=now, **values))
 
 
 def next_artefact_version(conn: Connection, name: str, now: dt.datetime,
