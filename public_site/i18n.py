@@ -72,6 +72,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "counterfeit": {"zh": "此二维码无法验证为真实的电子许可证，产品可能是假冒的。请勿仅凭此标签信任该产品。",
                     "en": "This QR could not be verified as a genuine licence: the product may be "
                           "counterfeit. Do not trust the product on the strength of this label."},
+    "report": {"zh": "请向市场监管部门举报：拨打 12315 热线或登录全国 12315 平台（www.12315.cn），并提供此二维码的照片。",
+               "en": "Please report it to the market regulator: call the 12315 hotline or use the "
+                     "national 12315 platform (www.12315.cn), with a photo of this QR."},
     "declarations": {"zh": "产品标准自我声明与公开承诺", "en": "Standards declaration and public commitment"},
     "declared_at": {"zh": "第 {version} 版，发布于 {at}", "en": "Version {version}, published {at}"},
     "commitment": {"zh": "公开承诺", "en": "Public commitment"},
@@ -120,13 +123,15 @@ STATUS_NAMES: dict[LicenceStatus, dict[str, str]] = {
     LicenceStatus.NOT_REQUIRED: {"zh": "无需许可", "en": "No longer required"},
 }
 
-# The six verdicts a consumer sees, in words (and, on the page, colour and a mark).
+# The verdicts a consumer sees, in words (and, on the page, colour and a mark).
 HEADLINES: dict[VerdictCode, dict[str, str]] = {
     VerdictCode.VALID: {"zh": "有效", "en": "Valid"},
     VerdictCode.SUSPENDED: {"zh": "已暂停", "en": "Suspended"},
     VerdictCode.REVOKED: {"zh": "已撤销", "en": "Revoked"},
     VerdictCode.CANCELLED: {"zh": "已注销", "en": "Cancelled"},
     VerdictCode.EXPIRED: {"zh": "已过期", "en": "Expired"},
+    VerdictCode.NOT_IN_REGISTER: {"zh": "未登记", "en": "Not in the register"},
+    VerdictCode.SUPERSEDED: {"zh": "已被取代", "en": "Superseded"},
 }
 UNVERIFIABLE = {"zh": "无法验证", "en": "Cannot be verified"}
 
