@@ -149,6 +149,9 @@ class Site:
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
+    # "/V/<digits>//" is not a QR form: refuse it, as the CLI and the API do, rather than
+    # redirect it to a page that would say 有效
+    app.url_map.merge_slashes = False
     settings = Settings.from_env()
     app.config.update(
         DATABASE_URL=settings.database_url,

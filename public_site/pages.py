@@ -43,8 +43,14 @@ def pages_blueprint(site: Site) -> Blueprint:
 
     @bp.get("/v/<digits>")
     @bp.get("/V/<digits>")
+    @bp.get("/v/<digits>/")
+    @bp.get("/V/<digits>/")
     def landing(digits: str) -> str:
-        verdict = verify(digits, site.trust_list(), site.online_status(), None, utcnow())
+        """The QR's own URL. Its path goes through the same parser as the CLI's and the
+        API's input (``token_from_text``), so every door accepts the same forms."""
+        del digits  # the path as a whole is parsed
+        verdict = verify(request.path, site.trust_list(), site.online_status(), None,
+                         utcnow())
         return _licence_page(site, verdict)
 
     @bp.get("/licence/<number>")

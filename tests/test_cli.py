@@ -46,7 +46,7 @@ def test_issue_then_verify_exit_codes(env: dict[str, str], tmp_path: Path) -> No
     assert issued.exit_code == 0, issued.output
     body = json.loads(issued.output[issued.output.index("{"):])
     assert body["number"] == "浙XK06-001-00012"
-    assert body["qr_text"].startswith("HTTPS://CERTSVC.EXAMPLE/V/")
+    assert body["qr_text"].startswith("https://CERTSVC.EXAMPLE/V/")
     assert (tmp_path / "licence.svg").read_text().lstrip().startswith("<?xml")
 
     with freeze_time("2026-06-01"):

@@ -120,31 +120,9 @@ def test_verify_never_raises(data: str | bytes) -> None:
     assert verdict.code in (VerdictCode.MALFORMED, VerdictCode.UNKNOWN_KEY)
 
 
-def test_qr_text_forms_are_all_accepted(reference_token: bytes) -> None:
+def test_digits_of_impossible_length_or_range_are_refused(reference_token: bytes) -> None:
+    """The forms of the whole QR text are tested at every door in tests/test_qr_forms.py."""
     digits = token_to_digits(reference_token)
-    for text in (
-        f"HTTPS://CERTSVC.EXAMPLE/V/{digits}",
-        f"https://certsvc.example/v/{digits}",
-        f"http://127.0.0.1:8000/V/{digits}",
-        f" /V/{digits} ",
-        f"V/{digits}",
-        f"https://certsvc.example/V/{digits}/",
-        digits,
-    ):
-        assert token_from_text(text) == reference_token
-    arabic_indic = digits.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
-    for text in (
-        f"HTTPS://CERTSVC.EXAMPLE/X/{digits}",
-        f"HTTPS://CERTSVC.EXAMPLE/V/{digits}//",
-        f"HTTPS://CERTSVC.EXAMPLE/V/{digits}0",
-        f"HTTPS://CERTSVC.EXAMPLE/V/{digits[:-1]}x",
-        f"HTTPS://CERTSVC EXAMPLE/V/{digits}",
-        f"FTP://CERTSVC.EXAMPLE/V/{digits}",
-        f"HTTPS://CERTSVC.EXAMPLE/V/{arabic_indic}",
-        f"HTTPS://CERTSVC.EXAMPLE/V/{digits[:100]}_{digits[101:]}",
-    ):
-        with pytest.raises(MalformedToken):
-            token_from_text(text)
     with pytest.raises(MalformedToken):
         digits_to_token(digits + "0")
     with pytest.raises(MalformedToken):

@@ -1,13 +1,14 @@
 """QR images (PNG, SVG) and reading QR codes from photos, with zxing-cpp.
 
-zxing-cpp writes through zint, which splits the text into QR segments optimally (the upper
-case URL prefix in alphanumeric mode, the token digits in numeric mode) and renders at
+zxing-cpp writes through zint, which splits the text into QR segments optimally (``https://``
+in byte mode, the upper-case host and path in alphanumeric mode, the token digits in numeric
+mode) and renders at
 native speed; the same library decodes photos. Error correction is level Q (25 %), which
 survives scuffed packaging.
 
-    >>> png = qr_png("HTTPS://CERTSVC.EXAMPLE/V/1234")
+    >>> png = qr_png("https://CERTSVC.EXAMPLE/V/1234")
     >>> read_qr(png)
-    'HTTPS://CERTSVC.EXAMPLE/V/1234'
+    'https://CERTSVC.EXAMPLE/V/1234'
 """
 
 from __future__ import annotations

@@ -1,10 +1,20 @@
 """QR text: an https URL of the public verification page that carries the whole token.
 
-``HTTPS://HOST/V/<digits>``: the prefix is upper case so that it fits the QR alphanumeric
-mode (5.5 bits a character), and the token follows as one decimal number, zero-padded to a
-length fixed by the token's byte length, in numeric mode (3.33 bits a digit, 8.03 bits a
-byte — within 0.4 % of binary). Phone cameras open it as an ordinary link; hosts and schemes
-are case-insensitive, and the site serves both ``/V/`` and ``/v/``.
+``https://HOST/V/<digits>``: the scheme is lower case, because some phone cameras (Pixel
+Camera, some Samsung models) treat an upper-case ``HTTPS://`` as text rather than a link; the
+rest of the prefix is upper case so that it fits the QR alphanumeric mode (5.5 bits a
+character), and the token follows as one decimal number, zero-padded to a length fixed by
+the token's byte length, in numeric mode (3.33 bits a digit, 8.03 bits a byte — within
+0.4 % of binary). The encoder puts ``https://`` in a byte segment, the host and ``/V/`` in
+an alphanumeric one and the digits in a numeric one; the reference licence still fits
+version 12 at level Q (a test pins it). Hosts are case-insensitive, and the site serves both
+``/V/`` and ``/v/``.
+
+One parser, :func:`token_from_text`, serves every door (the CLI, ``POST /api/v1/verify`` and
+the landing page, which hands it its own path), so all accept the same forms: the URL in
+either case, with or without a trailing slash, a query or a fragment (a browser keeps the
+query for the page's language and never sends the fragment); the path alone; the digits
+alone; or the token in base64url.
 
     >>> digits = token_to_digits(b"\\xd2\\x84")
     >>> digits, digits_to_token(digits)
@@ -73,7 +83,8 @@ def _token_of(digits: str) -> bytes:
 
 def qr_text(public_url: str, token: bytes) -> str:
     """The QR content for ``token`` on the site at ``public_url`` (scheme and host only)."""
-    return public_url.rstrip("/").upper() + PATH_PREFIX + token_to_digits(token)
+    scheme, separator, host = public_url.rstrip("/").partition("://")
+    return scheme.lower() + separator + host.upper() + PATH_PREFIX + token_to_digits(token)
 
 
 def token_from_text(text: str) -> bytes:
@@ -83,7 +94,8 @@ def token_from_text(text: str) -> bytes:
     text = text.strip()
     if len(text) > 4 * MAX_TOKEN_BYTES:
         raise MalformedToken("text too long to be a licence QR")
-    head, slash, digits = text.removesuffix("/").rpartition("/")
+    url = text.partition("#")[0].partition("?")[0] if "/" in text else text
+    head, slash, digits = url.removesuffix("/").rpartition("/")
     if slash and _ascii_digits(digits) and _URL_HEAD.fullmatch(head):
         return _token_of(digits)
     if _ascii_digits(text):

@@ -7,7 +7,7 @@ the same token).
 
     issuer = Issuer(engine, signer, "https://certsvc.example")
     issued = issuer.issue(Licence.from_dict(data), now)
-    issued.qr_text   # 'HTTPS://CERTSVC.EXAMPLE/V/5824…'
+    issued.qr_text   # 'https://CERTSVC.EXAMPLE/V/5824…'
 """
 
 from __future__ import annotations
