@@ -75,7 +75,7 @@ def test_who_may_report_and_read(api: Api) -> None:
             "description": "x", "measures": "y"})
         assert other.status_code == 422  # it holds no licence for that product
         assert api.post(f"/api/v1/accidents/{created['id']}/follow_up", "other_enterprise",
-                        {"cause": "x", "measures": "y"}).status_code == 404
+                        {"cause": "x", "measures": "y"}).status_code == 403
     jiangsu = api.get("/api/v1/accidents", "jiangsu").json
     assert jiangsu is not None and jiangsu["items"] == []
     assert api.get("/api/v1/accidents", "department").status_code == 403

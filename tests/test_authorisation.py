@@ -258,7 +258,7 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
 # An enterprise declares only for itself, so another enterprise is not refused but told it
 # holds no licence for those products.
 OTHERWISE = {("declare", "other_enterprise"): 422, ("report accident", "other_enterprise"): 422,
-             ("accident follow-up", "other_enterprise"): 404,
+             ("accident follow-up", "other_enterprise"): 403,
              ("announce recall", "other_enterprise"): 422,
              ("close recall", "other_enterprise"): 404}
 PUBLIC = {  # no account needed; any token is fine too
@@ -313,3 +313,50 @@ def test_lists_show_each_account_only_its_own(api: Api) -> None:
         listed = api.get("/api/v1/applications", role).json
         assert listed is not None
         assert [a["id"] for a in listed["items"]] == sees, role
+
+
+# --- a stranger learns nothing of what exists ------------------------------------------------
+OWN = {"national", "zhejiang", "enterprise", "auditor"}  # who may know the subject exists
+ID_ROUTES: dict[str, tuple[Callable[[Api, Any], str], Any, set[str]]] = {
+    # name: (set-up returning the path with the real id in it, body, who may know it exists)
+    # (recalls and institutions are public registers: their ids are no secret)
+    "read application": (lambda api, _: _submitted(api), None, OWN),
+    "act on application": (lambda api, _: _submitted(api) + "/accept", None, OWN),
+    "unknown application action": (lambda api, _: _submitted(api) + "/no_such_action", None,
+                                   set()),
+    "accident follow-up": (lambda api, issuer: f"/api/v1/accidents/{_reported(api, issuer)}"
+                           "/follow_up", {"cause": "原因", "measures": "措施"}, OWN),
+    "measure outcome": (lambda api, issuer: f"/api/v1/measures/{_measure(api, issuer)}"
+                        "/outcome", {"passed": True, "note": "已整改"}, OWN),
+}
+MISSING_ID = 987_654
+
+
+def _with_missing_id(path: str) -> tuple[str, str]:
+    """The path with the id replaced by one that does not exist, and the real id."""
+    head, _, tail = path.partition("/api/v1/")
+    parts = tail.split("/")
+    return head + "/api/v1/" + "/".join([parts[0], str(MISSING_ID), *parts[2:]]), parts[1]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", sorted(ID_ROUTES))
+@freeze_time("2026-06-01 02:00:00")
+def test_a_stranger_cannot_tell_whether_an_id_exists(
+    api: Api, issuer: Any, route: str, role: str
+) -> None:
+    """A stranger gets the same answer for another's id as for an id that does not exist."""
+    setup, body, own = ID_ROUTES[route]
+    path = setup(api, issuer)
+    method = "GET" if route == "read application" else "POST"
+    missing_path, real_id = _with_missing_id(path)
+    missing = api.call(method, missing_path, role, body)
+    assert missing.status_code in (403, 404) and missing.json is not None
+    if role in own:
+        return
+    real = api.call(method, path, role, body)
+    assert real.json is not None
+    assert (real.status_code, real.json["type"], real.json["detail"].replace(real_id, "N")) \
+        == (missing.status_code, missing.json["type"],
+            missing.json["detail"].replace(str(MISSING_ID), "N")), (route, role)
+    assert "state" not in real.json and "allowed_actions" not in real.json

@@ -31,7 +31,7 @@ def test_application_through_the_cli(env: dict[str, str]) -> None:
         assert submitted.exit_code == 0, submitted.output
         application_id = str(json.loads(submitted.output)["id"])
         refused = run(env, "application", "act", application_id, "accept", "--as", str(other))
-        assert refused.exit_code == 2 and "own province" in refused.output
+        assert refused.exit_code == 2 and "does not exist or is not yours" in refused.output
         steps = [("accept", None), ("record_onsite",
                                     {"passed": True, "inspectors": ["张伟", "李娜"]}),
                  ("accept_prior_report", {"institution_id": 1, "commissioned": "2026-05-20",

@@ -237,8 +237,8 @@ def test_transition_not_allowed_names_state_and_allowed_actions(api: Api) -> Non
     assert problem["status"] == 409
     assert problem["current_state"] == "submitted"
     assert problem["allowed_actions"] == ["accept", "refuse_acceptance", "request_correction"]
-    unknown = act(api, application["id"], "fly", "zhejiang", status=409)
-    assert unknown["allowed_actions"] == problem["allowed_actions"]
+    unknown = act(api, application["id"], "fly", "zhejiang", status=404)
+    assert "current_state" not in unknown and "'fly'" in unknown["detail"]
 
 
 def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(api: Api) -> None:

@@ -19,7 +19,7 @@ from certsvc.domain.time import as_utc
 from certsvc.errors import NotFound, ValidationError
 from certsvc.store import accidents, audit, feed
 from certsvc.store.reader import in_force_scopes
-from certsvc.workflow.authz import Forbidden, jurisdiction
+from certsvc.workflow.authz import Forbidden, hidden, jurisdiction, missing
 
 
 class Accidents:
@@ -55,15 +55,18 @@ class Accidents:
 
     def follow_up(self, principal: Principal, accident_id: int, data: Any,
                   now: dt.datetime, request_id: str) -> dict[str, Any]:
-        body = obj(data, "body")
-        entry = {"at": now.isoformat(), "cause": text(body.get("cause"), "cause", 4000),
-                 "measures": text(body.get("measures"), "measures", 4000)}
         if principal.role is not Role.ENTERPRISE:
             raise Forbidden("only the enterprise follows up its own accident report")
         with self.engine.begin() as conn:
-            row = accidents.load(conn, accident_id, for_update=True)
+            try:
+                row = accidents.load(conn, accident_id, for_update=True)
+            except NotFound:
+                raise missing(principal, "accident report", accident_id) from None
             if row["uscc"] != principal.uscc:  # another's report: do not even confirm it
-                raise NotFound(f"no accident report {accident_id} of yours")
+                raise hidden("accident report", accident_id)
+            body = obj(data, "body")
+            entry = {"at": now.isoformat(), "cause": text(body.get("cause"), "cause", 4000),
+                     "measures": text(body.get("measures"), "measures", 4000)}
             accidents.amend(conn, accident_id, {
                 "follow_ups": [*row["follow_ups"], entry], "cause": entry["cause"],
                 "measures": entry["measures"]})

@@ -39,10 +39,10 @@ from certsvc.domain.lifecycle import (
     application_transition,
 )
 from certsvc.domain.time import china_date
-from certsvc.errors import ValidationError
+from certsvc.errors import NotFound, ValidationError
 from certsvc.store import accounts, applications, audit
 from certsvc.store.reader import MAX_TESTING_LEVEL, LicenceReader, licence_in, spot_checks_of
-from certsvc.workflow.authz import Forbidden, jurisdiction, may_read, require
+from certsvc.workflow.authz import Forbidden, hidden, jurisdiction, may_read, missing, require
 from certsvc.workflow.issuance import Issuer
 
 TIME_LIMIT = 30  # working days from the day after acceptance to the decision
@@ -114,11 +114,22 @@ class Applications:
 
     def get(self, principal: Principal, application_id: int, now: dt.datetime) -> dict[str, Any]:
         with self.engine.connect() as conn:
-            row = applications.load(conn, application_id)
+            row = self._readable(conn, principal, application_id)
+        return view(row, now)
+
+    @staticmethod
+    def _readable(conn: Connection, principal: Principal, application_id: int,
+                  for_update: bool = False) -> dict[str, Any]:
+        """The application, if this account may see it; a stranger is told the same of
+        another's application as of one that does not exist."""
+        try:
+            row = applications.load(conn, application_id, for_update=for_update)
+        except NotFound:
+            raise missing(principal, "application", application_id) from None
         if not may_read(principal, bureau_code=row["bureau_code"], uscc=row["uscc"],
                         institution_id=row["institution_id"]):
-            raise Forbidden(f"application {application_id} is not yours to read")
-        return view(row, now)
+            raise hidden("application", application_id)
+        return row
 
     def list(self, principal: Principal, now: dt.datetime, *, state: str | None = None,
              due_within: int | None = None, overdue: bool = False, after_id: int = 0,
@@ -156,14 +167,17 @@ class Applications:
     # --- transitions ---------------------------------------------------------------------
     def act(self, principal: Principal, application_id: int, action: str, data: Any,
             now: dt.datetime, request_id: str) -> dict[str, Any]:
-        body = obj(data if data is not None else {}, "body")
+        transition = APPLICATION_ACTIONS.get(action)
+        if transition is None:  # before anything is looked up: the same answer for everyone
+            raise NotFound(f"no application action {action!r}; the actions are "
+                           f"{', '.join(sorted(APPLICATION_ACTIONS))}")
         with self.engine.begin() as conn:
-            row = applications.load(conn, application_id, for_update=True)
+            # who first: a stranger learns nothing of the application, its state or the body
+            row = self._readable(conn, principal, application_id, for_update=True)
+            require(principal, transition.actor, bureau_code=row["bureau_code"],
+                    uscc=row["uscc"], institution_id=row["institution_id"])
+            body = obj(data if data is not None else {}, "body")
             state = ApplicationState(row["state"])
-            transition = APPLICATION_ACTIONS.get(action)
-            if transition is not None:  # who first: a stranger learns nothing of the state
-                require(principal, transition.actor, bureau_code=row["bureau_code"],
-                        uscc=row["uscc"], institution_id=row["institution_id"])
             target = application_transition(state, action)
             before = _audit_view(row)
             changes = _STEPS[action](self, conn, principal, row, body, now)

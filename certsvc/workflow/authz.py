@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.lifecycle import Actor
-from certsvc.errors import CertsvcError
+from certsvc.errors import CertsvcError, NotFound
 
 
 class Forbidden(CertsvcError):
@@ -76,3 +76,17 @@ def jurisdiction(principal: Principal) -> str | None:
         return principal.bureau_code
     return None
 
+
+
+def hidden(kind: str, ident: object) -> Forbidden:
+    """What an account is told of a subject it may not see: the very words it gets for one
+    that does not exist, so that it cannot tell the two apart."""
+    return Forbidden(f"{kind} {ident} does not exist or is not yours")
+
+
+def missing(principal: Principal, kind: str, ident: object) -> CertsvcError:
+    """What an account is told of a subject that does not exist: a plain 404 for those who
+    may see every such subject (national authority, auditor), else :func:`hidden`."""
+    if principal.role in (Role.NATIONAL, Role.AUDITOR):
+        return NotFound(f"no {kind} {ident}")
+    return hidden(kind, ident)

@@ -35,7 +35,7 @@ from certsvc.domain.lifecycle import (
     licence_transition,
 )
 from certsvc.domain.time import china_date
-from certsvc.errors import ValidationError
+from certsvc.errors import NotFound, ValidationError
 from certsvc.store import audit, feed, writer
 from certsvc.store.reader import in_force_scopes, licence_in
 from certsvc.store.records import LicenceRecord
@@ -65,13 +65,15 @@ class LicenceActions:
         """:meth:`act` inside the caller's transaction, for a step that must commit together
         with it (a failed rectification's revocation and the measure's closing). The caller
         calls ``on_status_change`` after its commit."""
-        body = obj(data if data is not None else {}, "body")
+        transition = LICENCE_ACTIONS.get(action)
+        if transition is None:  # before anything is looked up: the same answer for everyone
+            raise NotFound(f"no licence action {action!r}; the actions are "
+                           f"{', '.join(sorted(LICENCE_ACTIONS))}")
         today = china_date(now)
         record = licence_in(conn, number, for_update=True)
-        transition = LICENCE_ACTIONS.get(action)
-        if transition is not None:
-            require(principal, transition.actor, bureau_code=number.bureau_code,
-                    uscc=record.enterprise.uscc)
+        require(principal, transition.actor, bureau_code=number.bureau_code,
+                uscc=record.enterprise.uscc)
+        body = obj(data if data is not None else {}, "body")
         expired = today > record.valid_until
         target = licence_transition(record.status, expired, action)
         before = licence_view(record, today)

@@ -17,15 +17,15 @@ from typing import Any
 
 from sqlalchemy import Engine, RowMapping
 
-from certsvc.domain.accounts import Principal
+from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.fields import boolean, date, obj, text
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import Actor
 from certsvc.domain.time import as_utc, china_date
-from certsvc.errors import Conflict, ValidationError
+from certsvc.errors import Conflict, NotFound, ValidationError
 from certsvc.store import audit, feed, oversight
 from certsvc.store.reader import LicenceReader, licence_in
-from certsvc.workflow.authz import require
+from certsvc.workflow.authz import Forbidden, hidden, jurisdiction, missing, require
 from certsvc.workflow.licences import LicenceActions
 
 KINDS = {"interview": "约谈", "report": "责令报告", "rectify": "限期整改"}
@@ -68,12 +68,18 @@ class Measures:
     def outcome(self, principal: Principal, measure_id: int, data: Any, now: dt.datetime,
                 request_id: str) -> dict[str, Any]:
         """Close a measure; a failed rectification revokes the licence (legal_basis needed)."""
+        if principal.role not in (Role.PROVINCIAL, Role.NATIONAL):
+            raise Forbidden("only a licensing bureau may do this")
+        with self.engine.connect() as conn:
+            try:
+                row = oversight.load(conn, oversight.MEASURES, measure_id)
+            except NotFound:
+                raise missing(principal, "measure", measure_id) from None
+        if jurisdiction(principal) not in (None, row["bureau_code"]):
+            raise hidden("measure", measure_id)
         body = obj(data, "body")
         passed = boolean(body.get("passed"), "passed")
         note = text(body.get("note"), "note", 2000)
-        with self.engine.connect() as conn:
-            row = oversight.load(conn, oversight.MEASURES, measure_id)
-        require(principal, Actor.BUREAU, bureau_code=row["bureau_code"])
         revokes = not passed and row["kind"] == "rectify"
         with self.engine.begin() as conn:  # the revocation and the closing, or neither
             current = oversight.load(conn, oversight.MEASURES, measure_id, for_update=True)
