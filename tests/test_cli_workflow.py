@@ -52,7 +52,7 @@ def test_application_through_the_cli(env: dict[str, str]) -> None:
         assert suspended.exit_code == 0, suspended.output
         assert json.loads(suspended.output)["status"] == "suspended"
         wrong = run(env, "licence", "act", number, "lift", "--as", str(bureau))
-        assert wrong.exit_code == 2 and "allow" in wrong.output
+        assert wrong.exit_code == 2 and "lift_suspension" in wrong.output
     log = run(env, "audit", "--subject", f"licence:{number}")
     entries = [json.loads(line) for line in log.output.splitlines()]
     assert [e["action"] for e in entries] == ["suspend"]
