@@ -7,6 +7,8 @@
 | CERTSVC_PUBLISH_DIR | instance/published | trust list, status list: static files |
 | CERTSVC_PUBLIC_URL | https://certsvc.example | scheme and host the QR codes point at |
 | CERTSVC_KEY_PASSPHRASE | a development default, with a loud warning | encrypts private keys |
+| CERTSVC_DB_CONNECT_TIMEOUT | 5 | seconds the web apps wait to connect to the database |
+| CERTSVC_DB_STATEMENT_TIMEOUT | 15 | seconds a web request's statement may run (PostgreSQL) |
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ class Settings:
     publish_dir: Path
     public_url: str
     passphrase_from_env: str | None
+    db_connect_timeout: float = 5.0
+    db_statement_timeout: float = 15.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -46,6 +50,8 @@ class Settings:
             publish_dir=Path(os.environ.get("CERTSVC_PUBLISH_DIR", "instance/published")),
             public_url=public_url,
             passphrase_from_env=os.environ.get("CERTSVC_KEY_PASSPHRASE"),
+            db_connect_timeout=_seconds("CERTSVC_DB_CONNECT_TIMEOUT", 5.0),
+            db_statement_timeout=_seconds("CERTSVC_DB_STATEMENT_TIMEOUT", 15.0),
         )
 
     @property
@@ -70,3 +76,16 @@ class Settings:
             file=sys.stderr,
         )
         return DEVELOPMENT_PASSPHRASE.encode()
+
+
+def _seconds(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValidationError(name, "must be a number of seconds") from None
+    if not 0 < seconds <= 3600:
+        raise ValidationError(name, "must be between 0 and 3600 seconds")
+    return seconds

@@ -7,15 +7,25 @@ problem type URI ends with it), an HTTP status and, for validation, the field it
 
 from __future__ import annotations
 
-from typing import Any
+import builtins
+from typing import Any, ClassVar
 
 
 class CertsvcError(Exception):
-    """Base class: something the caller can understand and act on."""
+    """Base class: something the caller can understand and act on.
+
+    Every subclass registers its problem type on definition (``PROBLEM_TYPES``), so the
+    OpenAPI document lists exactly the types the code can send.
+    """
 
     type = "error"
     title = "certsvc error"
     status = 500
+    registry: ClassVar[dict[str, builtins.type[CertsvcError]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        CertsvcError.registry[cls.type] = cls
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
@@ -81,3 +91,79 @@ class TrustListError(CertsvcError):
     type = "trust-list-error"
     title = "Untrusted or unreadable trust material"
     status = 400
+
+
+class Unavailable(CertsvcError):
+    """A dependency (the database) is away or too slow: the caller should retry later."""
+
+    type = "service-unavailable"
+    title = "Temporarily unavailable"
+    status = 503
+    retry_after = 5  # seconds, sent as Retry-After
+
+
+class InternalError(CertsvcError):
+    """A fault of ours; the detail sent says only to quote the request id."""
+
+    type = "internal-error"
+    title = "Internal error"
+    status = 500
+
+
+class TrustUnavailable(CertsvcError):
+    """The server's own trust material is missing: an operator's problem, said plainly."""
+
+    type = "trust-unavailable"
+    title = "Verification is temporarily unavailable"
+    status = 503
+
+
+class FontMissing(CertsvcError):
+    """No Chinese font for the printable licence on this server."""
+
+    type = "pdf-font-missing"
+    title = "The printable licence is unavailable"
+    status = 503
+
+
+class IdempotencyKeyInvalid(CertsvcError):
+    """A malformed Idempotency-Key, or one reused for a different request."""
+
+    type = "idempotency-key-invalid"
+    title = "Idempotency-Key cannot be used"
+    status = 422
+
+
+class IdempotencyKeyInProgress(CertsvcError):
+    """The first request with this Idempotency-Key is still running."""
+
+    type = "idempotency-key-in-progress"
+    title = "The first request with this key is still running"
+    status = 409
+
+
+class Forbidden(CertsvcError):
+    """The account's role or jurisdiction does not allow this."""
+
+    type = "forbidden"
+    title = "Not allowed for this account"
+    status = 403
+
+
+class Unauthenticated(CertsvcError):
+    """No credentials, or unknown, expired or revoked ones."""
+
+    type = "unauthenticated"
+    title = "Authentication required"
+    status = 401
+
+
+class LintError(CertsvcError):
+    """The signer refused to sign: the payload breaks a rule."""
+
+    type = "lint-error"
+    title = "Refused to sign"
+    status = 500
+
+
+PROBLEM_TYPES = CertsvcError.registry

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from certsvc.api.openapi import openapi_document
+from certsvc.api.openapi import document_for, openapi_document
 from certsvc.credential.verifier import verify
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
@@ -118,7 +118,13 @@ def api_blueprint(site: Site) -> Blueprint:
 
     @bp.get("/api/v1/openapi.json")
     def openapi() -> Response:
+        """The one document of the URL space, both apps' operations."""
         return _json(openapi_document())
+
+    @bp.get("/public/openapi.json")
+    def openapi_public() -> Response:
+        """The part of it that this app implements."""
+        return _json(document_for(current_app.url_map))
 
     @bp.get("/.well-known/certsvc/trust-list")
     def trust_list() -> Response:

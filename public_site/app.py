@@ -28,8 +28,8 @@ from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.credential.verifier import NOT_IN_REGISTER
 from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.domain.time import utcnow
-from certsvc.errors import CertsvcError
-from certsvc.store.db import make_engine
+from certsvc.errors import CertsvcError, InternalError, TrustUnavailable, Unavailable
+from certsvc.store.db import make_engine, unavailable
 from certsvc.store.reader import LicenceReader
 from certsvc.store.status_lookup import RETIRED
 from public_site import i18n
@@ -56,6 +56,7 @@ CORS_HEADERS = {
     "Access-Control-Expose-Headers": "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining",
 }
 API_PREFIXES = ("/api/", "/.well-known/")
+JSON_PREFIXES = (*API_PREFIXES, "/healthz", "/readyz")  # errors there are problem JSON
 PROBLEM_PREFIX = "urn:certsvc:problem:"
 
 
@@ -105,19 +106,13 @@ class ConstantHeaders:
         return self.app(environ, start)
 
 
-class TrustUnavailable(CertsvcError):
-    """The server's own trust material is missing: an operator's problem, said plainly."""
-
-    type = "trust-unavailable"
-    title = "Verification is temporarily unavailable"
-    status = 503
-
-
 class Site:
     """What the views share: the reader, and the published files (re-read when changed)."""
 
     def __init__(self, app: Flask) -> None:
-        self.reader = LicenceReader(make_engine(app.config["DATABASE_URL"]))
+        self.reader = LicenceReader(make_engine(
+            app.config["DATABASE_URL"], app.config["DB_CONNECT_TIMEOUT"],
+            app.config["DB_STATEMENT_TIMEOUT"]))
         self.publish_dir = Path(app.config["PUBLISH_DIR"])
         self.root_certificate = Path(app.config["ROOT_CERTIFICATE"])
         self.public_url: str = app.config["PUBLIC_URL"]
@@ -158,6 +153,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PUBLISH_DIR=str(settings.publish_dir),
         ROOT_CERTIFICATE=str(settings.root_certificate_path),
         PUBLIC_URL=settings.public_url,
+        DB_CONNECT_TIMEOUT=settings.db_connect_timeout,
+        DB_STATEMENT_TIMEOUT=settings.db_statement_timeout,
         MAX_CONTENT_LENGTH=6 * 1024 * 1024,  # photo uploads; JSON bodies are capped lower
         # per client address and worker process (see public_site/ratelimit.py)
         PUBLIC_API_RATE_LIMIT=os.environ.get("CERTSVC_PUBLIC_RATE_LIMIT", "300 per minute"),
@@ -205,8 +202,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
+        if unavailable(error):
+            log.warning("database unavailable on %s: %s", request.path, error)
+            gone = Unavailable("the database is unavailable; please retry in a few seconds")
+            return _error(503, gone.type, gone.title, gone.detail,
+                          {"Retry-After": str(gone.retry_after)})
         log.exception("unexpected error on %s", request.path)
-        return _error(500, "internal-error", "Internal error",
+        return _error(500, InternalError.type, InternalError.title,
                       "the request failed; please try again later", {})
 
     app.jinja_env.globals.update(
@@ -219,7 +221,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _error(status: int, kind: str, title: str, detail: str, headers: dict[str, str],
            extra: dict[str, Any] | None = None) -> Response:
-    if request.path.startswith(API_PREFIXES):
+    if request.path.startswith(JSON_PREFIXES):
         body = {"type": PROBLEM_PREFIX + kind, "title": title, "status": status,
                 "detail": detail, "instance": request.path, **(extra or {})}
         response = Response(json_bytes(body), status=status, mimetype="application/problem+json")

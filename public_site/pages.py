@@ -22,6 +22,7 @@ from certsvc.credential.verifier import Verdict, verify
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
 from certsvc.errors import CertsvcError, MalformedToken, NotFound, TrustListError
+from certsvc.store.db import ready
 from certsvc.store.reader import current_declaration
 from public_site import i18n
 from public_site.app import Site
@@ -136,7 +137,15 @@ def pages_blueprint(site: Site) -> Blueprint:
 
     @bp.get("/healthz")
     def healthz() -> dict[str, str]:
+        """Liveness: the process answers (nothing else is looked at, so it stays cheap)."""
         return {"status": "ok"}
+
+    @bp.get("/readyz")
+    def readyz() -> dict[str, str]:
+        """Readiness: the database answers and the trust list is published; else 503."""
+        ready(site.reader.engine)
+        site.trust_list()
+        return {"status": "ready"}
 
     return bp
 

@@ -16,7 +16,7 @@ from fpdf import FPDF
 
 from certsvc.credential.qr_image import qr_png
 from certsvc.domain.time import china_time, utcnow
-from certsvc.errors import CertsvcError
+from certsvc.errors import FontMissing
 from certsvc.store.records import LicenceRecord
 
 FONT_CANDIDATES = (
@@ -24,12 +24,6 @@ FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",  # Debian fonts-noto-cjk
 )
 FONT = "cjk"
-
-
-class FontMissing(CertsvcError):
-    type = "pdf-font-missing"
-    title = "The printable licence is unavailable"
-    status = 503
 
 
 def find_font(configured: str | None) -> Path:

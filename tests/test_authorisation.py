@@ -262,7 +262,9 @@ OTHERWISE = {("declare", "other_enterprise"): 422, ("report accident", "other_en
              ("announce recall", "other_enterprise"): 422,
              ("close recall", "other_enterprise"): 404}
 PUBLIC = {  # no account needed; any token is fine too
-    "openapi": "/api/v1/openapi.json",
+    "openapi": "/bureau/openapi.json",
+    "liveness": "/bureau/healthz",
+    "readiness": "/bureau/readyz",
     "status list": "/api/v1/status-list",
 }
 

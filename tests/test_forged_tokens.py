@@ -29,8 +29,9 @@ from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.credential.verifier import CLOCK_SKEW, VerdictCode, verify
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.time import utcnow
+from certsvc.errors import LintError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
-from certsvc.signer.signer import LintError, Signer
+from certsvc.signer.signer import Signer
 from certsvc.store import writer
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from tests.conftest import ISSUE_TIME, PUBLIC_URL, VERIFY_TIME, init_keys, load_trust_list, run

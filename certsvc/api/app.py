@@ -19,21 +19,27 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from certsvc.api.openapi import openapi_document
+from certsvc.api.openapi import document_for
 from certsvc.api.problems import problem_response
 from certsvc.api.routes import register_routes
 from certsvc.config import Settings
 from certsvc.domain.accounts import Principal
 from certsvc.domain.time import utcnow
-from certsvc.errors import CertsvcError
+from certsvc.errors import (
+    CertsvcError,
+    IdempotencyKeyInProgress,
+    IdempotencyKeyInvalid,
+    InternalError,
+    Unauthenticated,
+    Unavailable,
+)
 from certsvc.publish.artefacts import publish_status_list
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
 from certsvc.store import accounts, idempotency
-from certsvc.store.db import make_engine
+from certsvc.store.db import make_engine, ready, unavailable
 from certsvc.workflow.accidents import Accidents
 from certsvc.workflow.applications import Applications
-from certsvc.workflow.authz import Unauthenticated
 from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
@@ -47,7 +53,8 @@ API_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-PUBLIC_PATHS = ("/api/v1/openapi.json", "/api/v1/status-list")
+PUBLIC_PATHS = ("/bureau/openapi.json", "/api/v1/status-list", "/bureau/healthz",
+                "/bureau/readyz")
 MAX_KEY_LENGTH = 128
 
 
@@ -55,7 +62,8 @@ class Services:
     """The parts the routes use, built once per app."""
 
     def __init__(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.engine = make_engine(app.config["DATABASE_URL"], app.config["DB_CONNECT_TIMEOUT"],
+                                  app.config["DB_STATEMENT_TIMEOUT"])
         keystore = KeyStore(Path(app.config["KEYS_DIR"]), app.config["KEY_PASSPHRASE"])
         self.signer = Signer(keystore)
         self.publish_dir = Path(app.config["PUBLISH_DIR"])
@@ -87,6 +95,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PUBLISH_DIR=str(settings.publish_dir),
         PUBLIC_URL=settings.public_url,
         MAX_CONTENT_LENGTH=256 * 1024,
+        DB_CONNECT_TIMEOUT=settings.db_connect_timeout,
+        DB_STATEMENT_TIMEOUT=settings.db_statement_timeout,
     )
     app.config.update(config or {})
     if "KEY_PASSPHRASE" not in app.config:
@@ -98,10 +108,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def authenticate() -> None:
         g.request_id = _request_id()
         g.principal = None
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer "):
+        scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
+        if scheme.lower() == "bearer":  # RFC 9110 §11.1: the scheme is case-insensitive
             with services.engine.connect() as conn:
-                g.principal = accounts.principal_for_token(conn, header[7:].strip(), utcnow())
+                g.principal = accounts.principal_for_token(conn, credentials.strip(), utcnow())
             if g.principal is None:
                 raise Unauthenticated("the token is unknown, expired or revoked")
         elif not request.path.startswith(PUBLIC_PATHS):
@@ -126,18 +136,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Response:
+        if unavailable(error):
+            log.warning("database unavailable (request %s): %s", g.get("request_id"), error)
+            gone = Unavailable("the database is unavailable; retry in a few seconds")
+            return problem_response(gone.problem(), request.path,
+                                    {"Retry-After": str(gone.retry_after)})
         log.exception("unexpected error (request %s)", g.get("request_id"))
-        return problem_response({"type": "internal-error", "title": "Internal error",
-                                 "status": 500, "detail": "the request failed; quote request "
-                                 f"id {g.get('request_id')} when reporting it"}, request.path)
+        fault = InternalError(f"the request failed; quote request id {g.get('request_id')} "
+                              "when reporting it")
+        return problem_response(fault.problem(), request.path)
 
-    @app.get("/api/v1/openapi.json")
+    @app.get("/bureau/healthz")
+    def healthz() -> Response:
+        """Liveness: the process answers (a load balancer restarts it if not)."""
+        return _plain({"status": "ok"})
+
+    @app.get("/bureau/readyz")
+    def readyz() -> Response:
+        """Readiness: the database answers and the signing keys are there; 503 if not, so a
+        load balancer sends no traffic to an instance that cannot serve it."""
+        ready(services.engine)
+        if not services.signer.keystore.exists():
+            raise Unavailable("no signing keys on this instance")
+        return _plain({"status": "ready"})
+
+    @app.get("/bureau/openapi.json")
     def openapi() -> Response:
-        return Response(json.dumps(openapi_document(), ensure_ascii=False),
+        """The part of the one document that this app implements (the whole is at
+        ``/api/v1/openapi.json``, served by the public site)."""
+        return Response(json.dumps(document_for(app.url_map), ensure_ascii=False),
                         mimetype="application/json")
 
     register_routes(app, services)
     return app
+
+
+def _plain(body: dict[str, str]) -> Response:
+    return Response(json.dumps(body), mimetype="application/json")
 
 
 def _request_id() -> str:
@@ -153,7 +188,7 @@ def run_idempotently(services: Services, principal: Principal, work: Any) -> Res
     if key is None:
         return work()  # type: ignore[no-any-return]
     if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        raise _BadKey("Idempotency-Key must be 1–128 printable ASCII characters")
+        raise IdempotencyKeyInvalid("Idempotency-Key must be 1–128 printable ASCII characters")
     fingerprint = hashlib.sha256(
         request.method.encode() + b" " + request.path.encode() + b"\n" + request.get_data()
     ).hexdigest()
@@ -161,9 +196,9 @@ def run_idempotently(services: Services, principal: Principal, work: Any) -> Res
         earlier = idempotency.claim(conn, principal.account_id, key, fingerprint, utcnow())
     if earlier is not None:
         if earlier.fingerprint != fingerprint:
-            raise _BadKey("this Idempotency-Key was used for a different request")
+            raise IdempotencyKeyInvalid("this Idempotency-Key was used for a different request")
         if earlier.status is None:
-            raise _KeyInProgress("a request with this Idempotency-Key is still running; "
+            raise IdempotencyKeyInProgress("a request with this Idempotency-Key is still running; "
                                  "retry in a moment")
         replay = Response(earlier.body, status=earlier.status, mimetype=_mimetype(earlier.status))
         replay.headers["Idempotent-Replayed"] = "true"
@@ -184,15 +219,3 @@ def run_idempotently(services: Services, principal: Principal, work: Any) -> Res
 
 def _mimetype(status: int) -> str:
     return "application/problem+json" if status >= 400 else "application/json"
-
-
-class _BadKey(CertsvcError):
-    type = "idempotency-key-invalid"
-    title = "Idempotency-Key cannot be used"
-    status = 422
-
-
-class _KeyInProgress(CertsvcError):
-    type = "idempotency-key-in-progress"
-    title = "The first request with this key is still running"
-    status = 409

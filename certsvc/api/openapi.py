@@ -1,7 +1,10 @@
 """The OpenAPI 3.1 document of ``/api/v1/``, built from the same tables the code runs on.
 
-The action lists come from :mod:`certsvc.domain.lifecycle`, so the document cannot drift
-from what the service accepts; a test checks every route is documented.
+The action lists come from :mod:`certsvc.domain.lifecycle`, the problem types from the error
+classes (each registers itself, ``certsvc.errors.PROBLEM_TYPES``) and from werkzeug's HTTP
+errors, the verdicts from ``VerdictCode``: the document cannot drift from what the service
+sends; a test checks every route is documented. :func:`document_for` cuts out the part one
+app implements, which that app serves (``/bureau/openapi.json``, ``/public/openapi.json``).
 """
 
 from __future__ import annotations
@@ -9,26 +12,28 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from certsvc.domain.lifecycle import APPLICATION_ACTIONS, LICENCE_ACTIONS
+from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import Map, RequestRedirect
 
-_PROBLEM_TYPES = {
-    "validation-error": "422: a field breaks a rule; `field` and `reason` say which and why",
-    "unauthenticated": "401: no token, or an unknown, expired or revoked one",
-    "forbidden": "403: the account's role or jurisdiction does not allow this",
-    "not-found": "404",
-    "invalid-transition": "409: the current state does not allow the action; "
-                          "`current_state` and `allowed_actions` say what does",
-    "conflict": "409",
-    "idempotency-key-invalid": "422: malformed key, or reused for a different request",
-    "idempotency-key-in-progress": "409: the first request with this key is still running",
-    "calendar-year-unknown": "503: a working-day count reached a year with no calendar",
-    "http-413": "413: request body too large (256 KB; 16 KB for /api/v1/verify)",
-    "http-429": "429: rate limited; wait Retry-After seconds",
-    "malformed-token": "400",
-    "trust-list-error": "400",
-    "pdf-font-missing": "503",
-    "internal-error": "500: quote the request id",
-}
+from certsvc.credential.verifier import VerdictCode
+from certsvc.domain.calendar import UnknownYear
+from certsvc.domain.lifecycle import APPLICATION_ACTIONS, LICENCE_ACTIONS, InvalidTransition
+from certsvc.errors import PROBLEM_TYPES
+
+# The error classes outside certsvc.errors, imported so that they have registered their types
+_REGISTERED_ELSEWHERE = (UnknownYear, InvalidTransition)
+
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def problem_types() -> dict[str, str]:
+    """Every problem type the apps send, with its status and what it means."""
+    ours = {kind: f"{cls.status}: {(cls.__doc__ or cls.title).strip().splitlines()[0]}"
+            for kind, cls in sorted(PROBLEM_TYPES.items())}
+    http = {f"http-{code}": f"{code}: {HTTP_STATUS_CODES[code]}"
+            for code in sorted(default_exceptions) if code >= 400}
+    return ours | http
 
 _ACTION_BODIES: dict[str, dict[str, Any]] = {
     "refuse_acceptance": {"reasons": {"type": "string"}},
@@ -286,6 +291,24 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                          "operationId": "openapi",
                                          "responses": _ok("OpenAPI 3.1")}},
+        "/bureau/openapi.json": {"get": {
+            "summary": "The part of this document the bureau service implements",
+            "security": [], "operationId": "openapi_bureau", "responses": _ok("OpenAPI 3.1")}},
+        "/public/openapi.json": {"get": {
+            "summary": "The part of this document the public site implements",
+            "security": [], "operationId": "openapi_public", "responses": _ok("OpenAPI 3.1")}},
+        "/healthz": {"get": {"summary": "Liveness of the public site", "security": [],
+                             "operationId": "healthz", "responses": _ok("ok")}},
+        "/readyz": {"get": {"summary": "Readiness of the public site: database and trust "
+                                       "list (503 with Retry-After if not)", "security": [],
+                            "operationId": "readyz", "responses": _ok("ready")}},
+        "/bureau/healthz": {"get": {"summary": "Liveness of the bureau service",
+                                    "security": [], "operationId": "bureau_healthz",
+                                    "responses": _ok("ok")}},
+        "/bureau/readyz": {"get": {"summary": "Readiness of the bureau service: database and "
+                                              "keys (503 with Retry-After if not)",
+                                   "security": [], "operationId": "bureau_readyz",
+                                   "responses": _ok("ready")}},
     }
     for name, t in APPLICATION_ACTIONS.items():
         paths[f"/api/v1/applications/{{id}}/{name}"] = {"post": dict(
@@ -304,7 +327,7 @@ def openapi_document() -> dict[str, Any]:
                                 "(工业产品生产许可证). Writes need a bearer token made with "
                                 "`certsvc token create`. Problem types: " + "; ".join(
                                     f"urn:certsvc:problem:{k} — {v}"
-                                    for k, v in _PROBLEM_TYPES.items())},
+                                    for k, v in problem_types().items())},
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": paths,
@@ -315,7 +338,7 @@ def openapi_document() -> dict[str, Any]:
                 "Problem": {"type": "object", "required": ["type", "title", "status"],
                             "properties": {
                                 "type": {"type": "string", "enum": [
-                                    f"urn:certsvc:problem:{k}" for k in _PROBLEM_TYPES]},
+                                    f"urn:certsvc:problem:{k}" for k in problem_types()]},
                                 "title": {"type": "string"}, "status": {"type": "integer"},
                                 "detail": {"type": "string"}, "instance": {"type": "string"},
                                 "field": {"type": "string"}, "current_state": {"type": "string"},
@@ -348,11 +371,7 @@ def openapi_document() -> dict[str, Any]:
                     "allowed_actions": {"type": "array", "items": {"type": "string"}},
                     "deadline": {"type": ["object", "null"]}, "review": {"type": "object"}}},
                 "Verdict": {"type": "object", "properties": {
-                    "verdict": {"enum": ["valid", "malformed", "unknown_key", "bad_signature",
-                                         "key_revoked", "key_not_valid_at_signing",
-                                         "not_yet_valid", "expired", "suspended", "revoked",
-                                         "cancelled", "product_not_in_scope",
-                                         "status_unknown"]},
+                    "verdict": {"enum": [code.value for code in VerdictCode]},
                     "valid": {"type": "boolean"}, "authentic": {"type": "boolean"},
                     "message": {"type": "object"}, "detail": {"type": "string"},
                     "status_as_of": {"type": ["string", "null"]},
@@ -372,3 +391,33 @@ def openapi_document() -> dict[str, Any]:
             },
         },
     }
+
+
+def document_for(url_map: Map) -> dict[str, Any]:
+    """The document cut to the operations an app's URL map routes: what that app serves.
+    A path parameter is tried as ``1`` (ids, and any text)."""
+    whole = openapi_document()
+    adapter = url_map.bind("localhost")
+    paths: dict[str, Any] = {}
+    for path, item in whole["paths"].items():
+        concrete = _concrete(path)
+        kept = {method: op for method, op in item.items()
+                if method in METHODS and _routes(adapter, concrete, method.upper())}
+        if kept:
+            paths[path] = kept
+    return dict(whole, paths=paths)
+
+
+def _concrete(path: str) -> str:
+    parts = path.split("/")
+    return "/".join("1" if p.startswith("{") and p.endswith("}") else p for p in parts)
+
+
+def _routes(adapter: Any, path: str, method: str) -> bool:
+    try:
+        adapter.match(path, method=method)
+    except RequestRedirect:
+        return True
+    except HTTPException:
+        return False
+    return True

@@ -9,22 +9,26 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, request
 
+from certsvc.api.json_body import parse_json_body
 from certsvc.config import STATUS_LIST_FILE
 from certsvc.credential.feed import page_payload, render_page, signature_line
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc, utcnow
 from certsvc.domain.uscc import validate_uscc
-from certsvc.errors import NotFound, ValidationError
+from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.publish.artefacts import delta_path
 from certsvc.publish.exports import events_as_csv, licences_as_csv
 from certsvc.store import audit, feed
-from certsvc.workflow.authz import Forbidden, jurisdiction
+from certsvc.workflow.authz import jurisdiction
 
 if TYPE_CHECKING:
     from certsvc.api.app import Services
 
 STATUS_LIST_CACHE = "public, max-age=60, must-revalidate"
+# Ids in paths: positive and within a 32-bit column on every database. A larger number
+# names nothing (404), instead of reaching the database and failing there.
+ID = "int(min=1, max=2147483647)"
 MAX_PAGE = 500
 
 
@@ -59,11 +63,11 @@ def register_routes(app: Flask, services: Services) -> None:
             limit=_int_arg("limit", 100, MAX_PAGE))
         return _json({"items": items, "next_after": items[-1]["id"] if items else None})
 
-    @app.get("/api/v1/applications/<int:application_id>")
+    @app.get(f"/api/v1/applications/<{ID}:application_id>")
     def get_application(application_id: int) -> Response:
         return _json(services.applications.get(principal(), application_id, utcnow()))
 
-    @app.post("/api/v1/applications/<int:application_id>/<action>")
+    @app.post(f"/api/v1/applications/<{ID}:application_id>/<action>")
     def application_action(application_id: int, action: str) -> Response:
         p = principal()
         return run_idempotently(services, p, lambda: _json(services.applications.act(
@@ -101,7 +105,7 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(
             services.accidents.report(p, _body(), utcnow(), g.request_id), 201))
 
-    @app.post("/api/v1/accidents/<int:accident_id>/follow_up")
+    @app.post(f"/api/v1/accidents/<{ID}:accident_id>/follow_up")
     def accident_follow_up(accident_id: int) -> Response:
         p = principal()
         return run_idempotently(services, p, lambda: _json(services.accidents.follow_up(
@@ -126,7 +130,7 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(
             services.recalls.announce(p, _body(), utcnow(), g.request_id), 201))
 
-    @app.post("/api/v1/recalls/<int:recall_id>/close")
+    @app.post(f"/api/v1/recalls/<{ID}:recall_id>/close")
     def close_recall(recall_id: int) -> Response:
         p = principal()
         return run_idempotently(services, p, lambda: _json(services.recalls.close(
@@ -138,7 +142,7 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(
             services.institutions.add(p, _body(), utcnow(), g.request_id), 201))
 
-    @app.post("/api/v1/institutions/<int:institution_id>/filing")
+    @app.post(f"/api/v1/institutions/<{ID}:institution_id>/filing")
     def institution_filing(institution_id: int) -> Response:
         p = principal()
         return run_idempotently(services, p, lambda: _json(services.institutions.file(
@@ -150,7 +154,7 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(
             services.measures.order(p, _body(), utcnow(), g.request_id), 201))
 
-    @app.post("/api/v1/measures/<int:measure_id>/outcome")
+    @app.post(f"/api/v1/measures/<{ID}:measure_id>/outcome")
     def measure_outcome(measure_id: int) -> Response:
         p = principal()
         return run_idempotently(services, p, lambda: _json(services.measures.outcome(
@@ -248,10 +252,7 @@ def _body(empty_ok: bool = False) -> Any:
         return {}
     if request.mimetype != "application/json":
         raise ValidationError("Content-Type", "must be application/json")
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValidationError("body", f"is not valid JSON: {exc}") from None
+    return parse_json_body(raw)
 
 
 def _int_arg(name: str, default: int | None = None, maximum: int = 10**9,

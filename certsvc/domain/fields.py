@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from typing import Any, cast
 
 from certsvc.domain.text import normalise
@@ -65,3 +66,11 @@ def obj(value: Any, field: str) -> dict[str, Any]:
     if not isinstance(required(value, field), dict):
         raise ValidationError(field, "must be an object")
     return cast(dict[str, Any], value)
+
+
+def choice(value: Any, field: str, choices: Collection[str], explained: str) -> str:
+    """One of ``choices``; anything else (a number, an object, an array) is refused with
+    ``explained``, never looked up (an object is not even hashable)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValidationError(field, explained)
+    return value

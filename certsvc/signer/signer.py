@@ -31,18 +31,9 @@ from certsvc.credential.lint import licence_rule_violation
 from certsvc.credential.payload import decode_payload
 from certsvc.credential.trust_list import KeyState, encode_trust_list_payload, key_id
 from certsvc.domain.bureaus import NATIONAL_CODE
-from certsvc.errors import CertsvcError
+from certsvc.errors import LintError
 from certsvc.signer.keystore import KeyRecord, KeyStore
 from certsvc.signer.signing_key import SigningKey
-
-
-class LintError(CertsvcError):
-    """The signer refused to sign: the payload breaks a rule."""
-
-    type = "lint-error"
-    title = "Refused to sign"
-    status = 500
-
 
 LicenceBatch = Sequence[tuple[bytes, bytes]]  # (kid, payload) pairs
 _FORKED: Signer | None = None  # the signer that forked workers inherit

@@ -13,18 +13,30 @@ from typing import Any
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc, text
 
 _MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, connect_timeout: float | None = None,
+                statement_timeout: float | None = None) -> Engine:
+    """An engine; the web apps pass timeouts (seconds) so that a database that is away, or
+    that accepts connections and never answers, costs a request a bounded wait and a 503
+    instead of holding a worker until gunicorn kills it. (Batch commands pass none: an
+    import or a migration may rightly run a long statement.)"""
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    connect_args: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        if connect_timeout is not None:
+            connect_args["connect_timeout"] = max(1, round(connect_timeout))
+        if statement_timeout is not None:
+            connect_args["options"] = f"-c statement_timeout={round(statement_timeout * 1000)}"
     # JSON columns are read back by the standard library: orjson would read an integer
     # beyond 64 bits as a float.
     engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"),
-                           json_serializer=_json_text)
+                           json_serializer=_json_text, connect_args=connect_args,
+                           pool_timeout=connect_timeout if connect_timeout is not None else 30)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -60,3 +72,22 @@ def alembic_config(engine: Engine) -> Config:
 def migrate(engine: Engine) -> None:
     """Bring the schema to the newest migration (idempotent)."""
     command.upgrade(alembic_config(engine), "head")
+
+
+def unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database is away, refused us, or was too slow — a 503 for
+    the caller to retry — rather than a fault in our code. Covers SQLAlchemy's wrappers and
+    the DB-API's own errors (the status lookup talks to the driver directly)."""
+    if isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError):
+        return True
+    if isinstance(error, exc.DBAPIError):
+        return bool(error.connection_invalidated)
+    return any(kind.__module__.startswith(("psycopg", "sqlite3"))
+               and kind.__name__ in ("OperationalError", "InterfaceError")
+               for kind in type(error).__mro__)
+
+
+def ready(engine: Engine) -> None:
+    """Raise unless the database answers a trivial query (the readiness check)."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

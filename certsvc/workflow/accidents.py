@@ -16,10 +16,10 @@ from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.catalogue import catalogue
 from certsvc.domain.fields import obj, text
 from certsvc.domain.time import as_utc
-from certsvc.errors import NotFound, ValidationError
+from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accidents, audit, feed
 from certsvc.store.reader import in_force_scopes
-from certsvc.workflow.authz import Forbidden, hidden, jurisdiction, missing
+from certsvc.workflow.authz import hidden, jurisdiction, missing
 
 
 class Accidents:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.bureaus import bureau_by_code, find_bureau
 from certsvc.domain.calendar import UnknownYear, working_days
-from certsvc.domain.fields import boolean, date, integer, obj, text, text_list
+from certsvc.domain.fields import boolean, choice, date, integer, obj, text, text_list
 from certsvc.domain.licence import (
     Licence,
     LicenceStatus,
@@ -39,10 +39,10 @@ from certsvc.domain.lifecycle import (
     application_transition,
 )
 from certsvc.domain.time import china_date
-from certsvc.errors import NotFound, ValidationError
+from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, applications, audit
 from certsvc.store.reader import MAX_TESTING_LEVEL, LicenceReader, licence_in, spot_checks_of
-from certsvc.workflow.authz import Forbidden, hidden, jurisdiction, may_read, missing, require
+from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, require
 from certsvc.workflow.issuance import Issuer
 
 TIME_LIMIT = 30  # working days from the day after acceptance to the decision
@@ -69,9 +69,8 @@ class Applications:
         if principal.role is not Role.ENTERPRISE:
             raise Forbidden("only an enterprise may apply for a licence")
         body = obj(data, "application")
-        kind = body.get("kind", "new")
-        if kind not in ("new", "renewal"):
-            raise ValidationError("kind", "must be 'new' or 'renewal'")
+        kind = choice(body.get("kind", "new"), "kind", ("new", "renewal"),
+                      "must be 'new' or 'renewal'")
         enterprise = enterprise_from_dict(body.get("enterprise"))
         if enterprise.uscc != principal.uscc:
             raise Forbidden("an enterprise applies only for itself (enterprise.uscc)")

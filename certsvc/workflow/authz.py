@@ -11,19 +11,7 @@ from __future__ import annotations
 
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.lifecycle import Actor
-from certsvc.errors import CertsvcError, NotFound
-
-
-class Forbidden(CertsvcError):
-    type = "forbidden"
-    title = "Not allowed for this account"
-    status = 403
-
-
-class Unauthenticated(CertsvcError):
-    type = "unauthenticated"
-    title = "Authentication required"
-    status = 401
+from certsvc.errors import CertsvcError, Forbidden, NotFound
 
 
 def require(

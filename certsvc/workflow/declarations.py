@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.declarations import parse_declaration
-from certsvc.errors import Conflict, ValidationError
+from certsvc.errors import Conflict, Forbidden, ValidationError
 from certsvc.store import audit, declarations, feed
 from certsvc.store.reader import (
     LicenceReader,
@@ -24,7 +24,6 @@ from certsvc.store.reader import (
     declaration_history,
     in_force_scopes,
 )
-from certsvc.workflow.authz import Forbidden
 
 
 class Declarations:

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Principal
 from certsvc.domain.catalogue import catalogue
-from certsvc.domain.fields import date, obj, text
+from certsvc.domain.fields import choice, date, obj, text
 from certsvc.domain.licence import (
     Enterprise,
     Licence,
@@ -151,10 +151,8 @@ def _detail(action: str, body: dict[str, Any]) -> dict[str, Any]:
     if action in _NEEDS_LEGAL_BASIS:
         detail["legal_basis"] = text(body.get("legal_basis"), "legal_basis", 500)
     if action == "suspend":
-        order = body.get("order")
-        if order not in SUSPENSION_ORDERS:
-            raise ValidationError("order", "must be 'stop_production' (责令停产) or "
-                                           "'rectify' (限期整改)")
+        order = choice(body.get("order"), "order", SUSPENSION_ORDERS,
+                       "must be 'stop_production' (责令停产) or 'rectify' (限期整改)")
         detail["action"] = f"suspend:{order}"
         if order == "rectify" or body.get("deadline") is not None:
             detail["deadline"] = date(body.get("deadline"), "deadline")

@@ -18,14 +18,14 @@ from typing import Any
 from sqlalchemy import Engine, RowMapping
 
 from certsvc.domain.accounts import Principal, Role
-from certsvc.domain.fields import boolean, date, obj, text
+from certsvc.domain.fields import boolean, choice, date, obj, text
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import Actor
 from certsvc.domain.time import as_utc, china_date
-from certsvc.errors import Conflict, NotFound, ValidationError
+from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
 from certsvc.store import audit, feed, oversight
 from certsvc.store.reader import LicenceReader, licence_in
-from certsvc.workflow.authz import Forbidden, hidden, jurisdiction, missing, require
+from certsvc.workflow.authz import hidden, jurisdiction, missing, require
 from certsvc.workflow.licences import LicenceActions
 
 KINDS = {"interview": "约谈", "report": "责令报告", "rectify": "限期整改"}
@@ -41,10 +41,8 @@ class Measures:
         body = obj(data, "measure")
         number = LicenceNumber.parse(text(body.get("licence_number"), "licence_number", 40),
                                      "licence_number")
-        kind = body.get("kind")
-        if kind not in KINDS:
-            raise ValidationError("kind", "must be interview (约谈), report (责令报告) or "
-                                          "rectify (限期整改)")
+        kind = choice(body.get("kind"), "kind", KINDS,
+                      "must be interview (约谈), report (责令报告) or rectify (限期整改)")
         deadline = None
         if kind != "interview":
             deadline = date(body.get("deadline"), "deadline")

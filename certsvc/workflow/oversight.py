@@ -15,12 +15,12 @@ from typing import Any
 from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Principal, Role
-from certsvc.domain.fields import boolean, date, integer, obj, text
+from certsvc.domain.fields import boolean, choice, date, integer, obj, text
 from certsvc.domain.licence import scope_of
 from certsvc.domain.lifecycle import Actor
 from certsvc.domain.time import china_date
 from certsvc.domain.uscc import validate_uscc
-from certsvc.errors import Conflict, NotFound, ValidationError
+from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, audit, feed, oversight
 from certsvc.store.reader import (
     in_force_scopes,
@@ -28,7 +28,7 @@ from certsvc.store.reader import (
     recalls_of,
     spot_checks_of,
 )
-from certsvc.workflow.authz import Forbidden, require
+from certsvc.workflow.authz import require
 
 SPOT_CHECK_LEVELS = ("national", "provincial", "municipal", "county")
 
@@ -42,9 +42,8 @@ class SpotChecks:
         body = obj(data, "spot_check")
         uscc = validate_uscc(text(body.get("uscc"), "uscc", 18), "uscc")
         units = scope_of(body.get("products"))
-        level = body.get("level")
-        if level not in SPOT_CHECK_LEVELS:
-            raise ValidationError("level", "must be national, provincial, municipal or county")
+        level = choice(body.get("level"), "level", SPOT_CHECK_LEVELS,
+                       "must be national, provincial, municipal or county")
         checked_on = date(body.get("checked_on"), "checked_on")
         if checked_on > china_date(now):
             raise ValidationError("checked_on", "is in the future")
