@@ -17,13 +17,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 # Debian packages the suite and the site need: Chromium for the browser tests, a Chinese font
-# for the printable licence (and for screenshots that show Chinese, not boxes).
-SYSTEM := $(VENV)/.system
+# for the printable licence (and for screenshots that show Chinese, not boxes), nginx to run
+# the rendered proxy configuration in the routing test.
+SYSTEM := $(VENV)/.system-2
 $(SYSTEM): | $(BIN)/python
-	@if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi micro hei"; then \
-		echo "installing chromium and fonts-wqy-microhei (Debian packages)"; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi micro hei"; then \
+		echo "installing chromium, fonts-wqy-microhei and nginx-light (Debian packages)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-wqy-microhei; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-wqy-microhei nginx-light; \
 	fi
 	touch $(SYSTEM)
 

@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from certsvc.api.dispatch import Dispatcher, load_app
+from certsvc.api.routing import RoutingTable, nginx_config
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.bureaus import find_bureau
 from certsvc.domain.licence_number import LicenceNumber
@@ -270,6 +271,22 @@ def serve(host: str, port: int, public_app: str) -> None:
     from certsvc.api.app import create_app
 
     run_simple(host, port, Dispatcher(create_app(), load_app(public_app)), threaded=True)
+
+
+@click.command("proxy-config")
+@click.argument("server", type=click.Choice(["nginx"]))
+@click.option("--bureau", "bureau_upstream", default="127.0.0.1:8001", show_default=True,
+              help="host:port of the bureau service's gunicorn")
+@click.option("--public", "public_upstream", default="127.0.0.1:8002", show_default=True,
+              help="host:port of the public site's gunicorn")
+def proxy_config(server: str, bureau_upstream: str, public_upstream: str) -> None:
+    """Print the proxy configuration that routes each request to the app implementing it
+    (the routing table the development server uses, rendered for SERVER)."""
+    from certsvc.api.app import create_app
+
+    app = create_app({"KEY_PASSPHRASE": b"not used: no key is loaded"})
+    click.echo(nginx_config(RoutingTable.of(app.url_map), bureau_upstream, public_upstream),
+               nl=False)
 
 
 def publish_every(seconds: int) -> None:

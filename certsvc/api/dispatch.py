@@ -1,9 +1,11 @@
 """One process, one URL space: the bureau service and the public site side by side.
 
-``make run`` serves both on one port. A request whose path the bureau service routes goes
-there; everything else goes to the public site. In production a proxy does the same split
-and each app runs under its own gunicorn (docs/operations.md). The public site is loaded by
-name, so ``certsvc`` never imports it (it depends on us, not the reverse).
+``make run`` serves both on one port. A request goes where the routing table
+(:mod:`certsvc.api.routing`) sends its method and path: to the bureau service if that app
+implements them, else to the public site. In production a proxy does the same split with the
+same table, rendered by ``certsvc proxy-config nginx``, and each app runs under its own
+gunicorn (docs/operations.md). The public site is loaded by name, so ``certsvc`` never
+imports it (it depends on us, not the reverse).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from flask import Flask
-from werkzeug.exceptions import MethodNotAllowed, NotFound
-from werkzeug.routing import RequestRedirect
+
+from certsvc.api.routing import BUREAU, RoutingTable
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -30,15 +32,11 @@ class Dispatcher:
     def __init__(self, bureau: Flask, public: WSGIApp) -> None:
         self.bureau = bureau
         self.public = public
+        self.table = RoutingTable.of(bureau.url_map)
 
     def __call__(self, environ: dict[str, Any],
                  start_response: Callable[..., Any]) -> Iterable[bytes]:
-        adapter = self.bureau.url_map.bind_to_environ(environ)
-        try:
-            adapter.match()
-            target: WSGIApp = self.bureau
-        except (MethodNotAllowed, RequestRedirect):
-            target = self.bureau  # the bureau owns the path
-        except NotFound:
-            target = self.public
+        app = self.table.app_for(environ.get("REQUEST_METHOD", "GET"),
+                                 environ.get("PATH_INFO", "/"))
+        target: WSGIApp = self.bureau if app == BUREAU else self.public
         return target(environ, start_response)
