@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import threading
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -108,6 +109,29 @@ def test_events_csv_export(api: Api, issuer: Issuer) -> None:
     assert [r[2] for r in rows[1:]] == ["licence.issued", "licence.status"]
     assert json.loads(rows[2][5])["reason"] == "事故"
     assert api.get("/api/v1/exports/events.csv", "enterprise").status_code == 403
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_exports_defuse_formulas_in_enterprise_text(api: Api, issuer: Issuer,
+                                                    start: str) -> None:
+    """OWASP CSV injection: a cell that starts like a formula is prefixed with '."""
+    formula = start + 'HYPERLINK("http://evil.example","点击")'
+    licence = new_licence()
+    licence = replace(licence, enterprise=replace(licence.enterprise,
+                                                  residence=formula.strip() or formula))
+    issuer.issue(licence, ISSUE_TIME)
+    api.post("/api/v1/recalls", "enterprise", {
+        "products": ["架空绝缘电缆"], "defect": formula, "batches": "1", "sold": 1, "unsold": 0,
+        "remedy": "-1+1", "contact": "@cmd"})
+    for path in ("/api/v1/exports/licences.csv", "/api/v1/exports/events.csv?after=0"):
+        response = api.get(path, "department")
+        assert response.is_streamed
+        rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+        cells = [cell for row in rows[1:] for cell in row]
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
+        for cell in cells:  # the JSON details column holds the text inside a JSON object
+            if cell.startswith("'"):
+                assert cell[1:].startswith(("=", "+", "-", "@", "\t", "\r"))
 
 
 def test_departments_read_only_the_feed(api: Api) -> None:

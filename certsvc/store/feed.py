@@ -9,10 +9,10 @@ visible, and following the cursor never skips an event that commits late.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from certsvc.domain.time import as_utc
 from certsvc.store import bulk
@@ -42,5 +42,19 @@ def record_many(conn: Connection, events: Sequence[tuple[str, str, str, Any]],
 def page(conn: Connection, after: int, limit: int) -> list[dict[str, Any]]:
     """Events after the cursor, oldest first, up to ``limit``."""
     rows = conn.execute(select(_T).where(_T.c.id > after).order_by(_T.c.id).limit(limit)).all()
-    return [{"id": r.id, "at": as_utc(r.at).isoformat(), "kind": r.kind, "uscc": r.uscc,
-             "subject": r.subject, "data": r.data} for r in rows]
+    return [_event(r) for r in rows]
+
+
+def stream(engine: Engine, after: int, batch: int) -> Iterator[dict[str, Any]]:
+    """Every event after the cursor, oldest first, read ``batch`` rows at a time (a
+    server-side cursor on PostgreSQL), so that memory stays flat however many there are."""
+    with engine.connect() as conn:
+        rows = conn.execution_options(stream_results=True, yield_per=batch).execute(
+            select(_T).where(_T.c.id > after).order_by(_T.c.id))
+        for row in rows:
+            yield _event(row)
+
+
+def _event(r: Any) -> dict[str, Any]:
+    return {"id": r.id, "at": as_utc(r.at).isoformat(), "kind": r.kind, "uscc": r.uscc,
+            "subject": r.subject, "data": r.data}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Table, func, select
@@ -82,11 +83,14 @@ class LicenceReader:
         with self.engine.connect() as conn:
             return declaration_history(conn, uscc)
 
-    def all_signed(self) -> list[LicenceRecord]:
+    def stream_signed(self, batch: int) -> Iterator[LicenceRecord]:
+        """Every signed licence in number order, read ``batch`` rows at a time (a
+        server-side cursor on PostgreSQL): memory stays flat at any register size."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(_T).where(_T.c.token.is_not(None))
-                                .order_by(_T.c.number)).all()
-        return [record_from_row(r) for r in rows]
+            rows = conn.execution_options(stream_results=True, yield_per=batch).execute(
+                select(_T).where(_T.c.token.is_not(None)).order_by(_T.c.number))
+            for row in rows:
+                yield record_from_row(row)
 
     def recalls(self, uscc: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
