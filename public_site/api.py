@@ -105,7 +105,8 @@ def api_blueprint(site: Site) -> Blueprint:
         result = search(site.reader, request.args.get("q", ""), page)
         return _cacheable({
             "query": result.query, "kind": result.kind, "page": page, "per_page": PER_PAGE,
-            "total": result.total,
+            "total": result.total, "capped": result.capped,
+            "prefix_only": result.prefix_only,
             "items": [{"number": r.number.canonical, "enterprise": r.enterprise.name,
                        "uscc": r.enterprise.uscc, "status": r.status.value,
                        "scope": [u.name for u in r.scope],

@@ -31,6 +31,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_results": {"zh": "没有找到符合条件的许可证", "en": "No licence matches"},
     "page": {"zh": "第 {page} 页，共 {pages} 页（{total} 条）",
              "en": "Page {page} of {pages} ({total} licences)"},
+    "capped": {"zh": "匹配结果超过 {total} 条，只显示前 {total} 条。请输入更完整的企业名称。",
+               "en": "More than {total} licences match; the first {total} are shown. Type more "
+                     "of the name."},
+    "prefix_only": {"zh": "一两个字只查找以此开头的企业名称；输入三个字以上可查找名称中任意位置。",
+                    "en": "One or two characters find names that start with them; type three "
+                          "or more to find them anywhere in a name."},
     "previous": {"zh": "上一页", "en": "Previous"},
     "next": {"zh": "下一页", "en": "Next"},
     "recent": {"zh": "最近发放的许可证", "en": "Recently issued"},

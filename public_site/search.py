@@ -1,5 +1,7 @@
 """Search: what the query is decides how to look — a licence number (any written form), a
 USCC, or a fragment of an enterprise name (Chinese, partial match), one page at a time.
+Exact matches (number, USCC) are answered by themselves; names go through the indexed,
+ranked and capped search of :mod:`certsvc.store.name_search`.
 
     search(reader, "（浙）XK06-001-00012", 1).kind   # 'number'
 """
@@ -12,6 +14,7 @@ from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.text import normalise
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound, ValidationError
+from certsvc.store.name_search import MIN_FRAGMENT
 from certsvc.store.reader import LicenceReader
 from certsvc.store.records import LicenceRecord
 
@@ -25,8 +28,9 @@ class SearchResult:
     query: str
     kind: str  # number | uscc | name | empty
     records: list[LicenceRecord]
-    total: int
-
+    total: int  # for a name: the matches ranked, at most name_search.CAP
+    capped: bool = False  # more matched than that: the reader should narrow the query
+    prefix_only: bool = False  # one or two characters: names that start with them
 
 def page_number(text: str) -> int:
     if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
@@ -60,5 +64,5 @@ def search(reader: LicenceReader, query: str, page: int) -> SearchResult:
             records = reader.by_uscc(code)
             start = (page - 1) * PER_PAGE
             return SearchResult(text, "uscc", records[start:start + PER_PAGE], len(records))
-    records, total = reader.search_by_name(text, (page - 1) * PER_PAGE, PER_PAGE)
-    return SearchResult(text, "name", records, total)
+    records, total, capped = reader.search_by_name(text, (page - 1) * PER_PAGE, PER_PAGE)
+    return SearchResult(text, "name", records, total, capped, len(text) < MIN_FRAGMENT)

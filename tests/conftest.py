@@ -94,6 +94,11 @@ def session_engine(database_url: str) -> Iterator[Engine]:
         for table in reversed(Base.metadata.sorted_tables):
             table.drop(conn, checkfirst=True)
         conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+        if conn.dialect.name == "postgresql":  # the name search's function (migration 0010)
+            conn.exec_driver_sql("DROP FUNCTION IF EXISTS certsvc_bigrams(text) CASCADE")
+        if conn.dialect.name == "sqlite":  # the name search's FTS5 table (migration 0010)
+            conn.exec_driver_sql("DROP TABLE IF EXISTS licence_name_terms")
+            conn.exec_driver_sql("DROP TABLE IF EXISTS licence_names")
     migrate(engine)
     yield engine
     engine.dispose()

@@ -12,6 +12,7 @@ from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc
 from certsvc.errors import NotFound
+from certsvc.store import name_search
 from certsvc.store.models import (
     DeclarationRow,
     InstitutionRow,
@@ -66,18 +67,16 @@ class LicenceReader:
         return [record_from_row(r) for r in rows]
 
     def search_by_name(self, fragment: str, offset: int, limit: int
-                       ) -> tuple[list[LicenceRecord], int]:
-        """Licences whose holder's name contains ``fragment``: one page, and the total."""
-        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where = (_T.c.enterprise_name.like(f"%{escaped}%", escape="\\")
-                 & _T.c.token.is_not(None))
+                       ) -> tuple[list[LicenceRecord], int, bool]:
+        """Licences whose holder's name contains ``fragment``, ranked (prefix first): one
+        page, the number of matches (at most ``name_search.CAP``) and whether there were
+        more (see :mod:`certsvc.store.name_search`)."""
         with self.engine.connect() as conn:
-            total = int(conn.execute(select(func.count()).select_from(_T).where(where))
-                        .scalar_one())
-            rows = conn.execute(select(_T).where(where).order_by(_T.c.enterprise_name,
-                                                                 _T.c.number)
-                                .offset(offset).limit(limit)).all()
-        return [record_from_row(r) for r in rows], total
+            matches = name_search.find(conn, fragment)
+            ids = matches.ids[offset:offset + limit]
+            rows = {r.id: r for r in conn.execute(select(_T).where(_T.c.id.in_(ids)))}
+        return ([record_from_row(rows[i]) for i in ids if i in rows], len(matches.ids),
+                matches.capped)
 
     def declarations(self, uscc: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
