@@ -166,4 +166,27 @@ class LintError(CertsvcError):
     status = 500
 
 
+class RequestTargetTooLong(CertsvcError):
+    """The path and query are longer than ``MAX_REQUEST_TARGET`` bytes."""
+
+    type = "uri-too-long"
+    title = "Request target too long"
+    status = 414
+
+
+# Both apps refuse longer request targets themselves (414 problem JSON); every server in
+# front lets longer ones through to them: gunicorn's limit_request_line is 8190
+# (certsvc/gunicorn_conf.py), werkzeug's development server takes 65,536, and the rendered
+# nginx configuration answers its own 414 as the same problem JSON.
+MAX_REQUEST_TARGET = 8000
+
+
+def check_request_target(path: str, query: bytes) -> None:
+    """Raise RequestTargetTooLong for a path and query over ``MAX_REQUEST_TARGET`` bytes."""
+    size = len(path.encode("utf-8", "surrogateescape")) + len(query)
+    if size > MAX_REQUEST_TARGET:
+        raise RequestTargetTooLong(
+            f"the path and query are {size} bytes; at most {MAX_REQUEST_TARGET} are accepted")
+
+
 PROBLEM_TYPES = CertsvcError.registry

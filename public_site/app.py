@@ -28,7 +28,13 @@ from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.credential.verifier import NOT_IN_REGISTER
 from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.domain.time import utcnow
-from certsvc.errors import CertsvcError, InternalError, TrustUnavailable, Unavailable
+from certsvc.errors import (
+    CertsvcError,
+    InternalError,
+    TrustUnavailable,
+    Unavailable,
+    check_request_target,
+)
 from certsvc.store.db import make_engine, unavailable
 from certsvc.store.reader import LicenceReader
 from certsvc.store.status_lookup import RETIRED
@@ -166,6 +172,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from public_site.api import api_blueprint
     from public_site.pages import pages_blueprint
+
+    @app.before_request
+    def request_target() -> None:
+        check_request_target(request.path, request.query_string)
 
     app.register_blueprint(pages_blueprint(site))
     public_api = api_blueprint(site)

@@ -171,3 +171,28 @@ def test_proxy_config_command_prints_the_table(env: dict[str, str]) -> None:
     assert "upstream certsvc_bureau { server 10.0.0.1:8001; }" in result.output
     assert '"~^POST /api/v1/institutions$" certsvc_bureau;' in result.output
     assert '"~^GET /api/v1/institutions$"' not in result.output
+
+
+def test_an_over_long_request_line_is_a_414_problem_at_every_layer(
+    nginx: int, apps: tuple[Flask, Flask]
+) -> None:
+    """The apps refuse a request target over 8,000 bytes themselves; nginx (with the rendered
+    configuration) refuses one over its 8 KB buffer with the same problem JSON."""
+    bureau, public = apps
+    for app, path in ((bureau, "/api/v1/applications?x="), (public, "/api/v1/search?q=")):
+        answer = app.test_client().get(path + "a" * 8100)
+        assert answer.status_code == 414 and answer.mimetype == "application/problem+json"
+        assert answer.json is not None
+        assert answer.json["type"] == "urn:certsvc:problem:uri-too-long"
+    page = public.test_client().get("/search?q=" + "a" * 8100)
+    assert page.status_code == 414 and page.mimetype == "text/html"
+    for length in (8100, 20_000):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{nginx}/api/v1/search?q={'a' * length}",
+                                   timeout=10)
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 414, length
+            assert refused.headers["Content-Type"].startswith("application/problem+json")
+            assert b"uri-too-long" in refused.read()
+        else:
+            raise AssertionError("accepted")

@@ -32,6 +32,7 @@ from certsvc.errors import (
     InternalError,
     Unauthenticated,
     Unavailable,
+    check_request_target,
 )
 from certsvc.publish.artefacts import publish_status_list
 from certsvc.signer.keystore import KeyStore
@@ -108,6 +109,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def authenticate() -> None:
         g.request_id = _request_id()
         g.principal = None
+        check_request_target(request.path, request.query_string)
         scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
         if scheme.lower() == "bearer":  # RFC 9110 §11.1: the scheme is case-insensitive
             with services.engine.connect() as conn:

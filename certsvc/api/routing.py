@@ -84,6 +84,10 @@ def _pattern(rule: str) -> str:
     return "".join(parts)
 
 
+_URI_TOO_LONG = ('{"type": "urn:certsvc:problem:uri-too-long", "title": "Request target too '
+                 'long", "status": 414, "detail": "the request line is over 8 KB"}')
+
+
 def nginx_config(table: RoutingTable, bureau_upstream: str, public_upstream: str) -> str:
     """An nginx ``map`` and ``server`` block that send each request to its app.
 
@@ -107,7 +111,14 @@ def nginx_config(table: RoutingTable, bureau_upstream: str, public_upstream: str
         "",
         "server {",
         "    listen 80;",
-        "    large_client_header_buffers 4 16k;",
+        "    # a request line over 8 KB is refused here, as the apps' own 414 problem",
+        "    large_client_header_buffers 4 8k;",
+        "    error_page 414 /.certsvc-uri-too-long;",
+        "    location = /.certsvc-uri-too-long {",
+        "        internal;",
+        "        default_type application/problem+json;",
+        "        return 414 '" + _URI_TOO_LONG + "';",
+        "    }",
         "    location / {",
         "        proxy_pass http://$certsvc_upstream;",
         "        proxy_set_header Host $host;",
