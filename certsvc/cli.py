@@ -19,8 +19,7 @@ from sqlalchemy import Engine
 from certsvc.config import Settings
 from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
 from certsvc.credential.rollback import SequenceMemory, default_state_path
-from certsvc.credential.status_list import LIFETIME as STATUS_LIST_LIFETIME
-from certsvc.credential.status_list import StatusList
+from certsvc.credential.status_list import REPUBLISH_EVERY, StatusList
 from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.credential.verifier import Verdict, VerdictCode, verify
 from certsvc.domain.bureaus import find_bureau
@@ -36,7 +35,7 @@ from certsvc.store.db import make_engine, migrate
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from certsvc.workflow.licence_file import read_licence_file
 
-MAX_REPUBLISH_SECONDS = int(STATUS_LIST_LIFETIME.total_seconds()) // 2
+MAX_REPUBLISH_SECONDS = int(REPUBLISH_EVERY.total_seconds())
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE, EXIT_STATUS_UNKNOWN = 0, 1, 2, 3
 
 

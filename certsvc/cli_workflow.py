@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import time
 import uuid
 from typing import Any
@@ -21,6 +22,7 @@ import click
 
 from certsvc.api.dispatch import Dispatcher, load_app
 from certsvc.api.routing import RoutingTable, nginx_config
+from certsvc.credential.status_list import REPUBLISH_EVERY
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.bureaus import find_bureau
 from certsvc.domain.licence_number import LicenceNumber
@@ -265,11 +267,16 @@ def audit_command(subject: str | None, action: str | None, limit: int) -> None:
 @click.option("--port", default=8000, type=int, show_default=True)
 @click.option("--public-app", default="public_site.app:create_app", show_default=True)
 def serve(host: str, port: int, public_app: str) -> None:
-    """Development server: the bureau API and the public site on one port."""
-    from werkzeug.serving import run_simple
+    """Development server: the bureau API and the public site on one port. It republishes
+    both lists every 12 hours, as ``certsvc publish --every`` does in production, so that a
+    development server left running never serves lists past their next update."""
+    from werkzeug.serving import is_running_from_reloader, run_simple
 
     from certsvc.api.app import create_app
 
+    if not is_running_from_reloader():
+        threading.Thread(target=publish_every, args=(REPUBLISH_SECONDS, False),
+                         name="republish", daemon=True).start()
     run_simple(host, port, Dispatcher(create_app(), load_app(public_app)), threaded=True)
 
 
@@ -289,9 +296,14 @@ def proxy_config(server: str, bureau_upstream: str, public_upstream: str) -> Non
                nl=False)
 
 
-def publish_every(seconds: int) -> None:
+REPUBLISH_SECONDS = int(REPUBLISH_EVERY.total_seconds())
+
+
+def publish_every(seconds: int, first_now: bool = True) -> None:
     """Republish the trust list and the status list on an interval, so that neither passes
     its next update (a verifier then says the status could not be checked)."""
+    if not first_now:
+        time.sleep(seconds)
     while True:
         _publish_both()
         click.echo(f"published trust list and status list at {utcnow():%Y-%m-%d %H:%M:%S}Z")

@@ -42,6 +42,7 @@ from certsvc.errors import MalformedToken, TrustListError
 FORMAT_VERSION = 3  # 1 was zlib-compressed, 2 had no next update
 DELTA_FORMAT_VERSION = 2  # 1 had no next update
 LIFETIME = dt.timedelta(hours=24)  # a status list is current for a day after its "as of"
+REPUBLISH_EVERY = LIFETIME / 2  # the longest wait between publications, so one is always current
 BITS = 2
 MAX_ENTRIES = 1 << 24
 MAX_STATUS_LIST_BYTES = 8 << 20
