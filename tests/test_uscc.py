@@ -1,6 +1,8 @@
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from certsvc.domain.uscc import ALPHABET, pack_uscc, unpack_uscc, validate_uscc
+from certsvc.domain.uscc import ALPHABET, pack_uscc, packs_a_code, unpack_uscc, validate_uscc
 from certsvc.errors import ValidationError
 
 VALID = "91330106MA2H7K3LXA"
@@ -48,3 +50,22 @@ def test_packing_round_trips_in_eleven_bytes() -> None:
     packed = pack_uscc(VALID)
     assert len(packed) == 11
     assert unpack_uscc(packed) == VALID
+
+
+@given(st.binary(min_size=11, max_size=11))
+def test_packs_a_code_matches_a_digit_by_digit_reference(data: bytes) -> None:
+    """The fast check against the plain reading: 17 base-31 digits, 3–8 decimal."""
+    value = int.from_bytes(data, "big")
+    digits = []
+    for _ in range(17):
+        value, digit = divmod(value, 31)
+        digits.append(digit)
+    digits.reverse()
+    expected = value == 0 and max(digits[2:8]) <= 9
+    assert packs_a_code(data) is expected
+    if expected:
+        assert validate_uscc(unpack_uscc(data)) == unpack_uscc(data)
+
+
+def test_packs_a_code_refuses_other_lengths() -> None:
+    assert not packs_a_code(b"\x00" * 10) and not packs_a_code(b"\x00" * 12)

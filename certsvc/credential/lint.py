@@ -21,7 +21,7 @@ from certsvc.credential.payload import LicenceClaims
 from certsvc.domain.catalogue import catalogue
 from certsvc.domain.licence import check_terms
 from certsvc.domain.licence_number import LicenceNumber
-from certsvc.domain.uscc import unpack_uscc
+from certsvc.domain.uscc import packs_a_code
 from certsvc.errors import ValidationError
 
 
@@ -31,10 +31,8 @@ def licence_rule_violation(claims: LicenceClaims) -> str | None:
     Returns rather than raises: the verifier turns the answer into a verdict and the signer
     into a refusal, and neither should need a ``try`` around a rule check.
     """
-    try:
-        unpack_uscc(claims.uscc_packed)
-    except ValueError as exc:
-        return f"enterprise.uscc: {exc}"
+    if not packs_a_code(claims.uscc_packed):
+        return "enterprise.uscc: the packed code is not a USCC (out of range, or no region)"
     return _terms_violation(claims.bureau_code, claims.category, claims.product, claims.scope,
                             claims.issued_ordinal, claims.valid_until_ordinal)
 
