@@ -4,18 +4,48 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from certsvc.credential.cose import decode_sign1
 from certsvc.credential.payload import LicenceClaims, encode_payload
 from certsvc.credential.qr_text import qr_text
 from certsvc.credential.trust_list import TrustList, load_root_public_key
+from certsvc.domain.bureaus import BUREAUS, NATIONAL_CODE
 from certsvc.domain.licence import Licence
+from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
+
+# a bureau's series holds 99,999 licences of a product: a million span eleven provinces
+PROVINCES = [b for b in BUREAUS if b.code != NATIONAL_CODE]
+REGIONS = ("浙江杭州市西湖区", "浙江宁波市鄞州区", "江苏苏州市工业园区", "广东佛山市顺德区",
+           "山东青岛市黄岛区", "河北唐山市丰南区", "四川成都市新都区", "湖北武汉市江夏区")
+FIRMS = "华光明远恒通宏达金鼎永兴中天瑞丰鑫源鸿运东方正泰新亚远洋长城海天德力"
+TRADES = ("电线电缆制造", "线缆", "电气", "电力器材", "特种电缆", "实业")
+FORMS = ("有限公司", "股份有限公司", "有限责任公司")
+
+
+def enterprise_name(i: int) -> str:
+    """A varied, realistic holder name (region, a two-character 字号, trade, form), so that
+    name searches meet the spread of a real register."""
+    rng = random.Random(i)
+    firm = "".join(rng.sample(FIRMS, 2))
+    return rng.choice(REGIONS) + firm + rng.choice(TRADES) + rng.choice(FORMS)
+
+
+def bench_licence(base: Licence, i: int) -> Licence:
+    """The ``i``-th licence of a bench register: the reference licence's products, a varied
+    holder name, numbered in the series of the ``i // 99,999``-th province."""
+    bureau = PROVINCES[i // MAX_SERIAL]
+    licence = replace(base, issuer=bureau, enterprise=replace(base.enterprise,
+                                                              name=enterprise_name(i)))
+    return licence.with_number(LicenceNumber(bureau.code, 6, 1, 1 + i % MAX_SERIAL))
+
 
 REFERENCE = Path(__file__).parent.parent / "tests" / "data" / "reference-licence.json"
 NOW = dt.datetime(2026, 3, 15, 2, tzinfo=dt.UTC)

@@ -14,10 +14,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import NOW, PUBLIC_URL, rate, reference_licence, signer_and_trust_list
+from common import (
+    NOW,
+    PUBLIC_URL,
+    bench_licence,
+    rate,
+    reference_licence,
+    signer_and_trust_list,
+)
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from certsvc.domain.licence_number import LicenceNumber
 from certsvc.signer.signing_key import SigningKey
 from certsvc.store.db import make_engine, migrate
 from certsvc.workflow.issuance import Issuer
@@ -27,10 +33,7 @@ def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     signer, _ = signer_and_trust_list()
     base = reference_licence()
-    licences = [
-        base.with_number(LicenceNumber("33", 6, 1 + i // 99_999, 1 + i % 99_999))
-        for i in range(count)
-    ]
+    licences = [bench_licence(base, i) for i in range(count)]
     engine = make_engine(f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}")
     migrate(engine)
     issuer = Issuer(engine, signer, PUBLIC_URL)

@@ -22,16 +22,8 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
-from verify_http import (
-    ROUND,
-    ROUNDS,
-    WORK,
-    enterprise_name,
-    free_port,
-    prepared,
-    wait_for,
-    wrk,
-)
+from common import enterprise_name
+from verify_http import ROUND, ROUNDS, WORK, free_port, prepared, wait_for, wrk
 
 SAMPLE = 5_000
 LUA = """

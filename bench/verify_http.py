@@ -25,15 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
-from common import NOW, PUBLIC_URL, reference_licence
+from common import NOW, PUBLIC_URL, bench_licence, reference_licence
 from sqlalchemy import Engine, select
 
 from certsvc.credential.qr_text import qr_text
-from certsvc.domain.bureaus import BUREAUS, NATIONAL_CODE
-from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
 from certsvc.domain.time import utcnow
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
 from certsvc.signer.keystore import KeyStore
@@ -114,23 +111,6 @@ def prepared(count: int) -> tuple[Path, dict[str, str]]:
         "CERTSVC_PUBLIC_URL": PUBLIC_URL, "CERTSVC_PUBLIC_RATE_LIMIT": "100000000 per minute"}
 
 
-# a bureau's series holds 99,999 licences of a product: a million span eleven provinces
-PROVINCES = [b for b in BUREAUS if b.code != NATIONAL_CODE]
-REGIONS = ("浙江杭州市西湖区", "浙江宁波市鄞州区", "江苏苏州市工业园区", "广东佛山市顺德区",
-           "山东青岛市黄岛区", "河北唐山市丰南区", "四川成都市新都区", "湖北武汉市江夏区")
-FIRMS = "华光明远恒通宏达金鼎永兴中天瑞丰鑫源鸿运东方正泰新亚远洋长城海天德力"
-TRADES = ("电线电缆制造", "线缆", "电气", "电力器材", "特种电缆", "实业")
-FORMS = ("有限公司", "股份有限公司", "有限责任公司")
-
-
-def enterprise_name(i: int) -> str:
-    """A varied, realistic holder name (region, a two-character 字号, trade, form), so that
-    name searches meet the spread of a real register."""
-    rng = random.Random(i)
-    firm = "".join(rng.sample(FIRMS, 2))
-    return rng.choice(REGIONS) + firm + rng.choice(TRADES) + rng.choice(FORMS)
-
-
 def build(count: int, database: Path, texts: Path) -> None:
     """COUNT licences with varied names, random status indices, 1% revoked, and a sample of
     QR texts."""
@@ -145,10 +125,7 @@ def build(count: int, database: Path, texts: Path) -> None:
     started = time.perf_counter()
     batch = 100_000
     for start in range(0, count, batch):
-        licences = [replace(base, issuer=PROVINCES[i // MAX_SERIAL], enterprise=replace(
-            base.enterprise, name=enterprise_name(i))).with_number(LicenceNumber(
-                PROVINCES[i // MAX_SERIAL].code, 6, 1, 1 + i % MAX_SERIAL))
-            for i in range(start, min(count, start + batch))]
+        licences = [bench_licence(base, i) for i in range(start, min(count, start + batch))]
         Issuer(engine, signer, PUBLIC_URL).import_licences(licences, NOW)
         print(f"  {start + len(licences):,} licences ({time.perf_counter() - started:.0f} s)",
               file=sys.stderr)

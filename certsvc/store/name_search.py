@@ -18,10 +18,11 @@ Prefix matches rank before other fragment matches; within each, by name and numb
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, select, text
+from sqlalchemy import Connection, Table, bindparam, select, text
 
 from certsvc.store.models import LicenceRow
 
@@ -48,6 +49,19 @@ def find(conn: Connection, fragment: str) -> NameMatches:
             seen.setdefault(row[0], (1, row[1], row[2]))
     ranked = sorted(seen, key=seen.__getitem__)
     return NameMatches(ranked[:CAP], more or len(ranked) > CAP)
+
+
+def index_names(conn: Connection, ids: Sequence[int]) -> None:
+    """Add new licences' names to the SQLite trigram index, one statement per 500 rows (on
+    PostgreSQL the GIN indexes follow the table by themselves)."""
+    if conn.dialect.name != "sqlite":
+        return
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        conn.execute(text(
+            "INSERT INTO licence_names(rowid, enterprise_name) "
+            "SELECT id, enterprise_name FROM licences WHERE id IN :ids"
+        ).bindparams(bindparam("ids", expanding=True)), {"ids": list(chunk)})
 
 
 def _prefix(conn: Connection, prefix: str) -> list[Any]:

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.domain.licence_number import MAX_SERIAL, LicenceNumber
 from certsvc.errors import Conflict, NotFound
-from certsvc.store import bulk
+from certsvc.store import bulk, name_search
 from certsvc.store.models import (
     ArtefactVersion,
     LicenceRow,
@@ -111,7 +111,9 @@ def insert_pending(conn: Connection, rows: Sequence[dict[str, Any]], at: dt.date
     bulk.insert_rows(conn, _L, PENDING_COLUMNS, [[r[c] for c in PENDING_COLUMNS] for r in rows],
                      {"token": None, "created_at": at, "signed_at": at, "updated_at": at})
     ids = dict(conn.execute(select(_L.c.number, _L.c.id).where(_L.c.number.in_(numbers))).all())
-    return [ids[n] for n in numbers]
+    inserted = [ids[n] for n in numbers]
+    name_search.index_names(conn, inserted)
+    return inserted
 
 
 def store_tokens(conn: Connection, tokens: Sequence[tuple[int, bytes]]) -> None:

@@ -8,7 +8,10 @@ trigram index, which finds the rows that contain a fragment of three or more cha
   (PostgreSQL 13 and later), so the database owner may create it. Chinese text gets trigrams
   under a UTF-8 ctype (``C.UTF-8`` included).
 - SQLite: an FTS5 table with the trigram tokenizer (SQLite 3.34 and later), over the
-  licences table's enterprise_name (external content), kept in step by triggers.
+  licences table's enterprise_name (external content). New licences are indexed by the one
+  function that inserts them (``writer.insert_pending``), in one statement per batch: a
+  trigger per row cost a batch import three times as much (36 µs a licence against 11).
+  Triggers keep the index in step when a name changes or a row is deleted.
 
 Two characters are a common query in Chinese (a firm's 字号, "华光"), and a trigram index
 alone cannot find them. PostgreSQL gets a second GIN index over each name's bigrams (an
@@ -29,9 +32,6 @@ depends_on = None
 _SQLITE = (
     "CREATE VIRTUAL TABLE licence_names USING fts5(enterprise_name, content='licences', "
     "content_rowid='id', tokenize='trigram')",
-    "CREATE TRIGGER licence_names_insert AFTER INSERT ON licences BEGIN "
-    "INSERT INTO licence_names(rowid, enterprise_name) VALUES (new.id, new.enterprise_name); "
-    "END",
     "CREATE TRIGGER licence_names_delete AFTER DELETE ON licences BEGIN "
     "INSERT INTO licence_names(licence_names, rowid, enterprise_name) "
     "VALUES ('delete', old.id, old.enterprise_name); END",
@@ -69,6 +69,6 @@ def downgrade() -> None:
         op.execute("DROP INDEX ix_licences_name_trigram")
     else:
         op.execute("DROP TABLE licence_name_terms")
-        for name in ("insert", "delete", "update"):
+        for name in ("delete", "update"):
             op.execute(f"DROP TRIGGER licence_names_{name}")
         op.execute("DROP TABLE licence_names")
