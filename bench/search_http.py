@@ -12,18 +12,14 @@ Needs Debian's wrk.   Run: .venv/bin/python bench/search_http.py [COUNT] [WORKER
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
-import signal
 import statistics
-import subprocess
 import sys
-from pathlib import Path
 from urllib.parse import quote
 
 from common import enterprise_name
-from verify_http import ROUND, ROUNDS, WORK, free_port, prepared, wait_for, wrk
+from verify_http import ROUND, ROUNDS, WORK, alternate_rounds, prepared
 
 SAMPLE = 5_000
 LUA = """
@@ -60,21 +56,7 @@ def main() -> None:
     queries.write_text("\n".join(fragments(count)) + "\n")
     script = WORK / "search.lua"
     script.write_text(LUA % queries)
-    port = free_port()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b",
-         f"127.0.0.1:{port}", "--log-level", "warning", "public_site.app:create_app()"],
-        env=dict(os.environ, **site_settings))
-    try:
-        wait_for(port)
-        base = f"http://127.0.0.1:{port}"
-        wrk(base + "/healthz", None, "5s")
-        wrk(base, script, "5s")
-        rounds = [(wrk(base + "/healthz", None, ROUND), wrk(base, script, ROUND))
-                  for _ in range(ROUNDS)]
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+    rounds = alternate_rounds(site_settings, workers, script)
     print(f"licences in the database:  {count:,}; gunicorn workers: {workers}; "
           f"{ROUNDS} rounds of {ROUND} each")
     for trivial, search in rounds:
