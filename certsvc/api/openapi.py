@@ -18,7 +18,13 @@ from werkzeug.routing import Map, RequestRedirect
 
 from certsvc.credential.verifier import VerdictCode
 from certsvc.domain.calendar import UnknownYear
-from certsvc.domain.lifecycle import APPLICATION_ACTIONS, LICENCE_ACTIONS, InvalidTransition
+from certsvc.domain.lifecycle import (
+    APPLICATION_ACTIONS,
+    APPLICATION_SPEC,
+    LICENCE_ACTIONS,
+    InvalidTransition,
+    Transition,
+)
 from certsvc.errors import PROBLEM_TYPES
 
 # The error classes outside certsvc.errors, imported so that they have registered their types
@@ -34,36 +40,6 @@ def problem_types() -> dict[str, str]:
     http = {f"http-{code}": f"{code}: {HTTP_STATUS_CODES[code]}"
             for code in sorted(default_exceptions) if code >= 400}
     return ours | http
-
-_ACTION_BODIES: dict[str, dict[str, Any]] = {
-    "refuse_acceptance": {"reasons": {"type": "string"}},
-    "request_correction": {"missing": {"type": "array", "items": {"type": "string"}}},
-    "resubmit": {"materials": {"type": "object"}},
-    "record_onsite": {"passed": {"type": "boolean"},
-                      "inspectors": {"type": "array", "items": {"type": "string"},
-                                     "minItems": 2},
-                      "date": {"type": "string", "format": "date"}, "notes": {"type": "string"}},
-    "choose_institution": {"institution_id": {"type": "integer"}},
-    "record_test": {"passed": {"type": "boolean"}, "report_number": {"type": "string"}},
-    "exempt_testing": {"spot_check_id": {"type": "integer",
-                                         "description": "a passed provincial or national "
-                                                        "spot check of the register, within "
-                                                        "six months, covering the scope"}},
-    "accept_prior_report": {"institution_id": {"type": "integer"},
-                            "commissioned": {"type": "string", "format": "date"},
-                            "passed": {"type": "boolean"}, "report_number": {"type": "string"}},
-    "refuse": {"reasons": {"type": "string"}},
-    "change": {"enterprise": {"type": "object"}, "scope": {"type": "array"}},
-    "suspend": {"order": {"enum": ["stop_production", "rectify"]}, "reason": {"type": "string"},
-                "deadline": {"type": "string", "format": "date"}},
-    "lift_suspension": {"reason": {"type": "string"}},
-    "revoke": {"reason": {"type": "string"}, "legal_basis": {"type": "string"}},
-    "penalty_revoke": {"reason": {"type": "string"}, "legal_basis": {"type": "string"}},
-    "cancel": {"reason": {"type": "string"}},
-    "request_cancellation": {"reason": {"type": "string"}},
-    "no_longer_required": {"reason": {"type": "string"}},
-}
-
 
 def _problems() -> dict[str, Any]:
     return {"description": "RFC 9457 problem", "content": {"application/problem+json": {
@@ -87,14 +63,17 @@ _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                                "(header Idempotent-Replayed: true) instead of acting twice."}
 
 
-def _action_op(kind: str, name: str, term: str, actor: str) -> dict[str, Any]:
+def _action_op(kind: str, name: str, transition: Transition) -> dict[str, Any]:
+    """An action's operation; its request body is the action's spec, the one that validates
+    it (``certsvc.domain.lifecycle``)."""
+    spec = transition.spec.json_schema()
     return {
-        "summary": f"{term} ({name})",
-        "description": f"Performed by: {actor}.",
+        "summary": f"{transition.term} ({name})",
+        "description": f"Performed by: {transition.actor.value}.",
         "operationId": f"{kind}_{name}",
         "parameters": [_IDEMPOTENCY],
-        "requestBody": {"required": False, "content": {"application/json": {"schema": {
-            "type": "object", "properties": _ACTION_BODIES.get(name, {})}}}},
+        "requestBody": {"required": bool(spec["required"]),
+                        "content": {"application/json": {"schema": spec}}},
         "responses": _ok("the application or licence after the action",
                          "Application" if kind == "application" else "Licence"),
     }
@@ -312,11 +291,10 @@ def openapi_document() -> dict[str, Any]:
     }
     for name, t in APPLICATION_ACTIONS.items():
         paths[f"/api/v1/applications/{{id}}/{name}"] = {"post": dict(
-            _action_op("application", name, t.term, t.actor.value),
-            parameters=[_ID, _IDEMPOTENCY])}
+            _action_op("application", name, t), parameters=[_ID, _IDEMPOTENCY])}
     for name, t in LICENCE_ACTIONS.items():
         paths[f"/api/v1/licences/{{number}}/{name}"] = {"post": dict(
-            _action_op("licence", name, t.term, t.actor.value),
+            _action_op("licence", name, t),
             parameters=[{"name": "number", "in": "path", "required": True,
                          "schema": {"type": "string"}, "example": "浙XK06-001-00012"},
                         _IDEMPOTENCY])}
@@ -357,15 +335,7 @@ def openapi_document() -> dict[str, Any]:
                                     "value": {"type": "string"}}}},
                             "below_recommended": {"type": "boolean"}}}}}},
                     "commitment": {"type": "string"}}},
-                "ApplicationRequest": {"type": "object", "required": ["enterprise", "materials"],
-                                       "properties": {
-                    "kind": {"enum": ["new", "renewal"]},
-                    "bureau": {"type": "string", "description": "name or code (new)"},
-                    "licence_number": {"type": "string", "description": "renewal: 延续"},
-                    "enterprise": {"type": "object"},
-                    "scope": {"type": "array", "items": {"type": ["string", "integer"]}},
-                    "materials": {"type": "object", "required": [
-                        "business_licence", "application_form", "commitment"]}}},
+                "ApplicationRequest": APPLICATION_SPEC.json_schema(),
                 "Application": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "state": {"type": "string"},
                     "allowed_actions": {"type": "array", "items": {"type": "string"}},

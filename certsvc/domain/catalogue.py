@@ -110,3 +110,13 @@ def catalogue() -> Catalogue:
 
 def unit_by_name(name: str) -> Unit:
     return catalogue().unit_by_name(name)
+
+
+def scope_of(value: Any) -> tuple[Unit, ...]:
+    """Catalogue units from a list of names or ids: sorted, without repeats."""
+    if not isinstance(value, list) or not value:
+        raise ValidationError("scope", "must be a non-empty list of product units")
+    units = tuple(catalogue().resolve(ref, f"scope[{i}]") for i, ref in enumerate(value))
+    if len({u.id for u in units}) != len(units):
+        raise ValidationError("scope", "lists a unit twice")
+    return tuple(sorted(units, key=lambda u: u.id))

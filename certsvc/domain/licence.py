@@ -21,10 +21,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from certsvc.domain.bureaus import Bureau, find_bureau
-from certsvc.domain.catalogue import Product, Unit, catalogue
-from certsvc.domain.fields import date, required, text
+from certsvc.domain.catalogue import Product, Unit, scope_of
+from certsvc.domain.fields import date, text
 from certsvc.domain.licence_number import LicenceNumber
-from certsvc.domain.uscc import validate_uscc
+from certsvc.domain.specs import Field, Kind, Spec
 from certsvc.errors import ValidationError
 
 DEFAULT_VALIDITY_YEARS = 5
@@ -32,6 +32,17 @@ MAX_NAME_LENGTH = 100
 MAX_ADDRESS_LENGTH = 200
 
 FIRST_ISSUE_DATE = dt.date(1970, 1, 1)  # day 0 of the signed payload's dates
+
+ENTERPRISE_SPEC = Spec((
+    Field("name", Kind.TEXT, "企业名称", "Name", max_length=MAX_NAME_LENGTH,
+          example="浙江杭州市西湖区华光电线电缆制造有限公司"),
+    Field("uscc", Kind.USCC, "统一社会信用代码", "Unified Social Credit Code",
+          example="91330106MA2H7K3LXA"),
+    Field("residence", Kind.TEXT, "住所", "Residence", max_length=MAX_ADDRESS_LENGTH,
+          example="浙江省杭州市西湖区文三路100号"),
+    Field("production_address", Kind.TEXT, "生产地址", "Production address",
+          max_length=MAX_ADDRESS_LENGTH, example="浙江省杭州市西湖区三墩镇工业园8号"),
+))
 
 
 class LicenceStatus(enum.Enum):
@@ -117,15 +128,9 @@ class Licence:
 
 
 def enterprise_from_dict(ent: Any, field: str = "enterprise") -> Enterprise:
-    if not isinstance(ent, dict):
-        raise ValidationError(field, "must be an object with name, uscc, addresses")
-    return Enterprise(
-        name=text(ent.get("name"), f"{field}.name", MAX_NAME_LENGTH),
-        uscc=validate_uscc(required(ent.get("uscc"), f"{field}.uscc"), f"{field}.uscc"),
-        residence=text(ent.get("residence"), f"{field}.residence", MAX_ADDRESS_LENGTH),
-        production_address=text(ent.get("production_address"),
-                                f"{field}.production_address", MAX_ADDRESS_LENGTH),
-    )
+    """An enterprise from its JSON object, checked by ``ENTERPRISE_SPEC`` (the same spec the
+    API documents and the forms show)."""
+    return Enterprise(**ENTERPRISE_SPEC.parse(ent, field))
 
 
 def default_valid_until(issued: dt.date) -> dt.date:
@@ -175,16 +180,6 @@ def check_terms(number: LicenceNumber | None, issuer_code: str, scope: tuple[Uni
                 f"the number is for product {number.product_code}, "
                 f"the scope is {product.code} {product.name}",
             )
-
-
-def scope_of(value: Any) -> tuple[Unit, ...]:
-    """Catalogue units from a list of names or ids: sorted, without repeats."""
-    if not isinstance(value, list) or not value:
-        raise ValidationError("scope", "must be a non-empty list of product units")
-    units = tuple(catalogue().resolve(ref, f"scope[{i}]") for i, ref in enumerate(value))
-    if len({u.id for u in units}) != len(units):
-        raise ValidationError("scope", "lists a unit twice")
-    return tuple(sorted(units, key=lambda u: u.id))
 
 
 def _status(value: Any) -> LicenceStatus:

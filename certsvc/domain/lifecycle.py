@@ -14,7 +14,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from certsvc.domain.licence import LicenceStatus
+from certsvc.domain.licence import ENTERPRISE_SPEC, LicenceStatus
+from certsvc.domain.specs import NO_BODY, Field, Kind, Spec
 from certsvc.errors import Conflict
 
 
@@ -48,50 +49,130 @@ class Transition:
     sources: frozenset[ApplicationState] | frozenset[LicenceStatus]
     target: ApplicationState | LicenceStatus | None  # None: the state stays
     term: str  # the regulation's term, for the API documentation
+    spec: Spec = NO_BODY  # the request: validated by it, documented from it
+
+
+# --- the fields of the actions' requests ------------------------------------------------------
+def _reason(name: str = "reason", zh: str = "理由", en: str = "Reason") -> Field:
+    return Field(name, Kind.TEXT, zh, en, max_length=2000, example="抽查不合格")
+
+
+_LEGAL_BASIS = Field("legal_basis", Kind.TEXT, "法律依据", "Legal basis", max_length=500,
+                     example="《工业产品生产许可证管理条例》第四十五条")
+_REPORT_NUMBER = Field("report_number", Kind.TEXT, "检验报告编号", "Test report number",
+                       max_length=64, example="ZJ-2026-0518")
+_INSTITUTION = Field("institution_id", Kind.INT, "检验机构", "Inspection institution",
+                     minimum=1, example=1,
+                     help_en="a filed institution of level II or above")
+MATERIALS_SPEC = Spec((
+    Field("business_licence", Kind.TEXT, "营业执照复印件", "Business licence", max_length=500,
+          example="营业执照.pdf"),
+    Field("application_form", Kind.TEXT, "申请书", "Application form", max_length=500,
+          example="申请书.pdf"),
+    Field("commitment", Kind.TEXT, "承诺书", "Commitment", max_length=500,
+          example="承诺书.pdf"),
+    Field("renewal_commitment", Kind.TEXT, "生产条件未变的书面承诺",
+          "Renewal: production conditions unchanged", required=False, max_length=2000),
+))
+SUPPLIED_MATERIALS_SPEC = Spec(tuple(
+    Field(f.name, f.kind, f.label_zh, f.label_en, required=False, max_length=f.max_length,
+          example=f.example) for f in MATERIALS_SPEC.fields))
+ENTERPRISE_CHANGE_SPEC = Spec(tuple(
+    Field(f.name, f.kind, f.label_zh, f.label_en, required=False, max_length=f.max_length,
+          example=f.example) for f in ENTERPRISE_SPEC.fields if f.name != "uscc"))
+SUSPENSION_ORDERS = ("stop_production", "rectify")
+APPLICATION_SPEC = Spec((
+    Field("kind", Kind.CHOICE, "申请类型", "Kind", required=False, choices=("new", "renewal"),
+          example="new", help_en="new (default), or renewal (延续)"),
+    Field("bureau", Kind.TEXT, "发证机关", "Licensing bureau", required=False, max_length=100,
+          example="浙江省市场监督管理局", help_en="name or code; required for a new licence"),
+    Field("licence_number", Kind.LICENCE_NUMBER, "许可证编号", "Licence number",
+          required=False, help_en="the licence to renew (renewal)"),
+    Field("enterprise", Kind.OBJECT, "企业", "Enterprise", sub=ENTERPRISE_SPEC),
+    Field("scope", Kind.UNITS, "产品单元", "Products", required=False,
+          example=["架空绝缘电缆"], help_en="required for a new licence"),
+    Field("materials", Kind.OBJECT, "申请材料", "Materials", sub=MATERIALS_SPEC),
+))
 
 
 _A = ApplicationState
 APPLICATION_ACTIONS: dict[str, Transition] = {
     "accept": Transition(Actor.BUREAU, frozenset({_A.SUBMITTED}), _A.UNDER_REVIEW, "受理"),
     "refuse_acceptance": Transition(
-        Actor.BUREAU, frozenset({_A.SUBMITTED}), _A.NOT_ACCEPTED, "不予受理"),
+        Actor.BUREAU, frozenset({_A.SUBMITTED}), _A.NOT_ACCEPTED, "不予受理",
+        Spec((_reason("reasons", "不予受理的理由", "Reasons"),))),
     "request_correction": Transition(
-        Actor.BUREAU, frozenset({_A.SUBMITTED}), _A.AWAITING_CORRECTION, "补正告知"),
+        Actor.BUREAU, frozenset({_A.SUBMITTED}), _A.AWAITING_CORRECTION, "补正告知",
+        Spec((Field("missing", Kind.TEXT_LIST, "需补正的材料", "Missing material",
+                    max_length=200, example=["营业执照复印件（清晰）"]),))),
     "resubmit": Transition(
-        Actor.ENTERPRISE, frozenset({_A.AWAITING_CORRECTION}), _A.SUBMITTED, "补正材料"),
+        Actor.ENTERPRISE, frozenset({_A.AWAITING_CORRECTION}), _A.SUBMITTED, "补正材料",
+        Spec((Field("materials", Kind.OBJECT, "补正的材料", "Supplied material",
+                    sub=SUPPLIED_MATERIALS_SPEC),))),
     "record_onsite": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "实地核查"),
+        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "实地核查", Spec((
+            Field("passed", Kind.BOOL, "核查结论：合格", "Passed", example=True),
+            Field("inspectors", Kind.TEXT_LIST, "核查人员", "Inspectors", max_length=50,
+                  min_items=2, max_items=10, example=["张伟", "李娜"],
+                  help_en="at least two"),
+            Field("date", Kind.DATE, "核查日期", "Date", required=False,
+                  help_en="default today; not in the future"),
+            Field("notes", Kind.TEXT, "备注", "Notes", required=False)))),
     "accept_commitment": Transition(
         Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "延续承诺"),
     "choose_institution": Transition(
-        Actor.ENTERPRISE, frozenset({_A.UNDER_REVIEW}), _A.TESTING, "产品检验（委托）"),
+        Actor.ENTERPRISE, frozenset({_A.UNDER_REVIEW}), _A.TESTING, "产品检验（委托）",
+        Spec((_INSTITUTION,))),
     "record_test": Transition(
-        Actor.INSTITUTION, frozenset({_A.TESTING}), _A.UNDER_REVIEW, "产品检验（结论）"),
+        Actor.INSTITUTION, frozenset({_A.TESTING}), _A.UNDER_REVIEW, "产品检验（结论）",
+        Spec((Field("passed", Kind.BOOL, "检验结论：合格", "Passed", example=True),
+              _REPORT_NUMBER))),
     "exempt_testing": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "免于产品检验"),
+        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "免于产品检验",
+        Spec((Field("spot_check_id", Kind.INT, "监督抽查", "Spot check", minimum=1,
+                    example=1, help_en="a passed provincial or national spot check of the "
+                                       "register, within six months, covering the scope"),))),
     "accept_prior_report": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "核查前委托检验报告"),
+        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "核查前委托检验报告", Spec((
+            _INSTITUTION,
+            Field("commissioned", Kind.DATE, "委托日期", "Commissioned on",
+                  example="2026-05-20", help_en="before the on-site verification"),
+            Field("passed", Kind.BOOL, "检验结论：合格", "Passed", example=True),
+            _REPORT_NUMBER))),
     "approve": Transition(Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), _A.APPROVED, "准予许可"),
     "refuse": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW, _A.TESTING}), _A.REFUSED, "不予许可"),
+        Actor.BUREAU, frozenset({_A.UNDER_REVIEW, _A.TESTING}), _A.REFUSED, "不予许可",
+        Spec((_reason("reasons", "不予许可的理由", "Reasons"),))),
     "issue": Transition(Actor.BUREAU, frozenset({_A.APPROVED}), _A.ISSUED, "发证"),
 }
 
 _L = LicenceStatus
 _IN_FORCE = frozenset({_L.VALID, _L.SUSPENDED})
+_REASON = Spec((_reason(),))
+_WITH_BASIS = Spec((_reason(), _LEGAL_BASIS))
 LICENCE_ACTIONS: dict[str, Transition] = {
-    "change": Transition(Actor.BUREAU, _IN_FORCE, None, "变更"),
+    "change": Transition(Actor.BUREAU, _IN_FORCE, None, "变更", Spec((
+        Field("enterprise", Kind.OBJECT, "企业信息", "Enterprise", required=False,
+              sub=ENTERPRISE_CHANGE_SPEC),
+        Field("scope", Kind.UNITS, "产品单元", "Products", required=False,
+              example=["架空绝缘电缆"])))),
     "suspend": Transition(Actor.BUREAU, frozenset({_L.VALID}), _L.SUSPENDED,
-                          "责令停产 / 限期整改"),
+                          "责令停产 / 限期整改", Spec((
+                              Field("order", Kind.CHOICE, "措施", "Order",
+                                    choices=SUSPENSION_ORDERS, example="stop_production",
+                                    help_en="stop_production (责令停产) or rectify (限期整改)"),
+                              _reason(),
+                              Field("deadline", Kind.DATE, "整改期限", "Deadline",
+                                    required=False, help_en="required for rectify")))),
     "lift_suspension": Transition(Actor.BUREAU, frozenset({_L.SUSPENDED}), _L.VALID,
-                                  "恢复生产（整改合格）"),
-    "revoke": Transition(Actor.BUREAU, _IN_FORCE, _L.REVOKED, "撤销"),
-    "penalty_revoke": Transition(Actor.BUREAU, _IN_FORCE, _L.REVOKED, "吊销"),
-    "cancel": Transition(Actor.BUREAU, _IN_FORCE, _L.CANCELLED, "注销（依职权）"),
+                                  "恢复生产（整改合格）", _REASON),
+    "revoke": Transition(Actor.BUREAU, _IN_FORCE, _L.REVOKED, "撤销", _WITH_BASIS),
+    "penalty_revoke": Transition(Actor.BUREAU, _IN_FORCE, _L.REVOKED, "吊销", _WITH_BASIS),
+    "cancel": Transition(Actor.BUREAU, _IN_FORCE, _L.CANCELLED, "注销（依职权）", _REASON),
     "request_cancellation": Transition(Actor.ENTERPRISE, _IN_FORCE, _L.CANCELLED,
-                                       "注销（企业申请）"),
+                                       "注销（企业申请）", _REASON),
     "no_longer_required": Transition(Actor.NATIONAL, _IN_FORCE, _L.NOT_REQUIRED,
-                                     "目录调整，不再实行许可"),
+                                     "目录调整，不再实行许可", _REASON),
 }
 # An expired licence is no longer in force; the only thing left to do is to cancel it.
 EXPIRED_ACTIONS = ("cancel", "request_cancellation")

@@ -21,23 +21,25 @@ from sqlalchemy import Connection, Engine
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.bureaus import bureau_by_code, find_bureau
 from certsvc.domain.calendar import UnknownYear, working_days
-from certsvc.domain.fields import boolean, choice, date, integer, obj, text, text_list
+from certsvc.domain.catalogue import scope_of
 from certsvc.domain.licence import (
+    Enterprise,
     Licence,
     LicenceStatus,
     check_licence,
     default_valid_until,
     enterprise_from_dict,
-    scope_of,
 )
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
+    APPLICATION_SPEC,
     ApplicationState,
     InvalidTransition,
     allowed_application_actions,
     application_transition,
 )
+from certsvc.domain.specs import Values
 from certsvc.domain.time import china_date
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, applications, audit
@@ -46,7 +48,6 @@ from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, requ
 from certsvc.workflow.issuance import Issuer
 
 TIME_LIMIT = 30  # working days from the day after acceptance to the decision
-MATERIALS = ("business_licence", "application_form", "commitment")  # 营业执照, 申请书, 承诺书
 
 EXEMPTION_MONTHS = 6
 EXEMPTING_LEVELS = ("national", "provincial")  # spot checks that can exempt from testing
@@ -68,33 +69,37 @@ class Applications:
         """申请: the enterprise files its application with the three materials."""
         if principal.role is not Role.ENTERPRISE:
             raise Forbidden("only an enterprise may apply for a licence")
-        body = obj(data, "application")
-        kind = choice(body.get("kind", "new"), "kind", ("new", "renewal"),
-                      "must be 'new' or 'renewal'")
-        enterprise = enterprise_from_dict(body.get("enterprise"))
+        values = APPLICATION_SPEC.parse(data)
+        kind = values.kind or "new"
+        enterprise = Enterprise(**values.enterprise)
         if enterprise.uscc != principal.uscc:
             raise Forbidden("an enterprise applies only for itself (enterprise.uscc)")
-        materials = _materials(body.get("materials"), kind)
+        materials = {k: v for k, v in values.materials.items() if v is not None}
+        if kind != "renewal":
+            materials.pop("renewal_commitment", None)
         if kind == "renewal":
-            number = LicenceNumber.parse(
-                text(body.get("licence_number"), "licence_number", 40), "licence_number")
+            number = values.licence_number
+            if number is None:
+                raise ValidationError("licence_number", "is required for a renewal")
             record = LicenceReader(self.engine).by_number(number)
             if record.enterprise.uscc != principal.uscc:
                 raise Forbidden("an enterprise renews only its own licence (licence_number)")
             if record.status is not LicenceStatus.VALID:
                 raise ValidationError("licence_number", f"is {record.status.value}; only a "
                                                         "valid licence can be renewed")
-            bureau, scope = record.issuer, record.scope
-            if body.get("scope") is not None:
-                scope = scope_of(body["scope"])
+            bureau, scope = record.issuer, values.scope or record.scope
         else:
             number = None
-            bureau = find_bureau(text(body.get("bureau"), "bureau", 100), "bureau")
-            scope = scope_of(body.get("scope"))
+            if values.bureau is None:
+                raise ValidationError("bureau", "is required for a new licence")
+            if values.scope is None:
+                raise ValidationError("scope", "is required for a new licence")
+            bureau = find_bureau(values.bureau, "bureau")
+            scope = values.scope
         today = china_date(now)
         check_licence(Licence(number, enterprise, scope, today, default_valid_until(today),
                               bureau))
-        values = {
+        row_values = {
             "kind": kind, "state": _S.SUBMITTED.value, "bureau_code": bureau.code,
             "uscc": enterprise.uscc,
             "enterprise": {"name": enterprise.name, "uscc": enterprise.uscc,
@@ -105,7 +110,7 @@ class Applications:
             "updated_at": now,
         }
         with self.engine.begin() as conn:
-            application_id = applications.insert_application(conn, values)
+            application_id = applications.insert_application(conn, row_values)
             after = applications.load(conn, application_id)
             audit.record(conn, principal, "submit", f"application:{application_id}",
                          bureau.code, None, _audit_view(after), request_id, now)
@@ -175,11 +180,11 @@ class Applications:
             row = self._readable(conn, principal, application_id, for_update=True)
             require(principal, transition.actor, bureau_code=row["bureau_code"],
                     uscc=row["uscc"], institution_id=row["institution_id"])
-            body = obj(data if data is not None else {}, "body")
+            values = transition.spec.parse(data)
             state = ApplicationState(row["state"])
             target = application_transition(state, action)
             before = _audit_view(row)
-            changes = _STEPS[action](self, conn, principal, row, body, now)
+            changes = _STEPS[action](self, conn, principal, row, values, now)
             changes.update(state=target.value, updated_at=now)
             applications.save(conn, application_id, changes)
             after = applications.load(conn, application_id)
@@ -190,54 +195,48 @@ class Applications:
         return view(after, now)
 
     def _accept(self, conn: Connection, p: Principal, row: dict[str, Any],
-                body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                values: Values, now: dt.datetime) -> dict[str, Any]:
         review = _review(row, acceptance={"decision": "accepted", "on": _iso(now)})
         return {"review": review, "accepted_on": china_date(now)}
 
     def _refuse_acceptance(self, conn: Connection, p: Principal, row: dict[str, Any],
-                           body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-        reasons = text(body.get("reasons"), "reasons", 2000)
+                           values: Values, now: dt.datetime) -> dict[str, Any]:
         return {"review": _review(row, acceptance={"decision": "not_accepted",
-                                                   "reasons": reasons, "on": _iso(now)})}
+                                                   "reasons": values.reasons, "on": _iso(now)})}
 
     def _request_correction(self, conn: Connection, p: Principal, row: dict[str, Any],
-                            body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                            values: Values, now: dt.datetime) -> dict[str, Any]:
         if "correction" in row["review"]:
             raise InvalidTransition(
                 "missing material may be requested only once (一次性告知); accept the "
                 "application or refuse it", row["state"],
                 [a for a in allowed_application_actions(_S.SUBMITTED)
                  if a != "request_correction"])
-        missing = text_list(body.get("missing"), "missing")
-        return {"review": _review(row, correction={"missing": missing, "on": _iso(now)})}
+        return {"review": _review(row, correction={"missing": values.missing,
+                                                   "on": _iso(now)})}
 
     def _resubmit(self, conn: Connection, p: Principal, row: dict[str, Any],
-                  body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-        supplied = obj(body.get("materials"), "materials")
-        materials = dict(row["materials"])
-        for name, value in supplied.items():
-            materials[name] = text(value, f"materials.{name}", 500)
+                  values: Values, now: dt.datetime) -> dict[str, Any]:
+        supplied = {k: v for k, v in values.materials.items() if v is not None}
+        if not supplied:
+            raise ValidationError("materials", "supplies no material")
+        materials = dict(row["materials"], **supplied)
         correction = dict(row["review"]["correction"], supplied_on=_iso(now))
         return {"materials": materials, "review": _review(row, correction=correction)}
 
     def _record_onsite(self, conn: Connection, p: Principal, row: dict[str, Any],
-                       body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                       values: Values, now: dt.datetime) -> dict[str, Any]:
         _conditions_open(row)
-        inspectors = text_list(body.get("inspectors"), "inspectors", 50, 10)
-        if len(inspectors) < 2:
-            raise ValidationError("inspectors", "an on-site verification needs at least two "
-                                                "inspectors")
-        visited = date(body.get("date", china_date(now).isoformat()), "date")
+        visited = values.date or china_date(now)
         if visited > china_date(now):
             raise ValidationError("date", "is in the future")
-        conditions = {"method": "onsite", "passed": boolean(body.get("passed"), "passed"),
-                      "inspectors": inspectors, "date": visited.isoformat(),
-                      "notes": (text(body["notes"], "notes", 2000)
-                                if body.get("notes") is not None else "")}
+        conditions = {"method": "onsite", "passed": values.passed,
+                      "inspectors": values.inspectors, "date": visited.isoformat(),
+                      "notes": values.notes or ""}
         return {"review": _review(row, conditions=conditions)}
 
     def _accept_commitment(self, conn: Connection, p: Principal, row: dict[str, Any],
-                           body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                           values: Values, now: dt.datetime) -> dict[str, Any]:
         _conditions_open(row)
         if row["kind"] != "renewal" or "renewal_commitment" not in row["materials"]:
             raise InvalidTransition(
@@ -249,29 +248,27 @@ class Applications:
         return {"review": _review(row, conditions=conditions)}
 
     def _choose_institution(self, conn: Connection, p: Principal, row: dict[str, Any],
-                            body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                            values: Values, now: dt.datetime) -> dict[str, Any]:
         _testing_open(row)
-        institution_id = integer(body.get("institution_id"), "institution_id", 1)
+        institution_id = values.institution_id
         _qualified_institution(conn, institution_id)
         return {"institution_id": institution_id, "testing_since": china_date(now),
                 "review": _review(row, testing={"method": "test", "institution_id":
                                                 institution_id, "since": _iso(now)})}
 
     def _record_test(self, conn: Connection, p: Principal, row: dict[str, Any],
-                     body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                     values: Values, now: dt.datetime) -> dict[str, Any]:
         testing = dict(row["review"]["testing"],
-                       passed=boolean(body.get("passed"), "passed"),
-                       report_number=text(body.get("report_number"), "report_number", 64),
+                       passed=values.passed, report_number=values.report_number,
                        reported=_iso(now))
         return {"review": _review(row, testing=testing), **_resume_clock(row, now)}
 
     def _exempt_testing(self, conn: Connection, p: Principal, row: dict[str, Any],
-                        body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                        values: Values, now: dt.datetime) -> dict[str, Any]:
         """免于产品检验: a passed spot check of the same products by a provincial-or-higher
         authority within six months, taken from the spot-check register."""
         _testing_open(row)
-        check_id = integer(body.get("spot_check_id"), "spot_check_id", 1)
-        found = spot_checks_of(conn, row["uscc"], check_id)
+        found = spot_checks_of(conn, row["uscc"], values.spot_check_id)
         if not found:
             raise ValidationError("spot_check_id", "is not a spot check of this enterprise")
         check = found[0]
@@ -292,26 +289,26 @@ class Applications:
         return {"review": _review(row, testing=testing)}
 
     def _accept_prior_report(self, conn: Connection, p: Principal, row: dict[str, Any],
-                             body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                             values: Values, now: dt.datetime) -> dict[str, Any]:
         _testing_open(row)
-        institution_id = integer(body.get("institution_id"), "institution_id", 1)
+        institution_id = values.institution_id
         _qualified_institution(conn, institution_id)
-        commissioned = date(body.get("commissioned"), "commissioned")
+        commissioned = values.commissioned
         conditions = row["review"].get("conditions")
         visit = (dt.date.fromisoformat(conditions["date"])
                  if conditions and conditions["method"] == "onsite" else china_date(now))
         if commissioned > visit:
             raise ValidationError("commissioned", "the report must have been commissioned "
                                                   "before the on-site verification")
-        if not boolean(body.get("passed"), "passed"):
+        if not values.passed:
             raise ValidationError("passed", "only a passing report can be accepted")
         testing = {"method": "prior_report", "passed": True, "institution_id": institution_id,
-                   "report_number": text(body.get("report_number"), "report_number", 64),
+                   "report_number": values.report_number,
                    "commissioned": commissioned.isoformat()}
         return {"review": _review(row, testing=testing)}
 
     def _approve(self, conn: Connection, p: Principal, row: dict[str, Any],
-                 body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+                 values: Values, now: dt.datetime) -> dict[str, Any]:
         review = row["review"]
         missing = [name for name in ("conditions", "testing")
                    if not review.get(name, {}).get("passed")]
@@ -322,13 +319,12 @@ class Applications:
         return {"review": _review(row, decision={"approved": True, "on": _iso(now)})}
 
     def _refuse(self, conn: Connection, p: Principal, row: dict[str, Any],
-                body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
-        reasons = text(body.get("reasons"), "reasons", 2000)
-        return {"review": _review(row, decision={"approved": False, "reasons": reasons,
+                values: Values, now: dt.datetime) -> dict[str, Any]:
+        return {"review": _review(row, decision={"approved": False, "reasons": values.reasons,
                                                  "on": _iso(now)}), **_resume_clock(row, now)}
 
     def _issue(self, conn: Connection, p: Principal, row: dict[str, Any],
-               body: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
+               values: Values, now: dt.datetime) -> dict[str, Any]:
         enterprise = enterprise_from_dict(row["enterprise"])
         scope = scope_of(row["scope"])
         today = china_date(now)
@@ -398,15 +394,6 @@ def _resume_clock(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         return {}
     paused = working_days().between(row["testing_since"], china_date(now))
     return {"testing_since": None, "paused_days": row["paused_days"] + paused}
-
-
-def _materials(value: Any, kind: str) -> dict[str, str]:
-    supplied = obj(value, "materials")
-    materials = {name: text(supplied.get(name), f"materials.{name}", 500) for name in MATERIALS}
-    if kind == "renewal" and supplied.get("renewal_commitment") is not None:
-        materials["renewal_commitment"] = text(
-            supplied["renewal_commitment"], "materials.renewal_commitment", 2000)
-    return materials
 
 
 def _review(row: dict[str, Any], **steps: Any) -> dict[str, Any]:

@@ -20,12 +20,10 @@ from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Principal
 from certsvc.domain.catalogue import catalogue
-from certsvc.domain.fields import choice, date, obj, text
 from certsvc.domain.licence import (
     Enterprise,
     Licence,
     check_licence,
-    scope_of,
 )
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import (
@@ -34,6 +32,7 @@ from certsvc.domain.lifecycle import (
     allowed_licence_actions,
     licence_transition,
 )
+from certsvc.domain.specs import Values
 from certsvc.domain.time import china_date
 from certsvc.errors import NotFound, ValidationError
 from certsvc.store import audit, feed, writer
@@ -41,9 +40,6 @@ from certsvc.store.reader import in_force_scopes, licence_in
 from certsvc.store.records import LicenceRecord
 from certsvc.workflow.authz import require
 from certsvc.workflow.issuance import Issuer
-
-SUSPENSION_ORDERS = {"stop_production": "责令停产", "rectify": "限期整改"}
-_NEEDS_LEGAL_BASIS = ("revoke", "penalty_revoke")
 
 
 class LicenceActions:
@@ -73,40 +69,35 @@ class LicenceActions:
         record = licence_in(conn, number, for_update=True)
         require(principal, transition.actor, bureau_code=number.bureau_code,
                 uscc=record.enterprise.uscc)
-        body = obj(data if data is not None else {}, "body")
+        values = transition.spec.parse(data)
         expired = today > record.valid_until
         target = licence_transition(record.status, expired, action)
         before = licence_view(record, today)
         if action == "change":
-            self._change(conn, record, body, now)
+            self._change(conn, record, values, now)
         else:
             if action == "no_longer_required":
                 _check_withdrawn(record, today)
-            writer.set_status(conn, number, target, now, _detail(action, body))
+            writer.set_status(conn, number, target, now, _detail(action, values))
         after = licence_view(licence_in(conn, number), today)
         if action != "change":  # a change is in the feed as the re-issued licence
             feed.record(conn, "licence.status", record.enterprise.uscc,
                         f"licence:{number.canonical}", {
                             "number": number.canonical, "status": target.value,
                             "action": action, **{k: v for k, v in _public_detail(
-                                body).items() if v is not None}}, now)
+                                values).items() if v is not None}}, now)
         audit.record(conn, principal, action, f"licence:{number.canonical}",
                      number.bureau_code, before, after, request_id, now)
         return after
 
-    def _change(self, conn: Connection, record: LicenceRecord, body: dict[str, Any],
+    def _change(self, conn: Connection, record: LicenceRecord, values: Values,
                 now: dt.datetime) -> None:
         """变更: name, addresses or scope. The licence is re-signed under its number."""
         e = record.enterprise
         fields = {"name": e.name, "residence": e.residence,
                   "production_address": e.production_address}
-        supplied = obj(body.get("enterprise", {}), "enterprise")
-        for name, value in supplied.items():
-            if name not in fields:
-                raise ValidationError(f"enterprise.{name}", "cannot be changed (only name, "
-                                                            "residence, production_address)")
-            fields[name] = text(value, f"enterprise.{name}", 200)
-        scope = scope_of(body["scope"]) if "scope" in body else record.scope
+        fields.update({k: v for k, v in (values.enterprise or {}).items() if v is not None})
+        scope = values.scope or record.scope
         if fields == {"name": e.name, "residence": e.residence,
                       "production_address": e.production_address} and scope == record.scope:
             raise ValidationError("body", "changes nothing: give enterprise fields or scope")
@@ -133,9 +124,11 @@ class LicenceActions:
         return [n.canonical for n in candidates]
 
 
-def _public_detail(body: dict[str, Any]) -> dict[str, Any]:
-    return {"reason": body.get("reason"), "legal_basis": body.get("legal_basis"),
-            "deadline": body.get("deadline"), "order": body.get("order")}
+def _public_detail(values: Values) -> dict[str, Any]:
+    deadline = values.get("deadline")
+    return {"reason": values.get("reason"), "legal_basis": values.get("legal_basis"),
+            "deadline": deadline.isoformat() if deadline else None,
+            "order": values.get("order")}
 
 
 def _check_withdrawn(record: LicenceRecord, today: dt.date) -> None:
@@ -145,17 +138,17 @@ def _check_withdrawn(record: LicenceRecord, today: dt.date) -> None:
                                        + "、".join(listed) + "; revoke or cancel instead")
 
 
-def _detail(action: str, body: dict[str, Any]) -> dict[str, Any]:
-    detail: dict[str, Any] = {"action": action, "reason": text(body.get("reason"), "reason",
-                                                               2000)}
-    if action in _NEEDS_LEGAL_BASIS:
-        detail["legal_basis"] = text(body.get("legal_basis"), "legal_basis", 500)
+def _detail(action: str, values: Values) -> dict[str, Any]:
+    """What the status change records: its reason, legal basis, order and deadline."""
+    detail: dict[str, Any] = {"action": action, "reason": values.reason}
+    if values.get("legal_basis") is not None:
+        detail["legal_basis"] = values.legal_basis
     if action == "suspend":
-        order = choice(body.get("order"), "order", SUSPENSION_ORDERS,
-                       "must be 'stop_production' (责令停产) or 'rectify' (限期整改)")
-        detail["action"] = f"suspend:{order}"
-        if order == "rectify" or body.get("deadline") is not None:
-            detail["deadline"] = date(body.get("deadline"), "deadline")
+        detail["action"] = f"suspend:{values.order}"
+        if values.order == "rectify" and values.deadline is None:
+            raise ValidationError("deadline", "is required for rectification (限期整改)")
+        if values.deadline is not None:
+            detail["deadline"] = values.deadline
     return detail
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.catalogue import scope_of
 from certsvc.domain.fields import boolean, choice, date, integer, obj, text
-from certsvc.domain.licence import scope_of
 from certsvc.domain.lifecycle import Actor
 from certsvc.domain.time import china_date
 from certsvc.domain.uscc import validate_uscc

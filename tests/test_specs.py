@@ -1,0 +1,129 @@
+"""One spec per action: the body its OpenAPI schema describes (the spec's example) is
+accepted, and a body without any one required field is a 422 naming that field — for every
+application and licence action and for the application itself."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+
+from certsvc.api.openapi import openapi_document
+from certsvc.domain.lifecycle import APPLICATION_ACTIONS, APPLICATION_SPEC, LICENCE_ACTIONS
+from certsvc.domain.specs import Spec
+from tests.conftest import Api
+from tests.test_authorisation import (
+    _awaiting_correction,
+    _in_testing,
+    _licence,
+    _moved,
+    _ready,
+    _renewal,
+    _spot_check,
+    _submitted,
+    _suspended,
+    _under_review,
+    _withdrawn_licence,
+)
+
+Setup = Callable[[Api, Any], str]  # → the subject's path, in a state that allows the action
+SUBJECTS: dict[str, tuple[Setup, str]] = {  # action: (set-up, who acts)
+    "accept": (lambda api, _: _submitted(api), "zhejiang"),
+    "refuse_acceptance": (lambda api, _: _submitted(api), "zhejiang"),
+    "request_correction": (lambda api, _: _submitted(api), "zhejiang"),
+    "resubmit": (lambda api, _: _awaiting_correction(api), "enterprise"),
+    "record_onsite": (lambda api, _: _under_review(api), "zhejiang"),
+    "accept_commitment": (_renewal, "zhejiang"),
+    "choose_institution": (lambda api, _: _under_review(api), "enterprise"),
+    "record_test": (lambda api, _: _in_testing(api), "institution"),
+    "exempt_testing": (lambda api, issuer: (_spot_check(api, issuer), _under_review(api))[1],
+                       "zhejiang"),
+    "accept_prior_report": (lambda api, _: _under_review(api), "zhejiang"),
+    "approve": (lambda api, _: _ready(api), "zhejiang"),
+    "refuse": (lambda api, _: _under_review(api), "zhejiang"),
+    "issue": (lambda api, _: _moved(api, _ready(api), ("approve", "zhejiang", None)),
+              "zhejiang"),
+    "change": (_licence, "zhejiang"),
+    "suspend": (_licence, "zhejiang"),
+    "lift_suspension": (_suspended, "zhejiang"),
+    "revoke": (_licence, "zhejiang"),
+    "penalty_revoke": (_licence, "zhejiang"),
+    "cancel": (_licence, "zhejiang"),
+    "request_cancellation": (_licence, "enterprise"),
+    "no_longer_required": (_withdrawn_licence, "national"),
+}
+ACTIONS = {**APPLICATION_ACTIONS, **LICENCE_ACTIONS}
+
+
+def test_every_action_has_a_subject_here() -> None:
+    assert set(SUBJECTS) == set(ACTIONS)
+
+
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+@freeze_time("2026-06-01 02:00:00")
+def test_the_documented_example_is_accepted(api: Api, issuer: Any, action: str) -> None:
+    setup, who = SUBJECTS[action]
+    spec = ACTIONS[action].spec
+    answer = api.post(f"{setup(api, issuer)}/{action}", who, spec.example())
+    assert answer.status_code == 200, (action, answer.json)
+
+
+@pytest.mark.parametrize(("action", "field"), [
+    (action, f.name) for action, t in sorted(ACTIONS.items()) for f in t.spec.fields
+    if f.required])
+@freeze_time("2026-06-01 02:00:00")
+def test_a_missing_required_field_is_named(api: Api, issuer: Any, action: str,
+                                          field: str) -> None:
+    setup, who = SUBJECTS[action]
+    body = ACTIONS[action].spec.example()
+    del body[field]
+    answer = api.post(f"{setup(api, issuer)}/{action}", who, body)
+    assert answer.status_code == 422 and answer.json is not None, (action, answer.json)
+    assert answer.json["field"] == field
+
+
+def required_paths(spec: Spec, prefix: str = "") -> list[str]:
+    """Every required field, nested objects' included, as a dotted path."""
+    found = []
+    for f in spec.fields:
+        if f.required:
+            found.append(prefix + f.name)
+            if f.sub is not None:
+                found += required_paths(f.sub, f"{prefix}{f.name}.")
+    return found
+
+
+@pytest.mark.parametrize("path", required_paths(APPLICATION_SPEC))
+@freeze_time("2026-06-01 02:00:00")
+def test_the_application_without_a_required_field(api: Api, path: str) -> None:
+    assert api.post("/api/v1/applications", "enterprise",
+                    APPLICATION_SPEC.example()).status_code == 201
+    body = APPLICATION_SPEC.example()
+    *parents, last = path.split(".")
+    holder = body
+    for name in parents:
+        holder = holder[name]
+    del holder[last]
+    answer = api.post("/api/v1/applications", "enterprise", body)
+    assert answer.status_code == 422 and answer.json is not None
+    assert answer.json["field"] == path
+
+
+def test_the_document_carries_each_spec() -> None:
+    paths = openapi_document()["paths"]
+    for name, transition in APPLICATION_ACTIONS.items():
+        schema = paths[f"/api/v1/applications/{{id}}/{name}"]["post"]["requestBody"]
+        assert schema["content"]["application/json"]["schema"] == transition.spec.json_schema()
+    document = openapi_document()["components"]["schemas"]["ApplicationRequest"]
+    assert document == APPLICATION_SPEC.json_schema()
+    assert document["required"] == ["enterprise", "materials"]
+
+
+@freeze_time("2026-06-01 02:00:00")
+def test_an_unknown_field_is_named(api: Api, issuer: Any) -> None:
+    answer = api.post(f"{_licence(api, issuer)}/revoke", "zhejiang",
+                      {"reason": "x", "legal_basis": "y", "legal_bassis": "typo"})
+    assert answer.status_code == 422 and answer.json is not None
+    assert answer.json["field"] == "legal_bassis"
