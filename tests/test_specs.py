@@ -11,6 +11,16 @@ import pytest
 from freezegun import freeze_time
 
 from certsvc.api.openapi import openapi_document
+from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
+from certsvc.domain.duties import (
+    FILING_SPEC,
+    INSTITUTION_SPEC,
+    MEASURE_SPEC,
+    OUTCOME_SPEC,
+    RECALL_CLOSE_SPEC,
+    RECALL_SPEC,
+    SPOT_CHECK_SPEC,
+)
 from certsvc.domain.lifecycle import APPLICATION_ACTIONS, APPLICATION_SPEC, LICENCE_ACTIONS
 from certsvc.domain.specs import Spec
 from tests.conftest import Api
@@ -18,9 +28,12 @@ from tests.test_authorisation import (
     _awaiting_correction,
     _in_testing,
     _licence,
+    _measure,
     _moved,
     _ready,
+    _recall,
     _renewal,
+    _reported,
     _spot_check,
     _submitted,
     _suspended,
@@ -116,7 +129,8 @@ def test_the_document_carries_each_spec() -> None:
     for name, transition in APPLICATION_ACTIONS.items():
         schema = paths[f"/api/v1/applications/{{id}}/{name}"]["post"]["requestBody"]
         assert schema["content"]["application/json"]["schema"] == transition.spec.json_schema()
-    document = openapi_document()["components"]["schemas"]["ApplicationRequest"]
+    submit = paths["/api/v1/applications"]["post"]["requestBody"]
+    document = submit["content"]["application/json"]["schema"]
     assert document == APPLICATION_SPEC.json_schema()
     assert document["required"] == ["enterprise", "materials"]
 
@@ -127,3 +141,43 @@ def test_an_unknown_field_is_named(api: Api, issuer: Any) -> None:
                       {"reason": "x", "legal_basis": "y", "legal_bassis": "typo"})
     assert answer.status_code == 422 and answer.json is not None
     assert answer.json["field"] == "legal_bassis"
+
+
+DUTIES: dict[str, tuple[Spec, Callable[[Api, Any], str], str, int]] = {
+    # the duty: (its spec, set-up returning the path, who, the status of a success)
+    "spot check": (SPOT_CHECK_SPEC, lambda api, issuer: (_licence(api, issuer),
+                                                        "/api/v1/spot-checks")[1],
+                   "zhejiang", 201),
+    "recall": (RECALL_SPEC, lambda api, issuer: (_licence(api, issuer), "/api/v1/recalls")[1],
+               "enterprise", 201),
+    "close recall": (RECALL_CLOSE_SPEC, lambda api, issuer: f"/api/v1/recalls/"
+                     f"{_recall(api, issuer)}/close", "enterprise", 200),
+    "institution": (INSTITUTION_SPEC, lambda api, _: "/api/v1/institutions", "national", 201),
+    "filing": (FILING_SPEC, lambda api, _: f"/api/v1/institutions/{api.institutions['level3']}"
+               "/filing", "national", 200),
+    "measure": (MEASURE_SPEC, lambda api, issuer: (_licence(api, issuer),
+                                                  "/api/v1/measures")[1], "zhejiang", 201),
+    "outcome": (OUTCOME_SPEC, lambda api, issuer: f"/api/v1/measures/{_measure(api, issuer)}"
+                "/outcome", "zhejiang", 200),
+    "accident": (ACCIDENT_SPEC, lambda api, issuer: (_licence(api, issuer),
+                                                    "/api/v1/accidents")[1], "enterprise", 201),
+    "follow-up": (FOLLOW_UP_SPEC, lambda api, issuer: f"/api/v1/accidents/"
+                  f"{_reported(api, issuer)}/follow_up", "enterprise", 200),
+}
+
+
+@pytest.mark.parametrize("duty", sorted(DUTIES))
+@freeze_time("2026-06-01 02:00:00")
+def test_each_duty_accepts_its_example_and_names_a_missing_field(
+    api: Api, issuer: Any, duty: str
+) -> None:
+    spec, setup, who, status = DUTIES[duty]
+    path = setup(api, issuer)
+    for field in [f.name for f in spec.fields if f.required]:
+        body = spec.example()
+        del body[field]
+        answer = api.post(path, who, body)
+        assert answer.status_code == 422 and answer.json is not None, (duty, field)
+        assert answer.json["field"] == field
+    answer = api.post(path, who, spec.example())
+    assert answer.status_code == status, (duty, answer.json)

@@ -17,7 +17,17 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.routing import Map, RequestRedirect
 
 from certsvc.credential.verifier import VerdictCode
+from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
 from certsvc.domain.calendar import UnknownYear
+from certsvc.domain.duties import (
+    FILING_SPEC,
+    INSTITUTION_SPEC,
+    MEASURE_SPEC,
+    OUTCOME_SPEC,
+    RECALL_CLOSE_SPEC,
+    RECALL_SPEC,
+    SPOT_CHECK_SPEC,
+)
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
     APPLICATION_SPEC,
@@ -25,6 +35,7 @@ from certsvc.domain.lifecycle import (
     InvalidTransition,
     Transition,
 )
+from certsvc.domain.specs import Spec
 from certsvc.errors import PROBLEM_TYPES
 
 # The error classes outside certsvc.errors, imported so that they have registered their types
@@ -40,6 +51,13 @@ def problem_types() -> dict[str, str]:
     http = {f"http-{code}": f"{code}: {HTTP_STATUS_CODES[code]}"
             for code in sorted(default_exceptions) if code >= 400}
     return ours | http
+
+def _body(spec: Spec) -> dict[str, Any]:
+    """A request body described by the spec that validates it."""
+    schema = spec.json_schema()
+    return {"required": bool(schema["required"]),
+            "content": {"application/json": {"schema": schema}}}
+
 
 def _problems() -> dict[str, Any]:
     return {"description": "RFC 9457 problem", "content": {"application/problem+json": {
@@ -87,8 +105,7 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/applications": {
             "post": {"summary": "申请: an enterprise applies (营业执照, 申请书, 承诺书)",
                      "operationId": "submit_application", "parameters": [_IDEMPOTENCY],
-                     "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": {"$ref": "#/components/schemas/ApplicationRequest"}}}},
+                     "requestBody": _body(APPLICATION_SPEC),
                      "responses": _ok("the application", "Application", "201")},
             "get": {"summary": "Applications this account may read; overdue or due soon",
                     "operationId": "list_applications",
@@ -125,15 +142,7 @@ def openapi_document() -> dict[str, Any]:
             "post": {"summary": "产品质量安全事故报告: the enterprise reports within 24 hours of "
                                 "learning of an accident (later reports are flagged late)",
                      "operationId": "report_accident", "parameters": [_IDEMPOTENCY],
-                     "requestBody": {"required": True, "content": {"application/json": {
-                         "schema": {"type": "object", "required": [
-                             "product", "occurred_at", "learned_at", "description",
-                             "measures"], "properties": {
-                             "product": {"type": ["string", "integer"]},
-                             "occurred_at": {"type": "string", "format": "date-time"},
-                             "learned_at": {"type": "string", "format": "date-time"},
-                             "description": {"type": "string"}, "cause": {"type": "string"},
-                             "measures": {"type": "string"}}}}}},
+                     "requestBody": _body(ACCIDENT_SPEC),
                      "responses": _ok("the report", "Object", "201")},
             "get": {"summary": "Accident reports (bureaus: own province; ?late=true, "
                                "?missing_follow_up=true)", "operationId": "list_accidents",
@@ -143,31 +152,34 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/accidents/{id}/follow_up": {"post": {
             "summary": "The established cause and the measures taken",
             "operationId": "accident_follow_up",
-            "parameters": [_ID, _IDEMPOTENCY],
+            "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(FOLLOW_UP_SPEC),
             "responses": _ok("the report")}},
         "/api/v1/spot-checks": {"post": {
             "summary": "监督抽查: a bureau records a spot-check result (uscc, products, level, "
                        "checked_on, institution_id, passed, reference)",
             "operationId": "record_spot_check", "parameters": [_IDEMPOTENCY],
+            "requestBody": _body(SPOT_CHECK_SPEC),
             "responses": _ok("the result", "Object", "201")}},
         "/api/v1/recalls": {"post": {
             "summary": "召回: an enterprise announces a recall (products, defect, batches, sold, "
                        "unsold, remedy, contact); public until closed",
             "operationId": "announce_recall", "parameters": [_IDEMPOTENCY],
+            "requestBody": _body(RECALL_SPEC),
             "responses": _ok("the recall", "Object", "201")}},
         "/api/v1/recalls/{id}/close": {"post": {
             "summary": "Close a recall (note)", "operationId": "close_recall",
-            "parameters": [_ID, _IDEMPOTENCY],
+            "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(RECALL_CLOSE_SPEC),
             "responses": _ok("the recall")}},
         "/api/v1/institutions/{id}/filing": {"post": {
             "summary": "The national authority records or withdraws an institution's filing "
                        "(filed: true/false)", "operationId": "institution_filing",
-            "parameters": [_ID, _IDEMPOTENCY],
+            "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(FILING_SPEC),
             "responses": _ok("the institution")}},
         "/api/v1/institutions": {"post": {
             "summary": "The national authority adds an inspection institution (name, "
                        "accreditation, level 1–3, filed)", "operationId": "add_institution",
-            "parameters": [_IDEMPOTENCY], "responses": _ok("the institution", "Object", "201")},
+            "parameters": [_IDEMPOTENCY], "requestBody": _body(INSTITUTION_SPEC),
+            "responses": _ok("the institution", "Object", "201")},
             "get": {
             "summary": "Inspection institutions: accreditation, level, filing, and whether they "
                        "may test for licences (filed, level II or above) (public)",
@@ -177,11 +189,12 @@ def openapi_document() -> dict[str, Any]:
             "summary": "监管措施: a bureau orders an interview (约谈), a written report (责令报告) "
                        "or rectification within a time limit (限期整改): licence_number, kind, "
                        "reason, deadline", "operationId": "order_measure",
-            "parameters": [_IDEMPOTENCY], "responses": _ok("the measure", "Object", "201")}},
+            "parameters": [_IDEMPOTENCY], "requestBody": _body(MEASURE_SPEC),
+            "responses": _ok("the measure", "Object", "201")}},
         "/api/v1/measures/{id}/outcome": {"post": {
             "summary": "Close a measure (passed, note); a failed rectification revokes the "
                        "licence (legal_basis)", "operationId": "measure_outcome",
-            "parameters": [_ID, _IDEMPOTENCY],
+            "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(OUTCOME_SPEC),
             "responses": _ok("the measure")}},
         "/api/v1/sharing/enterprises/{uscc}": {"get": {
             "summary": "For departments and insurers: is the enterprise licensed, and which "
@@ -335,7 +348,6 @@ def openapi_document() -> dict[str, Any]:
                                     "value": {"type": "string"}}}},
                             "below_recommended": {"type": "boolean"}}}}}},
                     "commitment": {"type": "string"}}},
-                "ApplicationRequest": APPLICATION_SPEC.json_schema(),
                 "Application": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "state": {"type": "string"},
                     "allowed_actions": {"type": "array", "items": {"type": "string"}},

@@ -15,9 +15,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from certsvc.domain.catalogue import Unit, catalogue
-from certsvc.domain.fields import obj, required, text
-from certsvc.domain.time import CHINA
+from certsvc.domain.catalogue import Unit
+from certsvc.domain.specs import Field, Kind, Spec
 from certsvc.errors import ValidationError
 
 REPORT_DEADLINE = dt.timedelta(hours=24)
@@ -38,34 +37,34 @@ def is_late(learned_at: dt.datetime, reported_at: dt.datetime) -> bool:
     return reported_at - learned_at > REPORT_DEADLINE
 
 
+ACCIDENT_SPEC = Spec((
+    Field("product", Kind.UNIT, "产品单元", "Product", example="架空绝缘电缆"),
+    Field("occurred_at", Kind.MOMENT, "事故发生时间", "Occurred at",
+          example="2026-06-01T08:00:00+08:00", help_en="ISO 8601; Beijing time if no offset"),
+    Field("learned_at", Kind.MOMENT, "获知时间", "Learned of at",
+          example="2026-06-01T09:00:00+08:00",
+          help_zh="报告期限从获知时起 24 小时", help_en="the 24 hours run from here"),
+    Field("description", Kind.TEXT, "事故情况", "What happened", max_length=4000,
+          example="绝缘层开裂"),
+    Field("cause", Kind.TEXT, "原因", "Cause", required=False, max_length=4000),
+    Field("measures", Kind.TEXT, "已采取的措施", "Measures taken", max_length=4000,
+          example="暂停发货"),
+))
+FOLLOW_UP_SPEC = Spec((
+    Field("cause", Kind.TEXT, "查明的原因", "Established cause", max_length=4000,
+          example="原材料批次缺陷"),
+    Field("measures", Kind.TEXT, "整改措施", "Measures", max_length=4000, example="更换供应商"),
+))
+
+
 def parse_accident(data: Any, now: dt.datetime) -> AccidentReport:
-    body = obj(data, "accident")
-    ref = body.get("product")
-    if not isinstance(ref, str | int):
-        raise ValidationError("product", "must be a catalogue unit name or id")
-    unit = catalogue().resolve(ref, "product")
-    occurred_at = moment(body.get("occurred_at"), "occurred_at")
-    learned_at = moment(body.get("learned_at"), "learned_at")
-    if learned_at < occurred_at:
+    values = ACCIDENT_SPEC.parse(data)
+    if values.learned_at < values.occurred_at:
         raise ValidationError("learned_at", "is before the accident happened")
-    if learned_at > now:
+    if values.learned_at > now:
         raise ValidationError("learned_at", "is in the future")
     return AccidentReport(
-        unit, occurred_at, learned_at,
-        description=text(body.get("description"), "description", 4000),
-        cause=text(body.get("cause", "调查中 (under investigation)"), "cause", 4000),
-        measures=text(body.get("measures"), "measures", 4000),
+        values.product, values.occurred_at, values.learned_at,
+        description=values.description, cause=values.cause or "调查中 (under investigation)",
+        measures=values.measures,
     )
-
-
-def moment(value: Any, field: str) -> dt.datetime:
-    """An ISO 8601 time; without an offset it is read as Beijing time, as people write it."""
-    if not isinstance(required(value, field), str):
-        raise ValidationError(field, "must be a time such as 2026-06-01T10:00:00+08:00")
-    try:
-        parsed = dt.datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationError(field, f"{value!r} is not an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=CHINA)
-    return parsed.astimezone(dt.UTC)

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from typing import Any, cast
 
 from certsvc.domain.text import normalise
+from certsvc.domain.time import CHINA
 from certsvc.errors import ValidationError
 
 
@@ -74,3 +75,16 @@ def choice(value: Any, field: str, choices: Collection[str], explained: str) -> 
     if not isinstance(value, str) or value not in choices:
         raise ValidationError(field, explained)
     return value
+
+
+def moment(value: Any, field: str) -> dt.datetime:
+    """An ISO 8601 time; without an offset it is read as Beijing time, as people write it."""
+    if not isinstance(required(value, field), str):
+        raise ValidationError(field, "must be a time such as 2026-06-01T10:00:00+08:00")
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationError(field, f"{value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=CHINA)
+    return parsed.astimezone(dt.UTC)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from certsvc.domain.catalogue import catalogue, scope_of
-from certsvc.domain.fields import boolean, choice, date, integer, obj, text, text_list
+from certsvc.domain.fields import boolean, choice, date, integer, moment, obj, text, text_list
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import ValidationError
@@ -36,6 +36,7 @@ class Kind(enum.Enum):
     TEXT = "text"
     TEXT_LIST = "text_list"
     DATE = "date"
+    MOMENT = "moment"  # a time: ISO 8601, Beijing time without an offset
     BOOL = "bool"
     INT = "int"
     CHOICE = "choice"
@@ -166,6 +167,7 @@ _PARSERS: dict[Kind, Callable[[Field, Any, str], Any]] = {
     Kind.TEXT: lambda f, v, path: text(v, path, f.max_length),
     Kind.TEXT_LIST: _text_list,
     Kind.DATE: lambda f, v, path: date(v, path),
+    Kind.MOMENT: lambda f, v, path: moment(v, path),
     Kind.BOOL: lambda f, v, path: boolean(v, path),
     Kind.INT: lambda f, v, path: integer(v, path, f.minimum, f.maximum),
     Kind.CHOICE: lambda f, v, path: choice(v, path, f.choices,
@@ -185,6 +187,7 @@ _SCHEMAS: dict[Kind, Callable[[Field], dict[str, Any]]] = {
                                    **_STRING, "maxLength": f.max_length,
                                    "pattern": _PRINTABLE}},
     Kind.DATE: lambda f: {"type": "string", "format": "date"},
+    Kind.MOMENT: lambda f: {"type": "string", "format": "date-time"},
     Kind.BOOL: lambda f: {"type": "boolean"},
     Kind.INT: lambda f: {"type": "integer", "minimum": f.minimum, "maximum": f.maximum},
     Kind.CHOICE: lambda f: {"type": "string", "enum": list(f.choices)},

@@ -11,10 +11,15 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from certsvc.domain.accidents import FOLLOW_UP_DUE, REPORT_DEADLINE, is_late, parse_accident
+from certsvc.domain.accidents import (
+    FOLLOW_UP_DUE,
+    FOLLOW_UP_SPEC,
+    REPORT_DEADLINE,
+    is_late,
+    parse_accident,
+)
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.catalogue import catalogue
-from certsvc.domain.fields import obj, text
 from certsvc.domain.time import as_utc
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accidents, audit, feed
@@ -64,9 +69,9 @@ class Accidents:
                 raise missing(principal, "accident report", accident_id) from None
             if row["uscc"] != principal.uscc:  # another's report: do not even confirm it
                 raise hidden("accident report", accident_id)
-            body = obj(data, "body")
-            entry = {"at": now.isoformat(), "cause": text(body.get("cause"), "cause", 4000),
-                     "measures": text(body.get("measures"), "measures", 4000)}
+            request = FOLLOW_UP_SPEC.parse(data)
+            entry = {"at": now.isoformat(), "cause": request.cause,
+                     "measures": request.measures}
             accidents.amend(conn, accident_id, {
                 "follow_ups": [*row["follow_ups"], entry], "cause": entry["cause"],
                 "measures": entry["measures"]})

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, RowMapping
 
 from certsvc.domain.accounts import Principal, Role
-from certsvc.domain.fields import boolean, choice, date, obj, text
+from certsvc.domain.duties import MEASURE_KINDS, MEASURE_SPEC, OUTCOME_SPEC
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import Actor
 from certsvc.domain.time import as_utc, china_date
@@ -28,8 +28,6 @@ from certsvc.store.reader import LicenceReader, licence_in
 from certsvc.workflow.authz import hidden, jurisdiction, missing, require
 from certsvc.workflow.licences import LicenceActions
 
-KINDS = {"interview": "约谈", "report": "责令报告", "rectify": "限期整改"}
-
 
 class Measures:
     def __init__(self, engine: Engine, licences: LicenceActions) -> None:
@@ -38,22 +36,22 @@ class Measures:
 
     def order(self, principal: Principal, data: Any, now: dt.datetime,
               request_id: str) -> dict[str, Any]:
-        body = obj(data, "measure")
-        number = LicenceNumber.parse(text(body.get("licence_number"), "licence_number", 40),
-                                     "licence_number")
-        kind = choice(body.get("kind"), "kind", KINDS,
-                      "must be interview (约谈), report (责令报告) or rectify (限期整改)")
-        deadline = None
-        if kind != "interview":
-            deadline = date(body.get("deadline"), "deadline")
-            if deadline <= china_date(now):
-                raise ValidationError("deadline", "must be after today")
+        if principal.role not in (Role.PROVINCIAL, Role.NATIONAL):
+            raise Forbidden("only a licensing bureau may do this")
+        request = MEASURE_SPEC.parse(data)
+        number, kind, deadline = request.licence_number, request.kind, request.deadline
+        if kind == "interview":
+            deadline = None
+        elif deadline is None:
+            raise ValidationError("deadline", "is required for a report or a rectification")
+        elif deadline <= china_date(now):
+            raise ValidationError("deadline", "must be after today")
         with self.engine.begin() as conn:
             record = licence_in(conn, number)
             require(principal, Actor.BUREAU, bureau_code=number.bureau_code)
             values = {"number": number.canonical, "uscc": record.enterprise.uscc,
                       "bureau_code": number.bureau_code, "kind": kind,
-                      "reason": text(body.get("reason"), "reason", 2000), "deadline": deadline,
+                      "reason": request.reason, "deadline": deadline,
                       "ordered_at": now}
             measure_id = oversight.insert_row(conn, oversight.MEASURES, values)
             view = measure_view(oversight.load(conn, oversight.MEASURES, measure_id))
@@ -75,9 +73,8 @@ class Measures:
                 raise missing(principal, "measure", measure_id) from None
         if jurisdiction(principal) not in (None, row["bureau_code"]):
             raise hidden("measure", measure_id)
-        body = obj(data, "body")
-        passed = boolean(body.get("passed"), "passed")
-        note = text(body.get("note"), "note", 2000)
+        request = OUTCOME_SPEC.parse(data)
+        passed, note = request.passed, request.note
         revokes = not passed and row["kind"] == "rectify"
         with self.engine.begin() as conn:  # the revocation and the closing, or neither
             current = oversight.load(conn, oversight.MEASURES, measure_id, for_update=True)
@@ -88,8 +85,7 @@ class Measures:
                 self.licences.act_in(conn, principal, LicenceNumber.parse(row["number"]),
                                      "revoke", {
                                          "reason": f"限期整改不合格：{note}",
-                                         "legal_basis": text(body.get("legal_basis"),
-                                                             "legal_basis", 500)},
+                                         "legal_basis": request.legal_basis},
                                      now, request_id)
             before = measure_view(current)
             oversight.close_measure(conn, measure_id, "passed" if passed else "failed", note,
@@ -124,7 +120,7 @@ class Measures:
 def measure_view(row: RowMapping) -> dict[str, Any]:
     return {
         "id": row["id"], "licence_number": row["number"], "uscc": row["uscc"],
-        "bureau_code": row["bureau_code"], "kind": row["kind"], "term": KINDS[row["kind"]],
+        "bureau_code": row["bureau_code"], "kind": row["kind"], "term": MEASURE_KINDS[row["kind"]],
         "reason": row["reason"],
         "deadline": row["deadline"].isoformat() if row["deadline"] else None,
         "outcome": row["outcome"], "outcome_note": row["outcome_note"],

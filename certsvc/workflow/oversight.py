@@ -15,11 +15,15 @@ from typing import Any
 from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Principal, Role
-from certsvc.domain.catalogue import scope_of
-from certsvc.domain.fields import boolean, choice, date, integer, obj, text
+from certsvc.domain.duties import (
+    FILING_SPEC,
+    INSTITUTION_SPEC,
+    RECALL_CLOSE_SPEC,
+    RECALL_SPEC,
+    SPOT_CHECK_SPEC,
+)
 from certsvc.domain.lifecycle import Actor
 from certsvc.domain.time import china_date
-from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, audit, feed, oversight
 from certsvc.store.reader import (
@@ -30,8 +34,6 @@ from certsvc.store.reader import (
 )
 from certsvc.workflow.authz import require
 
-SPOT_CHECK_LEVELS = ("national", "provincial", "municipal", "county")
-
 
 class SpotChecks:
     def __init__(self, engine: Engine) -> None:
@@ -39,12 +41,10 @@ class SpotChecks:
 
     def record(self, principal: Principal, data: Any, now: dt.datetime,
                request_id: str) -> dict[str, Any]:
-        body = obj(data, "spot_check")
-        uscc = validate_uscc(text(body.get("uscc"), "uscc", 18), "uscc")
-        units = scope_of(body.get("products"))
-        level = choice(body.get("level"), "level", SPOT_CHECK_LEVELS,
-                       "must be national, provincial, municipal or county")
-        checked_on = date(body.get("checked_on"), "checked_on")
+        if principal.role not in (Role.PROVINCIAL, Role.NATIONAL):
+            raise Forbidden("only a licensing bureau may do this")
+        request = SPOT_CHECK_SPEC.parse(data)
+        uscc, units, checked_on = request.uscc, request.products, request.checked_on
         if checked_on > china_date(now):
             raise ValidationError("checked_on", "is in the future")
         with self.engine.begin() as conn:
@@ -55,14 +55,11 @@ class SpotChecks:
                                                   "covers these products")
             bureau = sorted(bureaus)[0]
             require(principal, Actor.BUREAU, bureau_code=bureau)
-            institution_id = integer(body.get("institution_id"), "institution_id", 1)
-            accounts.institution(conn, institution_id)
-            values = {"uscc": uscc, "bureau_code": bureau, "level": level,
+            accounts.institution(conn, request.institution_id)
+            values = {"uscc": uscc, "bureau_code": bureau, "level": request.level,
                       "checked_on": checked_on, "unit_ids": [u.id for u in units],
-                      "institution_id": institution_id,
-                      "passed": boolean(body.get("passed"), "passed"),
-                      "reference": text(body.get("reference"), "reference", 100),
-                      "recorded_at": now}
+                      "institution_id": request.institution_id, "passed": request.passed,
+                      "reference": request.reference, "recorded_at": now}
             check_id = oversight.insert_row(conn, oversight.SPOT_CHECKS, values)
             (view,) = spot_checks_of(conn, uscc, check_id)
             feed.record(conn, "spot_check.recorded", uscc, f"spot_check:{check_id}", view, now)
@@ -78,20 +75,16 @@ class Recalls:
     def announce(self, principal: Principal, data: Any, now: dt.datetime,
                  request_id: str) -> dict[str, Any]:
         uscc = _enterprise(principal)
-        body = obj(data, "recall")
-        units = scope_of(body.get("products"))
+        request = RECALL_SPEC.parse(data)
+        units = request.products
         with self.engine.begin() as conn:
             licensed = {u for _, scope in in_force_scopes(conn, uscc) for u in scope}
             if not {u.id for u in units} <= licensed:
                 raise ValidationError("products", "recalls cover products of this "
                                                   "enterprise's licences")
             values = {"uscc": uscc, "unit_ids": [u.id for u in units],
-                      "defect": text(body.get("defect"), "defect", 4000),
-                      "batches": text(body.get("batches"), "batches", 2000),
-                      "sold": integer(body.get("sold"), "sold"),
-                      "unsold": integer(body.get("unsold"), "unsold"),
-                      "remedy": text(body.get("remedy"), "remedy", 2000),
-                      "contact": text(body.get("contact"), "contact", 200),
+                      **{name: request[name] for name in ("defect", "batches", "sold",
+                                                          "unsold", "remedy", "contact")},
                       "announced_at": now}
             recall_id = oversight.insert_row(conn, oversight.RECALLS, values)
             view = _recall(conn, uscc, recall_id)
@@ -103,11 +96,11 @@ class Recalls:
     def close(self, principal: Principal, recall_id: int, data: Any, now: dt.datetime,
               request_id: str) -> dict[str, Any]:
         uscc = _enterprise(principal)
-        note = text(obj(data, "body").get("note"), "note", 2000)
         with self.engine.begin() as conn:
             row = oversight.load(conn, oversight.RECALLS, recall_id, for_update=True)
             if row["uscc"] != uscc:
                 raise NotFound(f"no recall {recall_id} of yours")
+            note = RECALL_CLOSE_SPEC.parse(data).note
             if row["closed_at"] is not None:
                 raise Conflict(f"recall {recall_id} is already closed")
             before = _recall(conn, uscc, recall_id)
@@ -139,11 +132,9 @@ class Institutions:
     def add(self, principal: Principal, data: Any, now: dt.datetime,
             request_id: str) -> dict[str, Any]:
         require(principal, Actor.NATIONAL)
-        body = obj(data, "institution")
-        name = text(body.get("name"), "name", 100)
-        accreditation = text(body.get("accreditation"), "accreditation", 64)
-        level = integer(body.get("level"), "level", 1, 3)
-        filed = boolean(body.get("filed"), "filed")
+        request = INSTITUTION_SPEC.parse(data)
+        name, accreditation, level, filed = (request.name, request.accreditation,
+                                             request.level, request.filed)
         with self.engine.begin() as conn:
             if any(i["name"] == name for i in qualified_institutions(conn)):
                 raise Conflict(f"{name} is already in the register")
@@ -158,7 +149,7 @@ class Institutions:
              request_id: str) -> dict[str, Any]:
         """Record (or withdraw) the institution's filing with the national authority."""
         require(principal, Actor.NATIONAL)
-        filed = boolean(obj(data, "body").get("filed"), "filed")
+        filed = FILING_SPEC.parse(data).filed
         with self.engine.begin() as conn:
             accounts.institution(conn, institution_id)
             before = _institution(conn, institution_id)
