@@ -357,7 +357,7 @@ def _print_verdict(verdict: Verdict, as_json: bool) -> None:
 @pass_context
 def dev_setup(ctx: Context) -> None:
     """Development keys, database and demo licences, each only if absent."""
-    from certsvc.demo import create_demo_accounts, create_demo_licences
+    from certsvc.demo import DEMO_PASSWORD, create_demo_accounts, create_demo_licences
 
     for line in ctx.keystore.init(utcnow()):
         click.echo(line)
@@ -367,6 +367,9 @@ def dev_setup(ctx: Context) -> None:
     created_accounts = create_demo_accounts(ctx.engine, utcnow())
     if created_accounts:
         click.echo("demo accounts: " + ", ".join(created_accounts))
+    click.echo(f"console: {ctx.settings.public_url}/console/sign-in — account number from "
+               f"`certsvc account list`, password {DEMO_PASSWORD}; bureau, national and "
+               "auditor accounts then ask for a code: `certsvc account totp-code NUMBER`")
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
     click.echo(f"published to {ctx.settings.publish_dir}")
 

@@ -16,9 +16,10 @@ import json
 import threading
 import time
 import uuid
-from typing import Any
+from typing import Any, NoReturn
 
 import click
+import pyotp
 
 from certsvc.api.dispatch import Dispatcher, load_app
 from certsvc.api.routing import RoutingTable, nginx_config
@@ -30,14 +31,15 @@ from certsvc.domain.time import utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
-from certsvc.store import accounts, audit
+from certsvc.store import accounts, audit, credentials
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.licences import LicenceActions
+from certsvc.workflow.signin import SignIn
 
 ROLES = [r.value for r in Role]
 
 
-def _fail(error: CertsvcError) -> None:
+def _fail(error: CertsvcError) -> NoReturn:
     from certsvc.cli import fail
 
     fail(error)
@@ -130,6 +132,44 @@ def account_list() -> None:
         for p in accounts.list_accounts(conn):
             click.echo(f"{p.account_id}\t{p.role.value}\t{p.bureau_code or p.uscc or ''}"
                        f"\t{p.name}")
+
+
+@account.command("invite")
+@click.argument("account_id", type=int)
+def account_invite(account_id: int) -> None:
+    """Print a one-time link (72 hours) with which ACCOUNT_ID sets its console password."""
+    ctx = _context()
+    try:
+        token = SignIn(ctx.engine).invite(None, account_id, utcnow(), _request_id())
+    except CertsvcError as exc:
+        _fail(exc)
+    click.echo(f"{ctx.settings.public_url}/console/invite/{token}")
+
+
+@account.command("unlock")
+@click.argument("account_id", type=int)
+def account_unlock(account_id: int) -> None:
+    """Lift the lock that repeated wrong passwords put on ACCOUNT_ID."""
+    try:
+        SignIn(_context().engine).unlock(None, account_id, utcnow(), _request_id())
+    except CertsvcError as exc:
+        _fail(exc)
+    click.echo(f"account {account_id} unlocked")
+
+
+@account.command("totp-code")
+@click.argument("account_id", type=int)
+def account_totp_code(account_id: int) -> None:
+    """Development only: print ACCOUNT_ID's current TOTP code (refused with real keys, i.e.
+    when CERTSVC_KEY_PASSPHRASE is set)."""
+    ctx = _context()
+    if ctx.settings.passphrase_from_env:
+        _fail(ValidationError("totp-code", "is for development servers only"))
+    with ctx.engine.connect() as conn:
+        row = credentials.credentials(conn, account_id)
+    if row is None or row.totp_secret is None:
+        _fail(ValidationError("account", f"{account_id} has no second factor"))
+    click.echo(pyotp.TOTP(row.totp_secret).now())
 
 
 @click.group("token")

@@ -15,6 +15,7 @@ from certsvc.domain.uscc import check_character
 from certsvc.store import accounts, declarations, writer
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import Issuer
+from certsvc.workflow.signin import SignIn
 
 REFERENCE_LICENCE: dict[str, Any] = {
     "number": "浙XK06-001-00012",
@@ -75,8 +76,23 @@ def _with_valid_uscc(data: dict[str, Any]) -> dict[str, Any]:
     return data | {"enterprise": enterprise}
 
 
+DEMO_PASSWORD = "仅供开发演示使用的口令，请勿用于生产"  # development only: printed by make run
+
+
 def create_demo_accounts(engine: Engine, now: dt.datetime) -> list[str]:
-    """Accounts to try the bureau API with, if there are none yet (tokens: certsvc token)."""
+    """Accounts to try the bureau API (tokens: certsvc token) and the console with, if there
+    are none yet; each gets the development password through a real invitation, and the
+    roles that must have a second factor a TOTP secret (``certsvc account totp-code``)."""
+    created = _create_accounts(engine, now)
+    signin = SignIn(engine)
+    for line in created:
+        account_id = int(line.split()[0])
+        token = signin.invite(None, account_id, now, "dev-setup")
+        signin.accept_invite(token, DEMO_PASSWORD, now, "dev-setup")
+    return created
+
+
+def _create_accounts(engine: Engine, now: dt.datetime) -> list[str]:
     with engine.begin() as conn:
         if accounts.list_accounts(conn):
             return []

@@ -23,6 +23,7 @@ from certsvc.api.openapi import document_for
 from certsvc.api.problems import problem_response
 from certsvc.api.routes import register_routes
 from certsvc.config import Settings
+from certsvc.console import console_blueprint
 from certsvc.domain.accounts import Principal
 from certsvc.domain.time import utcnow
 from certsvc.errors import (
@@ -56,6 +57,7 @@ API_HEADERS = {
 }
 PUBLIC_PATHS = ("/bureau/openapi.json", "/api/v1/status-list", "/bureau/healthz",
                 "/bureau/readyz")
+CONSOLE = "/console"  # signs in with its own sessions: never a bearer token
 MAX_KEY_LENGTH = 128
 
 
@@ -110,6 +112,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         g.request_id = _request_id()
         g.principal = None
         check_request_target(request.path, request.query_string)
+        if request.path == CONSOLE or request.path.startswith(CONSOLE + "/"):
+            return
         scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
         if scheme.lower() == "bearer":  # RFC 9110 §11.1: the scheme is case-insensitive
             with services.engine.connect() as conn:
@@ -170,6 +174,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                         mimetype="application/json")
 
     register_routes(app, services)
+    app.register_blueprint(console_blueprint(services))
     return app
 
 

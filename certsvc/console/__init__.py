@@ -1,0 +1,264 @@
+"""The console: the people who run the procedure, in a browser (served by the bureau service
+under ``/console/``).
+
+Sign-in is by password and, for bureau, national and auditor accounts, a TOTP code
+(``certsvc.workflow.signin``); the session lives in the database and the browser holds only
+its id, in a ``__Host-`` cookie (Secure, HttpOnly, SameSite=Lax). Every form carries a CSRF
+token (the session's, or before sign-in a double-submit cookie's), checked before anything
+else. The console never accepts a bearer token and the API never a cookie. Pages are rendered
+on the server, work with JavaScript off, Chinese first with English beside it; no rule lives
+here: every action calls the same workflow services as the API.
+
+    app.register_blueprint(console_blueprint(services))
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
+from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
+
+from certsvc.domain.accounts import Role
+from certsvc.domain.time import utcnow
+from certsvc.errors import CertsvcError
+from certsvc.workflow.signin import IDLE_LIMIT, Session, SignIn, needs_second_factor
+
+if TYPE_CHECKING:
+    from certsvc.api.app import Services
+
+SESSION_COOKIE = "__Host-certsvc-session"
+CSRF_COOKIE = "__Host-certsvc-csrf"  # before sign-in: a double-submit token
+HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "base-uri 'none'; frame-ancestors 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cache-Control": "no-store",
+}
+SIGN_IN_ATTEMPTS = 20  # per client address and 10 minutes, on top of the account lock
+SIGN_IN_WINDOW = 600.0
+
+
+class ClientThrottle:
+    """At most ``limit`` attempts per client address in a fixed window (per process; a proxy's
+    limit, e.g. nginx limit_req, covers a fleet)."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._hits: dict[str, tuple[float, int]] = {}
+
+    def allow(self, client: str, now: float) -> bool:
+        start, count = self._hits.get(client, (now, 0))
+        if now - start >= self.window:
+            start, count = now, 0
+        self._hits[client] = (start, count + 1)
+        if len(self._hits) > 100_000:  # forget old windows rather than grow without bound
+            self._hits = {k: v for k, v in self._hits.items() if now - v[0] < self.window}
+        return count < self.limit
+
+
+def console_blueprint(services: Services) -> Blueprint:
+    bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
+                   static_folder="static", static_url_path="/static")
+    signin = SignIn(services.engine)
+    throttle = ClientThrottle(SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW)
+
+    @bp.before_request
+    def load_session() -> None:
+        g.request_id = uuid.uuid4().hex
+        token = request.cookies.get(SESSION_COOKIE)
+        g.session = signin.session(token, utcnow()) if token else None
+        if request.method == "POST":
+            _check_csrf(g.session)
+
+    @bp.after_request
+    def headers(response: Response) -> Response:
+        response.headers.update(HEADERS)
+        return response
+
+    @bp.errorhandler(CertsvcError)
+    def refused(error: CertsvcError) -> tuple[str, int]:
+        return render_template("console/error.html", title=error.title,
+                               detail=error.detail), error.status
+
+    @bp.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> tuple[str, int]:
+        return render_template("console/error.html", title=error.name,
+                               detail=error.description or ""), error.code or 500
+
+    @bp.get("/")
+    def home() -> str | BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        principal = session.principal
+        queue = []
+        if principal.role is not Role.DEPARTMENT:
+            queue = services.applications.list(principal, utcnow(), limit=100)
+            queue.sort(key=_urgency)
+        return render_template("console/home.html", session=session, queue=queue)
+
+    @bp.get("/sign-in")
+    def sign_in_form() -> BaseResponse:
+        token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        response = make_response(render_template("console/sign_in.html", csrf=token,
+                                                 error=None))
+        _set_cookie(response, CSRF_COOKIE, token)
+        return response
+
+    @bp.post("/sign-in")
+    def sign_in() -> tuple[str, int] | BaseResponse:
+        csrf = request.cookies.get(CSRF_COOKIE, "")
+        if not throttle.allow(request.remote_addr or "-", time.monotonic()):
+            return render_template("console/sign_in.html", csrf=csrf, error=(
+                "尝试次数过多，请稍后再试 / Too many attempts; try again later")), 429
+        account = request.form.get("account", "").strip()
+        password = request.form.get("password", "")
+        if not (account.isascii() and account.isdigit() and len(account) < 10):
+            return render_template("console/sign_in.html", csrf=csrf, error=(
+                "账号或密码错误 / The account number or the password is wrong")), 401
+        try:
+            token, second = signin.sign_in(int(account), password, _client(), utcnow(),
+                                           g.request_id)
+        except CertsvcError as refusal:
+            return render_template("console/sign_in.html", csrf=csrf,
+                                   error=refusal.detail), refusal.status
+        response = redirect("/console/second-factor" if second else "/console/", 303)
+        _set_cookie(response, SESSION_COOKIE, token)
+        return response
+
+    @bp.get("/second-factor")
+    def second_factor_form() -> str | BaseResponse:
+        session = g.session
+        if session is None:
+            return redirect("/console/sign-in", 303)
+        return render_template("console/second_factor.html", session=session, error=None)
+
+    @bp.post("/second-factor")
+    def second_factor() -> tuple[str, int] | BaseResponse:
+        session = g.session
+        token = request.cookies.get(SESSION_COOKIE, "")
+        if session is None:
+            return redirect("/console/sign-in", 303)
+        try:
+            new = signin.second_factor(token, request.form.get("code", "").strip(), _client(),
+                                       utcnow(), g.request_id)
+        except CertsvcError as refusal:
+            return render_template("console/second_factor.html", session=session,
+                                   error=refusal.detail), refusal.status
+        response = redirect("/console/", 303)
+        _set_cookie(response, SESSION_COOKIE, new)
+        return response
+
+    @bp.get("/account")
+    def account() -> str | BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        return render_template("console/account.html", session=session,
+                               sessions=signin.sessions(session.principal))
+
+    @bp.post("/sign-out")
+    def sign_out() -> BaseResponse:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            signin.sign_out(token, utcnow())
+        response = redirect("/console/sign-in", 303)
+        response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True,
+                               samesite="Lax")
+        return response
+
+    @bp.post("/sign-out-everywhere")
+    def sign_out_everywhere() -> BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        signin.sign_out_everywhere(session.principal, utcnow(), g.request_id)
+        return redirect("/console/sign-in", 303)
+
+    @bp.get("/invite/<token>")
+    def invite_form(token: str) -> BaseResponse:
+        principal = signin.invitation(token, utcnow())
+        csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+        response = make_response(render_template(
+            "console/invite.html", principal=principal, csrf=csrf, error=None,
+            second=needs_second_factor(principal.role)))
+        _set_cookie(response, CSRF_COOKIE, csrf)
+        return response
+
+    @bp.post("/invite/<token>")
+    def accept_invite(token: str) -> tuple[str, int] | str:
+        principal = signin.invitation(token, utcnow())
+        second = needs_second_factor(principal.role)
+        csrf = request.cookies.get(CSRF_COOKIE, "")
+        password = request.form.get("password", "")
+        if password != request.form.get("again", ""):
+            return render_template("console/invite.html", principal=principal, csrf=csrf,
+                                   second=second, error="两次输入的密码不一致 / The two "
+                                   "passwords differ"), 422
+        try:
+            accepted = signin.accept_invite(token, password, utcnow(), g.request_id)
+        except CertsvcError as refusal:
+            return render_template("console/invite.html", principal=principal, csrf=csrf,
+                                   second=second, error=refusal.detail), refusal.status
+        return render_template("console/invite_done.html", invitation=accepted)
+
+    return bp
+
+
+def _signed_in() -> Session | BaseResponse:
+    """The session of a fully signed-in account, or where to go instead."""
+    session: Session | None = g.session
+    if session is None:
+        return redirect("/console/sign-in", 303)
+    if not session.second_factor_done:
+        return redirect("/console/second-factor", 303)
+    return session
+
+
+def _check_csrf(session: Session | None) -> None:
+    """Every POST carries the token of its session or, before sign-in, of the CSRF cookie;
+    a cross-site form has neither (SameSite keeps the cookies at home, and it cannot read
+    them)."""
+    sent = request.form.get("csrf", "")
+    expected = session.csrf if session is not None else request.cookies.get(CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        abort(403, "这个表单已过期或不是从本网站提交的，请返回重试 / This form expired or did "
+                   "not come from this site; go back and try again")
+
+
+def _set_cookie(response: BaseResponse, name: str, value: str) -> None:
+    response.set_cookie(name, value, path="/", secure=True, httponly=True, samesite="Lax",
+                        max_age=int(IDLE_LIMIT.total_seconds()) if name == SESSION_COOKIE
+                        else None)
+
+
+def _client() -> str:
+    return f"{request.remote_addr or '-'} {request.user_agent.string[:150]}"
+
+
+def _urgency(item: dict[str, Any]) -> tuple[int, int]:
+    """Overdue first, then by working days left; no deadline (not accepted yet) last."""
+    deadline = item.get("deadline") or {}
+    left = deadline.get("working_days_left")
+    if deadline.get("overdue"):
+        return (0, left if isinstance(left, int) else 0)
+    return (1, left) if isinstance(left, int) else (2, item["id"])
+

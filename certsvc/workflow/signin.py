@@ -1,0 +1,264 @@
+"""Signing in to the console, as NIST SP 800-63B says: passwords, a second factor, sessions.
+
+- An administrator (the national authority for anyone; a provincial bureau for its own staff)
+  makes a one-time invitation link (valid 72 hours); following it, the account sets its
+  password, and — for bureau, national and auditor accounts, which must have one — receives
+  its TOTP secret (RFC 6238, 30-second steps). No e-mail is involved.
+- Passwords are hashed with argon2id (``argon2-cffi``'s RFC 9106 low-memory profile) and
+  checked by ``certsvc.domain.passwords``.
+- Signing in with the account number and password opens a server-side session; where a
+  second factor is required the session can do nothing until the TOTP code is given, and a
+  code is accepted once (replays of the same step are refused). The session id changes when
+  the sign-in completes (no session fixation), ends after 30 minutes idle or 12 hours in all,
+  and can be ended everywhere from the account page.
+- The sixth wrong password in a row locks the account until an administrator unlocks it;
+  every sign-in, failure, lock, unlock and invitation is in the audit log.
+
+    signin = SignIn(engine)
+    token = signin.invite(admin, account_id, now, request_id)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pyotp
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, Engine
+
+from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.passwords import normalise_password, password_problem
+from certsvc.domain.time import as_utc
+from certsvc.errors import CertsvcError, Conflict, Forbidden, NotFound, ValidationError
+from certsvc.store import accounts, audit, credentials
+
+INVITE_LIFETIME = dt.timedelta(hours=72)
+IDLE_LIMIT = dt.timedelta(minutes=30)
+ABSOLUTE_LIMIT = dt.timedelta(hours=12)
+LOCK_AT = 6  # the sixth wrong password in a row locks the account
+SECOND_FACTOR_ROLES = frozenset({Role.NATIONAL, Role.PROVINCIAL, Role.AUDITOR})
+ISSUER = "certsvc"
+_HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+# checked against for an account with no password, so that the answer takes as long and a
+# stranger cannot tell which account numbers exist
+_UNKNOWN_ACCOUNT = _HASHER.hash("no account has this password")
+
+
+class SignInRefused(CertsvcError):
+    """The account number, password or code is wrong, or the account is locked."""
+
+    type = "sign-in-refused"
+    title = "Sign-in refused"
+    status = 401
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What an accepted invitation gives the new user: its TOTP secret, if it needs one."""
+
+    principal: Principal
+    totp_secret: str | None
+
+    @property
+    def provisioning_uri(self) -> str | None:
+        if self.totp_secret is None:
+            return None
+        return pyotp.TOTP(self.totp_secret).provisioning_uri(
+            name=f"{self.principal.account_id} {self.principal.name}", issuer_name=ISSUER)
+
+
+@dataclass(frozen=True)
+class Session:
+    principal: Principal
+    csrf: str
+    second_factor_done: bool
+
+
+def needs_second_factor(role: Role) -> bool:
+    return role in SECOND_FACTOR_ROLES
+
+
+class SignIn:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- invitations ------------------------------------------------------------------
+    def invite(self, admin: Principal | None, account_id: int, now: dt.datetime,
+               request_id: str) -> str:
+        """A one-time link token for ``account_id``; ``admin`` None is the operator (CLI)."""
+        with self.engine.begin() as conn:
+            target = accounts.principal_for_account(conn, account_id)
+            if admin is not None and not _may_invite(admin, target):
+                raise Forbidden("the national authority invites anyone; a provincial bureau "
+                                "only its own staff")
+            token = credentials.create_invite(conn, account_id, now, INVITE_LIFETIME)
+            _audit(conn, admin, "account.invite", target, now, request_id)
+        return token
+
+    def invitation(self, token: str, now: dt.datetime) -> Principal:
+        """The account an unused, unexpired invitation is for."""
+        with self.engine.connect() as conn:
+            return _open_invite(conn, token, now)
+
+    def accept_invite(self, token: str, password: str, now: dt.datetime,
+                      request_id: str) -> Invitation:
+        with self.engine.begin() as conn:
+            principal = _open_invite(conn, token, now, for_update=True)
+            second = needs_second_factor(principal.role)
+            problem = password_problem(password, second, (principal.name,))
+            if problem is not None:
+                raise ValidationError("password", problem)
+            secret = pyotp.random_base32() if second else None
+            credentials.set_credentials(conn, principal.account_id,
+                                        _HASHER.hash(normalise_password(password)), secret)
+            credentials.use_invite(conn, token, now)
+            _audit(conn, principal, "account.password_set", principal, now, request_id)
+        return Invitation(principal, secret)
+
+    # --- signing in -------------------------------------------------------------------
+    def sign_in(self, account_id: int, password: str, client: str, now: dt.datetime,
+                request_id: str) -> tuple[str, bool]:
+        """A new session's id, and whether it still needs the second factor."""
+        outcome, token, second = "wrong", "", False
+        with self.engine.begin() as conn:  # every outcome is recorded before it is told
+            row = credentials.credentials(conn, account_id, for_update=True)
+            if row is None or row.password_hash is None:
+                _password_matches(_UNKNOWN_ACCOUNT, password)  # the same time as a real one
+            else:
+                principal = accounts.principal_for_account(conn, account_id)
+                if row.locked_at is not None:
+                    outcome = "locked"
+                    _audit(conn, principal, "sign_in.locked", principal, now, request_id)
+                elif _password_matches(row.password_hash, password):
+                    outcome, second = "ok", row.totp_secret is not None
+                    credentials.update_credentials(conn, account_id, failed_sign_ins=0)
+                    token = credentials.create_session(conn, account_id, client, not second,
+                                                       now)
+                    _audit(conn, principal, "sign_in.password" if second else "sign_in",
+                           principal, now, request_id)
+                else:  # a wrong guess always counts: committed before the answer
+                    failures = row.failed_sign_ins + 1
+                    locked = now if failures >= LOCK_AT else None
+                    credentials.update_credentials(conn, account_id,
+                                                   failed_sign_ins=failures, locked_at=locked)
+                    _audit(conn, principal, "sign_in.lock" if locked else "sign_in.failed",
+                           principal, now, request_id)
+        if outcome == "locked":
+            raise SignInRefused("this account is locked after repeated wrong passwords; ask "
+                                "an administrator to unlock it")
+        if outcome == "wrong":
+            raise SignInRefused("the account number or the password is wrong")
+        return token, second
+
+    def second_factor(self, token: str, code: str, client: str, now: dt.datetime,
+                      request_id: str) -> str:
+        """Check the TOTP code of a half-signed-in session; a new session id on success."""
+        with self.engine.begin() as conn:
+            row = credentials.session(conn, token)
+            if row is None or row.second_factor_done or _ended(row, now):
+                raise SignInRefused("sign in with your password first")
+            principal = accounts.principal_for_account(conn, row.account_id)
+            secret = credentials.credentials(conn, row.account_id, for_update=True)
+            totp = pyotp.TOTP(secret.totp_secret) if secret and secret.totp_secret else None
+            step = int(now.timestamp()) // 30
+            matched = None
+            if totp is not None and code.isascii() and code.isdigit() and len(code) == 6:
+                matched = next((s for s in (step, step - 1, step + 1)
+                                if totp.at(s * 30) == code), None)
+            if matched is None or secret is None or (secret.totp_last_step or -1) >= matched:
+                _audit(conn, principal, "sign_in.second_factor_failed", principal, now,
+                       request_id)
+                failed = True
+            else:
+                failed = False
+                credentials.update_credentials(conn, row.account_id, totp_last_step=matched)
+                credentials.end_session(conn, token, now)  # a new id once signed in
+                new = credentials.create_session(conn, row.account_id, client, True, now)
+                _audit(conn, principal, "sign_in", principal, now, request_id)
+        if failed:
+            raise SignInRefused("the code is wrong or was already used; wait for the next")
+        return new
+
+    def session(self, token: str, now: dt.datetime) -> Session | None:
+        """The live session behind a cookie (its idle time restarts), or None."""
+        with self.engine.begin() as conn:
+            row = credentials.session(conn, token)
+            if row is None:
+                return None
+            if _ended(row, now):
+                credentials.end_session(conn, token, now)
+                return None
+            credentials.touch_session(conn, token, now)
+            principal = accounts.principal_for_account(conn, row.account_id)
+        return Session(principal, row.csrf, row.second_factor_done)
+
+    def sign_out(self, token: str, now: dt.datetime) -> None:
+        with self.engine.begin() as conn:
+            credentials.end_session(conn, token, now)
+
+    def sign_out_everywhere(self, principal: Principal, now: dt.datetime,
+                            request_id: str) -> int:
+        with self.engine.begin() as conn:
+            ended = credentials.end_sessions(conn, principal.account_id, now)
+            _audit(conn, principal, "sign_out.everywhere", principal, now, request_id)
+        return ended
+
+    def sessions(self, principal: Principal) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            return [{"client": r.client, "created_at": as_utc(r.created_at),
+                     "last_seen_at": as_utc(r.last_seen_at)}
+                    for r in credentials.open_sessions(conn, principal.account_id)]
+
+    def unlock(self, admin: Principal | None, account_id: int, now: dt.datetime,
+               request_id: str) -> None:
+        with self.engine.begin() as conn:
+            target = accounts.principal_for_account(conn, account_id)
+            if admin is not None and not _may_invite(admin, target):
+                raise Forbidden("the national authority unlocks anyone; a provincial bureau "
+                                "only its own staff")
+            if credentials.credentials(conn, account_id) is None:
+                raise NotFound(f"account {account_id} has no password yet")
+            credentials.update_credentials(conn, account_id, failed_sign_ins=0,
+                                           locked_at=None)
+            _audit(conn, admin, "account.unlock", target, now, request_id)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return bool(_HASHER.verify(password_hash, normalise_password(password)))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _may_invite(admin: Principal, target: Principal) -> bool:
+    if admin.role is Role.NATIONAL:
+        return True
+    return (admin.role is Role.PROVINCIAL and target.role is Role.PROVINCIAL
+            and target.bureau_code == admin.bureau_code)
+
+
+def _open_invite(conn: Connection, token: str, now: dt.datetime, for_update: bool = False
+                 ) -> Principal:
+    row = credentials.invite(conn, token, for_update)
+    if row is None or row.used_at is not None or as_utc(row.expires_at) <= now:
+        raise Conflict("this invitation link is unknown, used or expired; ask for a new one")
+    return accounts.principal_for_account(conn, row.account_id)
+
+
+def _ended(row: object, now: dt.datetime) -> bool:
+    created = as_utc(row.created_at)  # type: ignore[attr-defined]
+    seen = as_utc(row.last_seen_at)  # type: ignore[attr-defined]
+    return now - seen > IDLE_LIMIT or now - created > ABSOLUTE_LIMIT
+
+
+def _audit(conn: Connection, actor: Principal | None, action: str, subject: Principal,
+           now: dt.datetime, request_id: str) -> None:
+    if actor is None:
+        audit.record_operator(conn, action, f"account:{subject.account_id}",
+                              subject.bureau_code, {"account": subject.account_id}, now)
+    else:
+        audit.record(conn, actor, action, f"account:{subject.account_id}",
+                     subject.bureau_code, None, {"account": subject.account_id}, request_id,
+                     now)
