@@ -89,10 +89,7 @@ class SignIn:
                request_id: str) -> str:
         """A one-time link token for ``account_id``; ``admin`` None is the operator (CLI)."""
         with self.engine.begin() as conn:
-            target = accounts.principal_for_account(conn, account_id)
-            if admin is not None and not _may_invite(admin, target):
-                raise Forbidden("the national authority invites anyone; a provincial bureau "
-                                "only its own staff")
+            target = _administered(conn, admin, account_id)
             token = credentials.create_invite(conn, account_id, now, INVITE_LIFETIME)
             _audit(conn, admin, "account.invite", target, now, request_id)
         return token
@@ -214,10 +211,7 @@ class SignIn:
     def unlock(self, admin: Principal | None, account_id: int, now: dt.datetime,
                request_id: str) -> None:
         with self.engine.begin() as conn:
-            target = accounts.principal_for_account(conn, account_id)
-            if admin is not None and not _may_invite(admin, target):
-                raise Forbidden("the national authority unlocks anyone; a provincial bureau "
-                                "only its own staff")
+            target = _administered(conn, admin, account_id)
             if credentials.credentials(conn, account_id) is None:
                 raise NotFound(f"account {account_id} has no password yet")
             credentials.update_credentials(conn, account_id, failed_sign_ins=0,
@@ -232,11 +226,16 @@ def _password_matches(password_hash: str, password: str) -> bool:
         return False
 
 
-def _may_invite(admin: Principal, target: Principal) -> bool:
-    if admin.role is Role.NATIONAL:
-        return True
-    return (admin.role is Role.PROVINCIAL and target.role is Role.PROVINCIAL
-            and target.bureau_code == admin.bureau_code)
+def _administered(conn: Connection, admin: Principal | None, account_id: int) -> Principal:
+    """The account ``admin`` may invite or unlock: the national authority any, a provincial
+    bureau its own staff (``admin`` None: the operator on the command line)."""
+    target = accounts.principal_for_account(conn, account_id)
+    if admin is None or admin.role is Role.NATIONAL or (
+            admin.role is Role.PROVINCIAL and target.role is Role.PROVINCIAL
+            and target.bureau_code == admin.bureau_code):
+        return target
+    raise Forbidden("the national authority administers every account; a provincial bureau "
+                    "only its own staff")
 
 
 def _open_invite(conn: Connection, token: str, now: dt.datetime, for_update: bool = False
