@@ -15,6 +15,7 @@ here: every action calls the same workflow services as the API.
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import time
 import uuid
@@ -33,14 +34,21 @@ from flask import (
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from certsvc.domain.accounts import Role
-from certsvc.domain.time import utcnow
-from certsvc.errors import CertsvcError
+from certsvc.console.forms import IRREVERSIBLE, body_from_form, input_type
+from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.catalogue import Unit, catalogue
+from certsvc.domain.lifecycle import APPLICATION_ACTIONS, APPLICATION_SPEC, Transition
+from certsvc.domain.time import china_date, utcnow
+from certsvc.errors import CertsvcError, Forbidden, ValidationError
+from certsvc.store import audit
+from certsvc.store.db import unavailable
+from certsvc.workflow.authz import require
 from certsvc.workflow.signin import IDLE_LIMIT, Session, SignIn, needs_second_factor
 
 if TYPE_CHECKING:
     from certsvc.api.app import Services
 
+log = logging.getLogger("certsvc.console")
 SESSION_COOKIE = "__Host-certsvc-session"
 CSRF_COOKIE = "__Host-certsvc-csrf"  # before sign-in: a double-submit token
 HEADERS = {
@@ -103,6 +111,19 @@ def console_blueprint(services: Services) -> Blueprint:
         return render_template("console/error.html", title=error.name,
                                detail=error.description or ""), error.code or 500
 
+    @bp.errorhandler(Exception)
+    def unexpected(error: Exception) -> tuple[str, int, dict[str, str]]:
+        if unavailable(error):
+            return render_template("console/error.html", title="暂时无法使用 Unavailable",
+                                   detail="数据库暂时无法访问，请稍后再试 / The database is "
+                                   "unavailable; try again in a moment"), 503, {
+                                       "Retry-After": "5"}
+        log.exception("console: unexpected error (request %s)", g.get("request_id"))
+        return render_template("console/error.html", title="出错了 Something went wrong",
+                               detail=f"请稍后再试；报告问题时请提供编号 {g.get('request_id')} "
+                               "/ Please try again later; quote this number when reporting "
+                               "it"), 500, {}
+
     @bp.get("/")
     def home() -> str | BaseResponse:
         session = _signed_in()
@@ -114,6 +135,78 @@ def console_blueprint(services: Services) -> Blueprint:
             queue = services.applications.list(principal, utcnow(), limit=100)
             queue.sort(key=_urgency)
         return render_template("console/home.html", session=session, queue=queue)
+
+    @bp.get("/applications/<int(min=1, max=2147483647):application_id>")
+    def application(application_id: int) -> str | BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        done = request.args.get("done")
+        return _application_page(session, application_id, None, {}, {}, done)
+
+    @bp.post("/applications/<int(min=1, max=2147483647):application_id>/<action>")
+    def application_action(application_id: int, action: str
+                           ) -> tuple[str, int] | str | BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        transition = APPLICATION_ACTIONS.get(action)
+        if transition is None:
+            abort(404)
+        values = {k: v for k, v in request.form.items() if k != "csrf"}
+        if action in IRREVERSIBLE and request.form.get("confirm") != "yes":
+            return _application_page(session, application_id, action, values, {
+                "confirm": "请勾选确认 / Tick to confirm"}, None), 422
+        body = body_from_form(transition.spec, request.form)
+        try:
+            services.applications.act(session.principal, application_id, action, body,
+                                      utcnow(), g.request_id)
+        except ValidationError as invalid:
+            return _application_page(session, application_id, action, values,
+                                     {invalid.field: invalid.reason}, None), 422
+        return redirect(f"/console/applications/{application_id}?done={action}", 303)
+
+    @bp.get("/apply")
+    def apply_form() -> str | BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        if session.principal.role is not Role.ENTERPRISE:
+            abort(403, "只有企业可以申请 / Only an enterprise applies")
+        return _apply_page(session, {"enterprise.uscc": session.principal.uscc or ""}, {})
+
+    @bp.post("/apply")
+    def apply() -> tuple[str, int] | BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        values = {k: v for k, v in request.form.items() if k != "csrf"}
+        try:
+            created = services.applications.submit(
+                session.principal, body_from_form(APPLICATION_SPEC, request.form), utcnow(),
+                g.request_id)
+        except ValidationError as invalid:
+            return _apply_page(session, values, {invalid.field: invalid.reason}), 422
+        return redirect(f"/console/applications/{created['id']}?done=submit", 303)
+
+    def _application_page(session: Session, application_id: int, failed: str | None,
+                          values: dict[str, str], errors: dict[str, str], done: str | None
+                          ) -> str:
+        principal = session.principal
+        item = services.applications.get(principal, application_id, utcnow())
+        actions = [(name, APPLICATION_ACTIONS[name]) for name in item["allowed_actions"]
+                   if _may(principal, APPLICATION_ACTIONS[name], item)]
+        with services.engine.connect() as conn:
+            timeline = audit.search(conn, subject=f"application:{application_id}", limit=500)
+        return render_template(
+            "console/application.html", session=session, item=item, actions=actions,
+            failed=failed, values=values, errors=errors, done=done, timeline=timeline,
+            irreversible=IRREVERSIBLE, input_type=input_type, units=_units())
+
+    def _apply_page(session: Session, values: dict[str, str], errors: dict[str, str]) -> str:
+        return render_template("console/apply.html", session=session, spec=APPLICATION_SPEC,
+                               values=values, errors=errors, input_type=input_type,
+                               units=_units())
 
     @bp.get("/sign-in")
     def sign_in_form() -> BaseResponse:
@@ -221,6 +314,23 @@ def console_blueprint(services: Services) -> Blueprint:
         return render_template("console/invite_done.html", invitation=accepted)
 
     return bp
+
+
+def _may(principal: Principal, transition: Transition, item: dict[str, Any]) -> bool:
+    """Whether the account may take this action on the application (the workflow checks
+    again when it does): only those forms are shown."""
+    try:
+        require(principal, transition.actor, bureau_code=item["bureau_code"],
+                uscc=item["enterprise"]["uscc"], institution_id=item["institution_id"])
+    except Forbidden:
+        return False
+    return True
+
+
+def _units() -> list[Unit]:
+    """The catalogue's units that may be applied for today, in catalogue order."""
+    today = china_date(utcnow())
+    return [u for u in catalogue().units.values() if not u.is_withdrawn(today)]
 
 
 def _signed_in() -> Session | BaseResponse:

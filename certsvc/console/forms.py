@@ -1,0 +1,65 @@
+"""The console's forms, made from the same specs that validate the API (``domain.specs``):
+a field's kind decides its input, and a submitted form becomes the body the API would have
+received, so the workflow sees the same thing from both doors and says the same errors.
+
+    >>> from werkzeug.datastructures import MultiDict
+    >>> from certsvc.domain.lifecycle import APPLICATION_ACTIONS
+    >>> spec = APPLICATION_ACTIONS["record_onsite"].spec
+    >>> body_from_form(spec, MultiDict({"passed": "yes", "inspectors": "张伟\\n李娜", "notes": ""}))
+    {'passed': True, 'inspectors': ['张伟', '李娜']}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from certsvc.domain.specs import Field, Kind, Spec
+
+# Actions that cannot be undone: the form asks the user to confirm, naming the consequence.
+IRREVERSIBLE = {
+    "refuse": "不予许可：申请结束，企业须重新申请 / Refusal ends the application",
+    "refuse_acceptance": "不予受理：申请结束 / Not accepting ends the application",
+    "revoke": "撤销：许可证立即失效，二维码显示已撤销 / The licence stops being valid at once",
+    "penalty_revoke": "吊销：许可证立即失效 / The licence stops being valid at once",
+    "cancel": "注销：许可证立即失效 / The licence stops being valid at once",
+    "request_cancellation": "注销：许可证立即失效 / The licence stops being valid at once",
+}
+
+
+def body_from_form(spec: Spec, form: MultiDict[str, str], prefix: str = "") -> dict[str, Any]:
+    """The JSON body a form stands for: empty inputs are absent (as an omitted field),
+    yes/no becomes true/false, lists are one entry a line or the chosen options."""
+    body: dict[str, Any] = {}
+    for field in spec.fields:
+        name = prefix + field.name
+        value = _value(field, form, name)
+        if value is not None:
+            body[field.name] = value
+    return body
+
+
+def _value(field: Field, form: MultiDict[str, str], name: str) -> Any:
+    if field.kind is Kind.OBJECT and field.sub is not None:
+        nested = body_from_form(field.sub, form, name + ".")
+        return nested or None
+    if field.kind is Kind.UNITS:
+        chosen = [v for v in form.getlist(name) if v.strip()]
+        return chosen or None
+    raw = form.get(name, "").strip()
+    if not raw:
+        return None
+    if field.kind is Kind.BOOL:
+        return {"yes": True, "no": False}.get(raw, raw)
+    if field.kind is Kind.INT:
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else raw
+    if field.kind is Kind.TEXT_LIST:
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+    return raw
+
+
+def input_type(field: Field) -> str:
+    """The HTML input for a field's kind (a textarea, select or radio where it says so)."""
+    return {Kind.DATE: "date", Kind.MOMENT: "datetime-local", Kind.INT: "number"}.get(
+        field.kind, "text")

@@ -1,0 +1,98 @@
+"""The procedure in the console through HTTP: the enterprise applies with the form made from
+the application's spec, the clerk acts with the forms of the lifecycle's specs, errors come
+back beside their fields, an irreversible action asks to be confirmed, and nobody sees an
+application that is not theirs."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pyotp
+from flask.testing import FlaskClient
+from freezegun import freeze_time
+
+from certsvc.workflow.signin import SignIn
+from tests.conftest import Api
+from tests.test_console_signin import GOOD, START, csrf_of, sign_in
+
+HTTPS = "https://localhost"
+
+
+def signed_in(api: Api, who: str) -> FlaskClient:
+    signin = SignIn(api.engine)
+    secret = signin.accept_invite(signin.invite(None, api.accounts[who], START, "t"), GOOD,
+                                  START, "t").totp_secret
+    client: FlaskClient = api.client.application.test_client()
+    sign_in(client, api.accounts[who])
+    if secret is not None:
+        page = client.get("/console/second-factor", base_url=HTTPS)
+        client.post("/console/second-factor", base_url=HTTPS, data={
+            "csrf": csrf_of(page.get_data(as_text=True)), "code": pyotp.TOTP(secret).now()})
+    return client
+
+
+def post_form(client: FlaskClient, path: str, form_page: str, data: dict[str, Any]) -> Any:
+    page = client.get(form_page, base_url=HTTPS)
+    assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    return client.post(path, base_url=HTTPS,
+                       data={"csrf": csrf_of(page.get_data(as_text=True)), **data})
+
+
+APPLICATION = {
+    "kind": "new", "bureau": "浙江省市场监督管理局",
+    "enterprise.name": "浙江杭州市西湖区华光电线电缆制造有限公司",
+    "enterprise.uscc": "91330106MA2H7K3LXA", "enterprise.residence": "杭州市文三路100号",
+    "enterprise.production_address": "杭州市三墩镇工业园8号", "scope": "6",
+    "materials.business_licence": "营业执照.pdf", "materials.application_form": "申请书.pdf",
+    "materials.commitment": "承诺书.pdf",
+}
+
+
+@freeze_time(START)
+def test_apply_accept_and_record_the_onsite_check_in_the_console(api: Api) -> None:
+    enterprise = signed_in(api, "enterprise")
+    missing = post_form(enterprise, "/console/apply", "/console/apply",
+                        {k: v for k, v in APPLICATION.items() if k != "enterprise.residence"})
+    assert missing.status_code == 422
+    assert 'id="f-enterprise-residence-error"' in missing.get_data(as_text=True)
+    created = post_form(enterprise, "/console/apply", "/console/apply", APPLICATION)
+    assert created.status_code == 303
+    path = created.location.split("?")[0]
+    application_id = int(path.rsplit("/", 1)[1])
+    clerk = signed_in(api, "zhejiang")
+    queue = clerk.get("/console/", base_url=HTTPS).get_data(as_text=True)
+    assert f'href="/console/applications/{application_id}"' in queue
+    page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
+    assert 'id="action-accept"' in page and 'id="action-resubmit"' not in page
+    accepted = post_form(clerk, f"{path}/accept", path, {})
+    assert accepted.status_code == 303
+    one = post_form(clerk, f"{path}/record_onsite", path,
+                    {"passed": "yes", "inspectors": "张伟"})
+    assert one.status_code == 422 and "at least 2" in one.get_data(as_text=True)
+    two = post_form(clerk, f"{path}/record_onsite", path,
+                    {"passed": "yes", "inspectors": "张伟\n李娜"})
+    assert two.status_code == 303
+    unconfirmed = post_form(clerk, f"{path}/refuse", path, {"reasons": "不符合条件"})
+    assert unconfirmed.status_code == 422
+    assert re.search(r'id="state">under_review<', clerk.get(path, base_url=HTTPS)
+                     .get_data(as_text=True))
+    timeline = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
+    for action in ("submit", "accept", "record_onsite"):
+        assert f"· {action} ·" in timeline
+
+
+@freeze_time(START)
+def test_nobody_sees_another_s_application(api: Api) -> None:
+    from tests.conftest import application_body
+
+    created = api.post("/api/v1/applications", "enterprise", application_body())
+    assert created.status_code == 201 and created.json is not None
+    path = f"/console/applications/{created.json['id']}"
+    for stranger in ("other_enterprise", "jiangsu"):
+        client = signed_in(api, stranger)
+        seen = client.get(path, base_url=HTTPS)
+        missing = client.get("/console/applications/987654", base_url=HTTPS)
+        assert seen.status_code == missing.status_code == 403, stranger
+        assert "浙江杭州市西湖区华光" not in seen.get_data(as_text=True)
+    assert signed_in(api, "enterprise").get(path, base_url=HTTPS).status_code == 200
