@@ -20,6 +20,7 @@ import secrets
 import time
 import uuid
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -37,12 +38,20 @@ from werkzeug.wrappers import Response as BaseResponse
 from certsvc.console.forms import IRREVERSIBLE, body_from_form, input_type
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.catalogue import Unit, catalogue
-from certsvc.domain.lifecycle import APPLICATION_ACTIONS, APPLICATION_SPEC, Transition
+from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.lifecycle import (
+    APPLICATION_ACTIONS,
+    APPLICATION_SPEC,
+    LICENCE_ACTIONS,
+    Transition,
+)
 from certsvc.domain.time import china_date, utcnow
 from certsvc.errors import CertsvcError, Forbidden, ValidationError
 from certsvc.store import audit
 from certsvc.store.db import unavailable
+from certsvc.store.reader import LicenceReader
 from certsvc.workflow.authz import require
+from certsvc.workflow.licences import licence_view
 from certsvc.workflow.signin import IDLE_LIMIT, Session, SignIn, needs_second_factor
 
 if TYPE_CHECKING:
@@ -165,6 +174,56 @@ def console_blueprint(services: Services) -> Blueprint:
             return _application_page(session, application_id, action, values,
                                      {invalid.field: invalid.reason}, None), 422
         return redirect(f"/console/applications/{application_id}?done={action}", 303)
+
+    @bp.get("/licences/<number>")
+    def licence(number: str) -> str | BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        return _licence_page(session, LicenceNumber.parse(number), None, {}, {},
+                             request.args.get("done"))
+
+    @bp.post("/licences/<number>/<action>")
+    def licence_action(number: str, action: str) -> tuple[str, int] | BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        parsed = LicenceNumber.parse(number)
+        transition = LICENCE_ACTIONS.get(action)
+        if transition is None:
+            abort(404)
+        values = {k: v for k, v in request.form.items() if k != "csrf"}
+        if action in IRREVERSIBLE and request.form.get("confirm") != "yes":
+            return _licence_page(session, parsed, action, values, {
+                "confirm": "请勾选确认 / Tick to confirm"}, None), 422
+        try:
+            services.licences.act(session.principal, parsed, action,
+                                  body_from_form(transition.spec, request.form), utcnow(),
+                                  g.request_id)
+        except ValidationError as invalid:
+            return _licence_page(session, parsed, action, values,
+                                 {invalid.field: invalid.reason}, None), 422
+        return redirect(f"/console/licences/{quote(parsed.canonical)}?done={action}", 303)
+
+    def _licence_page(session: Session, number: LicenceNumber, failed: str | None,
+                      values: dict[str, str], errors: dict[str, str], done: str | None
+                      ) -> str:
+        """A licence (public facts, so any signed-in account may read it) with the actions
+        this account may take on it now."""
+        record = LicenceReader(services.engine).by_number(number)
+        today = china_date(utcnow())
+        view = licence_view(record, today)
+        item = {"bureau_code": number.bureau_code, "institution_id": None,
+                "enterprise": {"uscc": record.enterprise.uscc}}
+        actions = [(name, LICENCE_ACTIONS[name]) for name in view["allowed_actions"]
+                   if _may(session.principal, LICENCE_ACTIONS[name], item)]
+        with services.engine.connect() as conn:
+            timeline = audit.search(conn, subject=f"licence:{number.canonical}", limit=500)
+        return render_template(
+            "console/licence.html", session=session, record=record, view=view,
+            actions=actions, failed=failed, values=values, errors=errors, done=done,
+            timeline=timeline, irreversible=IRREVERSIBLE, input_type=input_type,
+            units=_units(), quoted=quote(number.canonical))
 
     @bp.get("/apply")
     def apply_form() -> str | BaseResponse:

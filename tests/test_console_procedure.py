@@ -1,0 +1,157 @@
+"""The whole procedure in Debian's Chromium, in three browser contexts with JavaScript off:
+the enterprise applies → the clerk accepts and records the on-site check → the enterprise
+chooses the institution → the institution records a passing test → the clerk approves and
+issues → the enterprise downloads the PDF, whose QR decodes and verifies valid → the clerk
+revokes → the public landing page of that QR says 已撤销. Served as `make run` serves it (the
+bureau service, console included, and the public site behind one dispatcher). Screenshots of
+every page at phone and desktop width go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pyotp
+import pypdfium2
+import pytest
+from playwright.sync_api import Browser, Page
+from werkzeug.serving import make_server
+
+from certsvc.api.dispatch import Dispatcher
+from certsvc.credential.qr_image import read_qr
+from certsvc.domain.time import utcnow
+from certsvc.publish.artefacts import publish_trust_list
+from certsvc.workflow.signin import SignIn
+from public_site import create_app as public_app
+from tests.conftest import PUBLIC_URL, Api
+from tests.test_browser import CHROMIUM, PHONE, SCREENSHOTS, browser
+from tests.test_console_signin import GOOD
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="make test installs chromium")
+DESKTOP = {"width": 1280, "height": 900}
+__all__ = ["browser"]
+
+
+@pytest.fixture
+def server(api: Api, database_url: str, signer: Any, tmp_path: Path) -> Iterator[str]:
+    publish_trust_list(signer, tmp_path / "trust-list.cose", utcnow())
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    site = public_app({"DATABASE_URL": database_url, "PUBLISH_DIR": str(tmp_path),
+                       "ROOT_CERTIFICATE": str(signer.keystore.root_cert_path),
+                       "PUBLIC_URL": PUBLIC_URL})
+    app = Dispatcher(api.client.application, site)
+    running = make_server("127.0.0.1", port, app, threaded=True)  # type: ignore[arg-type]
+    thread = threading.Thread(target=running.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://localhost:{port}"
+    running.shutdown()
+    thread.join()
+
+
+def shot(page: Page, name: str) -> None:
+    """The page at phone width and at desktop width."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=str(SCREENSHOTS / f"procedure-{name}-{size}.png"), full_page=True)
+    page.set_viewport_size(PHONE)
+
+
+class Person:
+    """One browser context, signed in as one account."""
+
+    def __init__(self, browser: Browser, base: str, api: Api, who: str) -> None:
+        self.base, self.page = base, browser.new_context(
+            viewport=PHONE, locale="zh-CN", java_script_enabled=False).new_page()
+        signin = SignIn(api.engine)
+        invitation = signin.accept_invite(
+            signin.invite(None, api.accounts[who], utcnow(), "test"), GOOD, utcnow(), "test")
+        self.page.goto(f"{base}/console/sign-in")
+        self.page.fill("#account", str(api.accounts[who]))
+        self.page.fill("#password", GOOD)
+        self.page.click("form.stacked button")
+        if invitation.totp_secret is not None:
+            self.page.fill("#code", pyotp.TOTP(invitation.totp_secret).now())
+            self.page.click("form.stacked button")
+        assert self.page.url.endswith("/console/"), self.page.url
+
+    def act(self, path: str, action: str, fill: dict[str, str] | None = None,
+            check: tuple[str, ...] = ()) -> None:
+        self.page.goto(self.base + path)
+        form = f"#action-{action} form"
+        for selector, value in (fill or {}).items():
+            self.page.fill(f"{form} {selector}", value)
+        for selector in check:
+            self.page.check(f"{form} {selector}")
+        self.page.click(f"{form} button[type=submit]")
+        assert f"done={action}" in self.page.url, (action, self.page.content()[:2000])
+
+
+def test_the_whole_procedure_in_three_browsers(browser: Browser, server: str, api: Api
+                                               ) -> None:
+    enterprise = Person(browser, server, api, "enterprise")
+    clerk = Person(browser, server, api, "zhejiang")
+    institution = Person(browser, server, api, "institution")
+
+    page = enterprise.page
+    page.goto(f"{server}/console/apply")
+    shot(page, "apply")
+    page.select_option("#f-kind", "new")
+    page.fill("#f-bureau", "浙江省市场监督管理局")
+    page.fill("#f-enterprise-name", "浙江杭州市西湖区华光电线电缆制造有限公司")
+    page.fill("#f-enterprise-uscc", "91330106MA2H7K3LXA")
+    page.fill("#f-enterprise-residence", "浙江省杭州市西湖区文三路100号")
+    page.fill("#f-enterprise-production_address", "浙江省杭州市西湖区三墩镇工业园8号")
+    page.select_option("#f-scope", ["6"])
+    page.fill("#f-materials-business_licence", "营业执照.pdf")
+    page.fill("#f-materials-application_form", "申请书.pdf")
+    page.fill("#f-materials-commitment", "承诺书.pdf")
+    page.click("form.stacked button[type=submit]")
+    assert "done=submit" in page.url, page.content()[:2000]
+    application = page.url.split(server)[1].split("?")[0]
+    shot(page, "application-submitted")
+
+    clerk.page.goto(f"{server}/console/")
+    shot(clerk.page, "clerk-queue")
+    clerk.act(application, "accept")
+    clerk.act(application, "record_onsite", {"#f-inspectors": "张伟\n李娜"},
+              ("input[name=passed][value=yes]",))
+    shot(clerk.page, "clerk-application")
+    enterprise.act(application, "choose_institution",
+                   {"#f-institution_id": str(api.institutions["level1"])})
+    institution.page.goto(f"{server}/console/")
+    shot(institution.page, "institution-queue")
+    institution.act(application, "record_test", {"#f-report_number": "ZJ-2026-0518"},
+                    ("input[name=passed][value=yes]",))
+    clerk.act(application, "approve")
+    clerk.act(application, "issue")
+    number = clerk.page.locator("#licence-number").inner_text()
+    shot(clerk.page, "issued")
+
+    enterprise.page.goto(f"{server}/console/licences/{number}")
+    shot(enterprise.page, "licence-enterprise")
+    pdf = enterprise.page.request.get(server + enterprise.page.locator("#pdf")
+                                      .get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+    image = pypdfium2.PdfDocument(pdf.body())[0].render(scale=3).to_pil()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    qr = read_qr(buffer.getvalue())
+    verdict = enterprise.page.request.post(f"{server}/api/v1/verify", data={"qr_text": qr})
+    assert verdict.json()["verdict"] == "valid"
+
+    clerk.act(f"/console/licences/{number}", "revoke",
+              {"#f-reason": "检验报告造假",
+               "#f-legal_basis": "《工业产品生产许可证管理条例》第五十条"},
+              ("input[name=confirm]",))
+    shot(clerk.page, "revoked")
+    public = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    public.goto(server + "/V/" + qr.rsplit("/", 1)[1])
+    assert public.locator("#verdict").inner_text() == "已撤销"
+    shot(public, "public-landing-revoked")
