@@ -21,7 +21,14 @@ from certsvc.credential.status_list import StatusList
 from certsvc.credential.verifier import Verdict, verify
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
-from certsvc.errors import CertsvcError, MalformedToken, NotFound, TrustListError
+from certsvc.domain.uscc import validate_uscc
+from certsvc.errors import (
+    CertsvcError,
+    MalformedToken,
+    NotFound,
+    TrustListError,
+    ValidationError,
+)
 from certsvc.store.db import ready
 from certsvc.store.reader import current_declaration
 from public_site import i18n
@@ -112,6 +119,20 @@ def pages_blueprint(site: Site) -> Blueprint:
             return render_template("scan.html", error="照片中没有找到许可证二维码 / No licence QR "
                                                       "found in the photo"), 422
         return redirect("/V/" + token_to_digits(token), 303)
+
+    @bp.get("/progress")
+    def progress() -> tuple[str, int] | str:
+        """办件进度查询: an application's steps, by its number and its enterprise's USCC."""
+        number, code = request.args.get("application", ""), request.args.get("uscc", "")
+        if not number and not code:
+            return render_template("progress.html", progress=None, asked=False)
+        found = None
+        if number.isascii() and number.isdigit() and len(number) < 10 and len(code) <= 18:
+            with contextlib.suppress(ValidationError):
+                found = site.reader.application_progress(int(number),
+                                                         validate_uscc(code, "uscc"))
+        return render_template("progress.html", progress=found, asked=True,
+                               number=number, uscc=code), (200 if found else 404)
 
     @bp.get("/trust")
     def trust() -> str:

@@ -155,3 +155,9 @@ def test_the_whole_procedure_in_three_browsers(browser: Browser, server: str, ap
     public.goto(server + "/V/" + qr.rsplit("/", 1)[1])
     assert public.locator("#verdict").inner_text() == "已撤销"
     shot(public, "public-landing-revoked")
+    public.goto(f"{server}/progress")
+    public.fill("#application", application.rsplit("/", 1)[1])
+    public.fill("#uscc", "91330106MA2H7K3LXA")
+    public.click("form.search button")
+    assert public.locator("#progress-state").inner_text() == "issued"
+    shot(public, "public-progress")

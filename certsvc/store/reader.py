@@ -14,6 +14,7 @@ from certsvc.domain.time import as_utc
 from certsvc.errors import NotFound
 from certsvc.store import name_search
 from certsvc.store.models import (
+    ApplicationRow,
     DeclarationRow,
     InstitutionRow,
     LicenceRow,
@@ -30,6 +31,7 @@ _DECL = cast(Table, DeclarationRow.__table__)
 _SPOT = cast(Table, SpotCheckRow.__table__)
 _RECALL = cast(Table, RecallRow.__table__)
 _INST = cast(Table, InstitutionRow.__table__)
+_APP = cast(Table, ApplicationRow.__table__)
 MAX_TESTING_LEVEL = 2  # level II or above (I, II) may test for licences
 
 
@@ -77,6 +79,29 @@ class LicenceReader:
             rows = {r.id: r for r in conn.execute(select(_T).where(_T.c.id.in_(ids)))}
         return ([record_from_row(rows[i]) for i in ids if i in rows], len(matches.ids),
                 matches.capped)
+
+    def application_progress(self, application_id: int, uscc: str) -> dict[str, Any] | None:
+        """办件进度查询: the steps and dates of an application, for whoever holds both its
+        number and its enterprise's USCC (no documents, no names, no reasons); None for any
+        other pair, alike."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_APP).where(_APP.c.id == application_id,
+                                                  _APP.c.uscc == uscc)).mappings().first()
+        if row is None:
+            return None
+        review = row["review"] or {}
+        steps = [("submitted", as_utc(row["submitted_at"]).date().isoformat())]
+        for step, key in (("correction_requested", ("correction", "on")),
+                          ("accepted", ("acceptance", "on")),
+                          ("conditions_checked", ("conditions", "date")),
+                          ("tested", ("testing", "reported")),
+                          ("decided", ("decision", "on"))):
+            value = (review.get(key[0]) or {}).get(key[1])
+            if value:
+                steps.append((step, str(value)[:10]))
+        return {"id": row["id"], "state": row["state"], "steps": steps,
+                "licence_number": row["licence_number"] if row["state"] == "issued"
+                else None}
 
     def declarations(self, uscc: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
