@@ -367,9 +367,10 @@ def dev_setup(ctx: Context) -> None:
     created_accounts = create_demo_accounts(ctx.engine, utcnow())
     if created_accounts:
         click.echo("demo accounts: " + ", ".join(created_accounts))
-    click.echo(f"console: {ctx.settings.public_url}/console/sign-in — account number from "
-               f"`certsvc account list`, password {DEMO_PASSWORD}; bureau, national and "
-               "auditor accounts then ask for a code: `certsvc account totp-code NUMBER`")
+    click.echo(f"console: {ctx.settings.public_url}/console/sign-in — account numbers: "
+               "`certsvc account list` (2 Zhejiang bureau, 4 enterprise, 5 institution); "
+               f"password: {DEMO_PASSWORD}; bureau, national and auditor accounts then ask "
+               "for a code: `certsvc account totp-code NUMBER`")
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
     click.echo(f"published to {ctx.settings.publish_dir}")
 

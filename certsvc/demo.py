@@ -76,7 +76,7 @@ def _with_valid_uscc(data: dict[str, Any]) -> dict[str, Any]:
     return data | {"enterprise": enterprise}
 
 
-DEMO_PASSWORD = "仅供开发演示使用的口令，请勿用于生产"  # development only: printed by make run
+DEMO_PASSWORD = "try the console in development"  # development only: printed by make run
 
 
 def create_demo_accounts(engine: Engine, now: dt.datetime) -> list[str]:
