@@ -16,6 +16,7 @@ import json
 import threading
 import time
 import uuid
+from pathlib import Path
 from typing import Any, NoReturn
 
 import click
@@ -32,7 +33,9 @@ from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
 from certsvc.store import accounts, audit, credentials
+from certsvc.store.documents import FilesystemDocuments
 from certsvc.workflow.applications import Applications
+from certsvc.workflow.documents import Documents
 from certsvc.workflow.licences import LicenceActions
 from certsvc.workflow.signin import SignIn
 
@@ -223,7 +226,9 @@ def institution_add(name: str, accreditation: str, level: int, filed: bool) -> N
 # --- applications and licences ------------------------------------------------------------
 def _applications() -> Applications:
     ctx = _context()
-    return Applications(ctx.engine, ctx.issuer, _publish)
+    return Applications(ctx.engine, ctx.issuer,
+                        Documents(ctx.engine, FilesystemDocuments(ctx.settings.documents_dir)),
+                        _publish)
 
 
 @click.group("application")
@@ -237,6 +242,21 @@ def application() -> None:
 def application_submit(account_id: int, data: str) -> None:
     try:
         _echo(_applications().submit(_as(account_id), _data(data), utcnow(), _request_id()))
+    except CertsvcError as exc:
+        _fail(exc)
+
+
+@application.command("upload")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "account_id", type=int, required=True,
+              help="The enterprise (or institution) uploading it.")
+def application_upload(path: Path, account_id: int) -> None:
+    """Upload a document (PDF, OFD, JPEG, PNG) and print its reference for the materials."""
+    ctx = _context()
+    documents = Documents(ctx.engine, FilesystemDocuments(ctx.settings.documents_dir))
+    try:
+        _echo(documents.upload(_as(account_id), path.name, path.read_bytes(), utcnow(),
+                               _request_id()))
     except CertsvcError as exc:
         _fail(exc)
 

@@ -5,6 +5,7 @@
 | CERTSVC_DATABASE_URL | sqlite:///instance/certsvc.db | SQLAlchemy URL |
 | CERTSVC_KEYS_DIR | keys | key material (signer only) |
 | CERTSVC_PUBLISH_DIR | instance/published | trust list, status list: static files |
+| CERTSVC_DOCUMENTS_DIR | instance/documents | uploads, by SHA-256 (never served as files) |
 | CERTSVC_PUBLIC_URL | https://certsvc.example | scheme and host the QR codes point at |
 | CERTSVC_KEY_PASSPHRASE | a development default, with a loud warning | encrypts private keys |
 | CERTSVC_DB_CONNECT_TIMEOUT | 5 | seconds the web apps wait to connect to the database |
@@ -32,6 +33,7 @@ class Settings:
     database_url: str
     keys_dir: Path
     publish_dir: Path
+    documents_dir: Path
     public_url: str
     passphrase_from_env: str | None
     db_connect_timeout: float = 5.0
@@ -48,6 +50,7 @@ class Settings:
             database_url=os.environ.get("CERTSVC_DATABASE_URL", "sqlite:///instance/certsvc.db"),
             keys_dir=Path(os.environ.get("CERTSVC_KEYS_DIR", "keys")),
             publish_dir=Path(os.environ.get("CERTSVC_PUBLISH_DIR", "instance/published")),
+            documents_dir=Path(os.environ.get("CERTSVC_DOCUMENTS_DIR", "instance/documents")),
             public_url=public_url,
             passphrase_from_env=os.environ.get("CERTSVC_KEY_PASSPHRASE"),
             db_connect_timeout=_seconds("CERTSVC_DB_CONNECT_TIMEOUT", 5.0),

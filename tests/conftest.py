@@ -24,6 +24,7 @@ from werkzeug.test import TestResponse
 
 from certsvc.cli import main
 from certsvc.credential.trust_list import TrustList, load_root_public_key
+from certsvc.domain.documents import EXAMPLE_PDF, EXAMPLE_REFERENCE
 from certsvc.domain.licence import Licence
 from certsvc.domain.time import utcnow
 from certsvc.signer.keystore import KeyStore
@@ -166,7 +167,7 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
     app = create_app({
         "DATABASE_URL": database_url, "KEYS_DIR": str(keystore.directory),
         "KEY_PASSPHRASE": PASSPHRASE, "PUBLISH_DIR": str(publish_dir),
-        "PUBLIC_URL": PUBLIC_URL,
+        "PUBLIC_URL": PUBLIC_URL, "DOCUMENTS_DIR": str(tmp_path / "documents"),
     })
     tokens, ids = {}, {}
     with engine.begin() as conn:
@@ -190,6 +191,11 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
             ids[who] = accounts.create_account(conn, role, who, KEYS_CREATED, **extra)
             _, tokens[who] = accounts.create_token(conn, ids[who], KEYS_CREATED,
                                                    dt.timedelta(days=3650))
+    documents = app.extensions["certsvc"].documents
+    for who in ("enterprise", "other_enterprise"):  # the example document, uploaded by each
+        with engine.connect() as conn:
+            principal = accounts.principal_for_account(conn, ids[who])
+        documents.upload(principal, "营业执照.pdf", EXAMPLE_PDF, KEYS_CREATED, "fixture")
     return Api(app.test_client(), engine, publish_dir, tokens, ids, institutions)
 
 
@@ -201,8 +207,8 @@ def application_body(**changes: Any) -> dict[str, Any]:
                        "uscc": ENTERPRISE_USCC, "residence": "浙江省杭州市西湖区文三路100号",
                        "production_address": "浙江省杭州市余杭区良渚工业园8号"},
         "scope": ["架空绝缘电缆", "聚氯乙烯绝缘电缆"],
-        "materials": {"business_licence": "营业执照.pdf", "application_form": "申请书.pdf",
-                      "commitment": "承诺书.pdf"},
+        "materials": {"business_licence": EXAMPLE_REFERENCE,
+                      "application_form": EXAMPLE_REFERENCE, "commitment": EXAMPLE_REFERENCE},
     }
     body.update(changes)
     return body
@@ -221,6 +227,7 @@ def env(tmp_path: Path, database_url: str, engine: Engine) -> dict[str, str]:
     return {
         "CERTSVC_KEYS_DIR": str(tmp_path / "keys"),
         "CERTSVC_PUBLISH_DIR": str(tmp_path / "published"),
+        "CERTSVC_DOCUMENTS_DIR": str(tmp_path / "documents"),
         "CERTSVC_DATABASE_URL": database_url,
         "CERTSVC_KEY_PASSPHRASE": "cli test passphrase",
         "CERTSVC_PUBLIC_URL": "https://certsvc.example",

@@ -17,6 +17,7 @@ import pytest
 from freezegun import freeze_time
 
 from certsvc.domain.catalogue import catalogue
+from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.licence import Licence
 from tests.conftest import REFERENCE, Api, application_body
 
@@ -220,7 +221,7 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
                                            {"missing": ["营业执照"]}),
                            {"national", "zhejiang"}, 200),
     "resubmit": (lambda api, _: ("POST", _awaiting_correction(api) + "/resubmit",
-                                 {"materials": {"business_licence": "new.pdf"}}),
+                                 {"materials": {"business_licence": EXAMPLE_REFERENCE}}),
                  {"enterprise"}, 200),
     "choose institution": (lambda api, _: ("POST", _moved(
         api, _submitted(api), ("accept", "zhejiang", None)) + "/choose_institution",

@@ -4,9 +4,11 @@ actions and the audit log — the same workflow as the API, audited the same way
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from freezegun import freeze_time
 
+from certsvc.domain.documents import EXAMPLE_PDF, EXAMPLE_REFERENCE
 from tests.conftest import ENTERPRISE_USCC, REFERENCE, application_body, init_keys, run
 
 
@@ -16,7 +18,7 @@ def account(env: dict[str, str], *args: str) -> int:
     return int(result.output.split()[1].rstrip(":"))
 
 
-def test_application_through_the_cli(env: dict[str, str]) -> None:
+def test_application_through_the_cli(env: dict[str, str], tmp_path: Path) -> None:
     init_keys(env)
     bureau = account(env, "--role", "provincial", "--bureau", "浙")
     enterprise = account(env, "--role", "enterprise", "--uscc", ENTERPRISE_USCC,
@@ -26,6 +28,15 @@ def test_application_through_the_cli(env: dict[str, str]) -> None:
               "--level", "1")
     assert lab.exit_code == 0, lab.output
     with freeze_time("2026-06-01 02:00"):
+        document = tmp_path / "营业执照.pdf"
+        document.write_bytes(EXAMPLE_PDF)
+        uploaded = run(env, "application", "upload", str(document), "--as", str(enterprise))
+        assert uploaded.exit_code == 0, uploaded.output
+        assert json.loads(uploaded.output)["ref"] == EXAMPLE_REFERENCE
+        renamed = tmp_path / "licence.pdf"
+        renamed.write_bytes(b"MZ\x90\x00" + bytes(60))  # a Windows program named .pdf
+        assert run(env, "application", "upload", str(renamed), "--as",
+                   str(enterprise)).exit_code == 2
         submitted = run(env, "application", "submit", "--as", str(enterprise),
                         "--data", json.dumps(application_body(), ensure_ascii=False))
         assert submitted.exit_code == 0, submitted.output

@@ -109,9 +109,12 @@ def test_the_whole_procedure_in_three_browsers(browser: Browser, server: str, ap
     page.fill("#f-enterprise-residence", "浙江省杭州市西湖区文三路100号")
     page.fill("#f-enterprise-production_address", "浙江省杭州市西湖区三墩镇工业园8号")
     page.select_option("#f-scope", ["6"])
-    page.fill("#f-materials-business_licence", "营业执照.pdf")
-    page.fill("#f-materials-application_form", "申请书.pdf")
-    page.fill("#f-materials-commitment", "承诺书.pdf")
+    for material, (name, data) in {
+            "business_licence": ("营业执照.pdf", b"%PDF-1.7\n% business licence\n%%EOF\n"),
+            "application_form": ("申请书.png", b"\x89PNG\r\n\x1a\n" + bytes(64)),
+            "commitment": ("承诺书.pdf", b"%PDF-1.7\n% commitment\n%%EOF\n")}.items():
+        page.set_input_files(f"#f-materials-{material}", files=[{
+            "name": name, "mimeType": "application/octet-stream", "buffer": data}])
     page.click("form.stacked button[type=submit]")
     assert "done=submit" in page.url, page.content()[:2000]
     application = page.url.split(server)[1].split("?")[0]
@@ -119,6 +122,11 @@ def test_the_whole_procedure_in_three_browsers(browser: Browser, server: str, ap
 
     clerk.page.goto(f"{server}/console/")
     shot(clerk.page, "clerk-queue")
+    clerk.page.goto(server + application)
+    download = clerk.page.request.get(
+        server + clerk.page.locator("a[href$='/documents/application_form']").get_attribute(
+            "href"))
+    assert download.ok and download.body().startswith(b"\x89PNG")
     clerk.act(application, "accept")
     clerk.act(application, "record_onsite", {"#f-inspectors": "张伟\n李娜"},
               ("input[name=passed][value=yes]",))

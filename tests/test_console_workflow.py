@@ -5,6 +5,7 @@ application that is not theirs."""
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ import pyotp
 from flask.testing import FlaskClient
 from freezegun import freeze_time
 
+from certsvc.domain.documents import EXAMPLE_PDF
 from certsvc.workflow.signin import SignIn
 from tests.conftest import Api
 from tests.test_console_signin import GOOD, START, csrf_of, sign_in
@@ -35,7 +37,7 @@ def signed_in(api: Api, who: str) -> FlaskClient:
 def post_form(client: FlaskClient, path: str, form_page: str, data: dict[str, Any]) -> Any:
     page = client.get(form_page, base_url=HTTPS)
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
-    return client.post(path, base_url=HTTPS,
+    return client.post(path, base_url=HTTPS, content_type="multipart/form-data",
                        data={"csrf": csrf_of(page.get_data(as_text=True)), **data})
 
 
@@ -44,23 +46,42 @@ APPLICATION = {
     "enterprise.name": "浙江杭州市西湖区华光电线电缆制造有限公司",
     "enterprise.uscc": "91330106MA2H7K3LXA", "enterprise.residence": "杭州市文三路100号",
     "enterprise.production_address": "杭州市三墩镇工业园8号", "scope": "6",
-    "materials.business_licence": "营业执照.pdf", "materials.application_form": "申请书.pdf",
-    "materials.commitment": "承诺书.pdf",
 }
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+
+
+def files() -> dict[str, Any]:
+    """The three documents, uploaded with the form (a new stream each time)."""
+    return {"materials.business_licence": (io.BytesIO(EXAMPLE_PDF), "营业执照.pdf"),
+            "materials.application_form": (io.BytesIO(PNG), "申请书.png"),
+            "materials.commitment": (io.BytesIO(b"%PDF-1.7\n% commitment\n"), "承诺书.pdf")}
 
 
 @freeze_time(START)
 def test_apply_accept_and_record_the_onsite_check_in_the_console(api: Api) -> None:
     enterprise = signed_in(api, "enterprise")
     missing = post_form(enterprise, "/console/apply", "/console/apply",
-                        {k: v for k, v in APPLICATION.items() if k != "enterprise.residence"})
+                        {**{k: v for k, v in APPLICATION.items()
+                            if k != "enterprise.residence"}, **files()})
     assert missing.status_code == 422
     assert 'id="f-enterprise-residence-error"' in missing.get_data(as_text=True)
-    created = post_form(enterprise, "/console/apply", "/console/apply", APPLICATION)
+    exe = {**APPLICATION, **files(),
+           "materials.commitment": (io.BytesIO(b"MZ\x90\x00" + bytes(60)), "承诺书.pdf")}
+    refused = post_form(enterprise, "/console/apply", "/console/apply", exe)
+    assert refused.status_code == 422
+    assert "is not a PDF, OFD, JPEG or PNG" in refused.get_data(as_text=True)
+    created = post_form(enterprise, "/console/apply", "/console/apply",
+                        {**APPLICATION, **files()})
     assert created.status_code == 303
     path = created.location.split("?")[0]
     application_id = int(path.rsplit("/", 1)[1])
     clerk = signed_in(api, "zhejiang")
+    document = clerk.get(f"{path}/documents/application_form", base_url=HTTPS)
+    assert document.status_code == 200 and document.data == PNG
+    assert document.mimetype == "image/png"
+    for stranger in ("jiangsu", "auditor", "institution"):
+        assert signed_in(api, stranger).get(f"{path}/documents/application_form",
+                                            base_url=HTTPS).status_code == 403
     queue = clerk.get("/console/", base_url=HTTPS).get_data(as_text=True)
     assert f'href="/console/applications/{application_id}"' in queue
     page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)

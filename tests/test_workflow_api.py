@@ -4,6 +4,7 @@ frozen across the National Day holiday; licence actions; the status list they pu
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import text
 from certsvc.config import STATUS_LIST_FILE
 from certsvc.credential.status_list import StatusList, apply_delta
 from certsvc.credential.verifier import VerdictCode, verify
+from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.licence import LicenceStatus
 from certsvc.publish.artefacts import delta_path
 from certsvc.signer.signer import Signer
@@ -210,8 +212,13 @@ def test_refusals_and_missing_material(api: Api) -> None:
         act(api, corrected["id"], "request_correction", "zhejiang",
             {"missing": ["营业执照副本不清晰"]})
     with at("2026-06-22"):  # across the Dragon Boat Festival: no clock runs before acceptance
+        clearer = api.client.post(
+            "/api/v1/documents", headers={"Authorization": f"Bearer {api.tokens['enterprise']}"},
+            data={"file": (io.BytesIO(b"%PDF-1.7\n% clearer copy\n"), "营业执照-清晰.pdf")},
+            content_type="multipart/form-data")
+        assert clearer.status_code == 201 and clearer.json is not None
         act(api, corrected["id"], "resubmit", "enterprise",
-            {"materials": {"business_licence": "营业执照-清晰.pdf"}})
+            {"materials": {"business_licence": clearer.json["ref"]}})
         again = act(api, corrected["id"], "request_correction", "zhejiang",
                     {"missing": ["再要一次"]}, status=409)
         assert again["type"] == "urn:certsvc:problem:invalid-transition"
@@ -219,7 +226,9 @@ def test_refusals_and_missing_material(api: Api) -> None:
         assert again["allowed_actions"] == ["accept", "refuse_acceptance"]
         accepted = act(api, corrected["id"], "accept", "zhejiang")
         assert accepted["deadline"]["due"] == "2026-08-03"
-        assert accepted["materials"]["business_licence"] == "营业执照-清晰.pdf"
+        assert accepted["materials"]["business_licence"] == {
+            "document": clearer.json["ref"], "media_type": "application/pdf",
+            "size": clearer.json["size"], "name": "营业执照-清晰.pdf"}
         act(api, corrected["id"], "record_onsite", "zhejiang",
             {"passed": False, "inspectors": ["张伟", "李娜"], "notes": "检验设备不全"})
         early = act(api, corrected["id"], "approve", "zhejiang", status=409)
@@ -246,8 +255,10 @@ def test_bad_input_is_a_problem_naming_the_field_and_writes_nothing(api: Api) ->
     cases = [
         ({"enterprise": {"name": "x", "uscc": "91330106MA2H7K3LXB", "residence": "a",
                          "production_address": "b"}}, "enterprise.uscc"),
-        ({"materials": {"business_licence": "a", "application_form": "b"}},
-         "materials.commitment"),
+        ({"materials": {"business_licence": EXAMPLE_REFERENCE,
+                        "application_form": EXAMPLE_REFERENCE}}, "materials.commitment"),
+        ({"materials": {"business_licence": "营业执照.pdf", "application_form": "b"}},
+         "materials.business_licence"),
         ({"scope": ["不存在的产品"]}, "scope[0]"),
         ({"bureau": "火星市场监督管理局"}, "bureau"),
     ]

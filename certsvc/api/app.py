@@ -40,9 +40,11 @@ from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
 from certsvc.store import accounts, idempotency
 from certsvc.store.db import make_engine, ready, unavailable
+from certsvc.store.documents import FilesystemDocuments
 from certsvc.workflow.accidents import Accidents
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.declarations import Declarations
+from certsvc.workflow.documents import Documents
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
 from certsvc.workflow.measures import Measures
@@ -71,7 +73,10 @@ class Services:
         self.signer = Signer(keystore)
         self.publish_dir = Path(app.config["PUBLISH_DIR"])
         self.issuer = Issuer(self.engine, self.signer, app.config["PUBLIC_URL"])
-        self.applications = Applications(self.engine, self.issuer, self.publish)
+        self.documents = Documents(self.engine,
+                                   FilesystemDocuments(Path(app.config["DOCUMENTS_DIR"])))
+        self.applications = Applications(self.engine, self.issuer, self.documents,
+                                         self.publish)
         self.licences = LicenceActions(self.engine, self.issuer, self.publish)
         self.declarations = Declarations(self.engine)
         self.accidents = Accidents(self.engine)
@@ -96,6 +101,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         DATABASE_URL=settings.database_url,
         KEYS_DIR=str(settings.keys_dir),
         PUBLISH_DIR=str(settings.publish_dir),
+        DOCUMENTS_DIR=str(settings.documents_dir),
         PUBLIC_URL=settings.public_url,
         MAX_CONTENT_LENGTH=256 * 1024,
         DB_CONNECT_TIMEOUT=settings.db_connect_timeout,

@@ -123,6 +123,26 @@ def openapi_document() -> dict[str, Any]:
             "operationId": "get_application",
             "parameters": [_ID],
             "responses": _ok("the application", "Application")}},
+        "/api/v1/documents": {"post": {
+            "summary": "Upload a document (营业执照, 申请书, 承诺书, a test report): PDF, "
+                       "OFD, JPEG or PNG, judged by content, 10 MB at most; its reference "
+                       "(sha256:…) for an application's materials",
+            "operationId": "upload_document", "parameters": [_IDEMPOTENCY],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"], "properties": {
+                    "file": {"type": "string", "format": "binary"}}}}}},
+            "responses": _ok("the document's reference, type, size and name", "Object",
+                             "201")}},
+        "/api/v1/applications/{id}/documents/{material}": {"get": {
+            "summary": "One of an application's documents (bureaus and the enterprise "
+                       "only)", "operationId": "application_document",
+            "parameters": [_ID, {"name": "material", "in": "path", "required": True,
+                                 "schema": {"type": "string", "enum": [
+                                     "business_licence", "application_form",
+                                     "commitment"]}}],
+            "responses": {"200": {"description": "the document as uploaded", "content": {
+                "application/pdf": {}, "application/ofd": {}, "image/jpeg": {},
+                "image/png": {}}}, "default": _problems()}}},
         "/api/v1/catalogue/withdrawals": {"post": {
             "summary": "目录调整: mark licences of withdrawn products 'no longer required'",
             "operationId": "apply_withdrawals", "parameters": [_IDEMPOTENCY],

@@ -8,6 +8,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from flask import Flask, Response, g, request
 
@@ -15,6 +16,7 @@ from certsvc.api.json_body import parse_json_body
 from certsvc.config import STATUS_LIST_FILE
 from certsvc.credential.feed import page_payload, render_page, signature_line
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.documents import MAX_DOCUMENT
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc, utcnow
 from certsvc.domain.uscc import validate_uscc
@@ -74,6 +76,27 @@ def register_routes(app: Flask, services: Services) -> None:
         p = principal()
         return run_idempotently(services, p, lambda: _json(services.applications.act(
             p, application_id, action, _body(empty_ok=True), utcnow(), g.request_id)))
+
+    @app.post("/api/v1/documents")
+    def upload_document() -> Response:
+        """A document (multipart/form-data, part ``file``): its reference for the
+        application's materials."""
+        p = principal()
+        request.max_content_length = MAX_DOCUMENT + 64 * 1024
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationError("file", "send the document as multipart/form-data, part "
+                                          "'file'")
+        data = upload.read(MAX_DOCUMENT + 1)
+        return run_idempotently(services, p, lambda: _json(services.documents.upload(
+            p, upload.filename or "", data, utcnow(), g.request_id), 201))
+
+    @app.get(f"/api/v1/applications/<{ID}:application_id>/documents/<material>")
+    def application_document(application_id: int, material: str) -> Response:
+        data, media_type, name = services.documents.read(principal(), application_id,
+                                                         material)
+        return Response(data, mimetype=media_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
     @app.post("/api/v1/licences/<number>/<action>")
     def licence_action(number: str, action: str) -> Response:

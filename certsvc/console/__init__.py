@@ -32,12 +32,14 @@ from flask import (
     render_template,
     request,
 )
+from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from certsvc.console.forms import IRREVERSIBLE, body_from_form, input_type
+from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields, input_type
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.catalogue import Unit, catalogue
+from certsvc.domain.documents import ACCEPT, MAX_DOCUMENT, MAX_PER_APPLICATION
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
@@ -45,6 +47,7 @@ from certsvc.domain.lifecycle import (
     LICENCE_ACTIONS,
     Transition,
 )
+from certsvc.domain.specs import Spec
 from certsvc.domain.time import china_date, utcnow
 from certsvc.errors import CertsvcError, Forbidden, ValidationError
 from certsvc.store import audit
@@ -100,6 +103,7 @@ def console_blueprint(services: Services) -> Blueprint:
     @bp.before_request
     def load_session() -> None:
         g.request_id = uuid.uuid4().hex
+        request.max_content_length = MAX_PER_APPLICATION + 1024 * 1024  # three documents
         token = request.cookies.get(SESSION_COOKIE)
         g.session = signin.session(token, utcnow()) if token else None
         if request.method == "POST":
@@ -166,14 +170,25 @@ def console_blueprint(services: Services) -> Blueprint:
         if action in IRREVERSIBLE and request.form.get("confirm") != "yes":
             return _application_page(session, application_id, action, values, {
                 "confirm": "请勾选确认 / Tick to confirm"}, None), 422
-        body = body_from_form(transition.spec, request.form)
         try:
-            services.applications.act(session.principal, application_id, action, body,
-                                      utcnow(), g.request_id)
+            form = _with_uploads(session.principal, transition.spec)
+            services.applications.act(session.principal, application_id, action,
+                                      body_from_form(transition.spec, form), utcnow(),
+                                      g.request_id)
         except ValidationError as invalid:
             return _application_page(session, application_id, action, values,
                                      {invalid.field: invalid.reason}, None), 422
         return redirect(f"/console/applications/{application_id}?done={action}", 303)
+
+    @bp.get("/applications/<int(min=1, max=2147483647):application_id>/documents/<material>")
+    def application_document(application_id: int, material: str) -> BaseResponse:
+        session = _signed_in()
+        if not isinstance(session, Session):
+            return session
+        data, media_type, name = services.documents.read(session.principal, application_id,
+                                                         material)
+        return Response(data, mimetype=media_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
     @bp.get("/licences/<number>")
     def licence(number: str) -> str | BaseResponse:
@@ -241,12 +256,25 @@ def console_blueprint(services: Services) -> Blueprint:
             return session
         values = {k: v for k, v in request.form.items() if k != "csrf"}
         try:
+            form = _with_uploads(session.principal, APPLICATION_SPEC)
             created = services.applications.submit(
-                session.principal, body_from_form(APPLICATION_SPEC, request.form), utcnow(),
+                session.principal, body_from_form(APPLICATION_SPEC, form), utcnow(),
                 g.request_id)
         except ValidationError as invalid:
             return _apply_page(session, values, {invalid.field: invalid.reason}), 422
         return redirect(f"/console/applications/{created['id']}?done=submit", 303)
+
+    def _with_uploads(principal: Principal, spec: Spec) -> MultiDict[str, str]:
+        """The form, with each uploaded file stored and replaced by its reference."""
+        form = request.form.copy()
+        for name in document_fields(spec):
+            upload = request.files.get(name)
+            if upload is not None and upload.filename:
+                stored = services.documents.upload(principal, upload.filename,
+                                                   upload.read(MAX_DOCUMENT + 1), utcnow(),
+                                                   g.request_id)
+                form[name] = stored["ref"]
+        return form
 
     def _application_page(session: Session, application_id: int, failed: str | None,
                           values: dict[str, str], errors: dict[str, str], done: str | None
@@ -260,12 +288,12 @@ def console_blueprint(services: Services) -> Blueprint:
         return render_template(
             "console/application.html", session=session, item=item, actions=actions,
             failed=failed, values=values, errors=errors, done=done, timeline=timeline,
-            irreversible=IRREVERSIBLE, input_type=input_type, units=_units())
+            irreversible=IRREVERSIBLE, input_type=input_type, units=_units(), accept=ACCEPT)
 
     def _apply_page(session: Session, values: dict[str, str], errors: dict[str, str]) -> str:
         return render_template("console/apply.html", session=session, spec=APPLICATION_SPEC,
                                values=values, errors=errors, input_type=input_type,
-                               units=_units())
+                               units=_units(), accept=ACCEPT)
 
     @bp.get("/sign-in")
     def sign_in_form() -> BaseResponse:

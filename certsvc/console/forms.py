@@ -63,3 +63,14 @@ def input_type(field: Field) -> str:
     """The HTML input for a field's kind (a textarea, select or radio where it says so)."""
     return {Kind.DATE: "date", Kind.MOMENT: "datetime-local", Kind.INT: "number"}.get(
         field.kind, "text")
+
+
+def document_fields(spec: Spec, prefix: str = "") -> list[str]:
+    """The input names of a spec's document fields (nested ones included)."""
+    names: list[str] = []
+    for field in spec.fields:
+        if field.kind is Kind.OBJECT and field.sub is not None:
+            names += document_fields(field.sub, f"{prefix}{field.name}.")
+        elif field.kind is Kind.DOCUMENT:
+            names.append(prefix + field.name)
+    return names

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.licence import ENTERPRISE_SPEC, LicenceStatus
 from certsvc.domain.specs import NO_BODY, Field, Kind, Spec
 from certsvc.errors import Conflict
@@ -64,19 +65,22 @@ _REPORT_NUMBER = Field("report_number", Kind.TEXT, "检验报告编号", "Test r
 _INSTITUTION = Field("institution_id", Kind.INT, "检验机构", "Inspection institution",
                      minimum=1, example=1,
                      help_en="a filed institution of level II or above")
+_UPLOAD = "上传 PDF、OFD、JPEG 或 PNG（每个 ≤ 10 MB）"
+_UPLOAD_EN = "upload a PDF, OFD, JPEG or PNG (10 MB at most each)"
 MATERIALS_SPEC = Spec((
-    Field("business_licence", Kind.TEXT, "营业执照复印件", "Business licence", max_length=500,
-          example="营业执照.pdf"),
-    Field("application_form", Kind.TEXT, "申请书", "Application form", max_length=500,
-          example="申请书.pdf"),
-    Field("commitment", Kind.TEXT, "承诺书", "Commitment", max_length=500,
-          example="承诺书.pdf"),
+    Field("business_licence", Kind.DOCUMENT, "营业执照复印件", "Business licence",
+          example=EXAMPLE_REFERENCE, help_zh=_UPLOAD, help_en=_UPLOAD_EN),
+    Field("application_form", Kind.DOCUMENT, "申请书", "Application form",
+          example=EXAMPLE_REFERENCE, help_zh=_UPLOAD, help_en=_UPLOAD_EN),
+    Field("commitment", Kind.DOCUMENT, "承诺书", "Commitment", example=EXAMPLE_REFERENCE,
+          help_zh=_UPLOAD, help_en=_UPLOAD_EN),
     Field("renewal_commitment", Kind.TEXT, "生产条件未变的书面承诺",
           "Renewal: production conditions unchanged", required=False, max_length=2000),
 ))
 SUPPLIED_MATERIALS_SPEC = Spec(tuple(
     Field(f.name, f.kind, f.label_zh, f.label_en, required=False, max_length=f.max_length,
-          example=f.example) for f in MATERIALS_SPEC.fields))
+          example=f.example, help_zh=f.help_zh, help_en=f.help_en)
+    for f in MATERIALS_SPEC.fields))
 ENTERPRISE_CHANGE_SPEC = Spec(tuple(
     Field(f.name, f.kind, f.label_zh, f.label_en, required=False, max_length=f.max_length,
           example=f.example) for f in ENTERPRISE_SPEC.fields if f.name != "uscc"))

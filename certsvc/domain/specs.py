@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from certsvc.domain.catalogue import catalogue, scope_of
+from certsvc.domain.documents import digest_of
 from certsvc.domain.fields import boolean, choice, date, integer, moment, obj, text, text_list
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.uscc import validate_uscc
@@ -45,6 +46,7 @@ class Kind(enum.Enum):
     USCC = "uscc"
     LICENCE_NUMBER = "licence_number"
     OBJECT = "object"  # a nested spec (``sub``)
+    DOCUMENT = "document"  # an uploaded document's reference, sha256:<hex>
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ _PARSERS: dict[Kind, Callable[[Field, Any, str], Any]] = {
     Kind.USCC: lambda f, v, path: validate_uscc(v, path),
     Kind.LICENCE_NUMBER: lambda f, v, path: LicenceNumber.parse(text(v, path, 40), path),
     Kind.OBJECT: _object,
+    Kind.DOCUMENT: lambda f, v, path: digest_of(v, path),
 }
 
 _STRING = {"type": "string", "minLength": 1}
@@ -197,4 +200,5 @@ _SCHEMAS: dict[Kind, Callable[[Field], dict[str, Any]]] = {
     Kind.USCC: lambda f: {"type": "string", "pattern": "^[0-9A-HJ-NP-RTUW-Y]{18}$"},
     Kind.LICENCE_NUMBER: lambda f: {"type": "string", "maxLength": 40},
     Kind.OBJECT: lambda f: f.sub.json_schema() if f.sub else {"type": "object"},
+    Kind.DOCUMENT: lambda f: {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
 }

@@ -203,6 +203,19 @@ class ConsoleSession(Base):
     ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
+class DocumentRow(Base):
+    """Who uploaded which document (by SHA-256); the bytes are in the document store."""
+
+    __tablename__ = "documents"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class AuditEvent(Base):
     """Append-only (a database trigger refuses UPDATE and DELETE): who did what, when."""
 

@@ -5,7 +5,7 @@ jurisdiction) and whether its state allows the action, validate the input, apply
 the audit event — and, for 发证, store and sign the licence. Either all of it happens or
 none of it does.
 
-    service = Applications(engine, issuer)
+    service = Applications(engine, issuer, documents)
     view = service.submit(enterprise, {...}, now, request_id)
     service.act(bureau, view["id"], "accept", {}, now, request_id)
 """
@@ -45,6 +45,7 @@ from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, applications, audit
 from certsvc.store.reader import MAX_TESTING_LEVEL, LicenceReader, licence_in, spot_checks_of
 from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, require
+from certsvc.workflow.documents import Documents
 from certsvc.workflow.issuance import Issuer
 
 TIME_LIMIT = 30  # working days from the day after acceptance to the decision
@@ -57,10 +58,11 @@ _S = ApplicationState
 
 
 class Applications:
-    def __init__(self, engine: Engine, issuer: Issuer,
+    def __init__(self, engine: Engine, issuer: Issuer, documents: Documents,
                  on_licence_issued: Callable[[], None] = lambda: None) -> None:
         self.engine = engine
         self.issuer = issuer
+        self.documents = documents
         self.on_licence_issued = on_licence_issued
 
     # --- application ---------------------------------------------------------------------
@@ -74,9 +76,11 @@ class Applications:
         enterprise = Enterprise(**values.enterprise)
         if enterprise.uscc != principal.uscc:
             raise Forbidden("an enterprise applies only for itself (enterprise.uscc)")
-        materials = {k: v for k, v in values.materials.items() if v is not None}
-        if kind != "renewal":
-            materials.pop("renewal_commitment", None)
+        commitment = values.materials.get("renewal_commitment")
+        materials: dict[str, Any] = self.documents.attach(principal, {
+            k: v for k, v in values.materials.items() if k != "renewal_commitment"})
+        if kind == "renewal" and commitment is not None:
+            materials["renewal_commitment"] = commitment
         if kind == "renewal":
             number = values.licence_number
             if number is None:
@@ -217,7 +221,11 @@ class Applications:
 
     def _resubmit(self, conn: Connection, p: Principal, row: dict[str, Any],
                   values: Values, now: dt.datetime) -> dict[str, Any]:
-        supplied = {k: v for k, v in values.materials.items() if v is not None}
+        supplied: dict[str, Any] = self.documents.attach(p, {
+            k: v for k, v in values.materials.items()
+            if k != "renewal_commitment" and v is not None})
+        if values.materials.get("renewal_commitment") is not None:
+            supplied["renewal_commitment"] = values.materials["renewal_commitment"]
         if not supplied:
             raise ValidationError("materials", "supplies no material")
         materials = dict(row["materials"], **supplied)
@@ -442,5 +450,7 @@ def _iso(moment: dt.datetime) -> str:
 
 
 def _audit_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {"state": row["state"], "review": row["review"],
+    """What the audit log keeps of an application: its state, review and materials (the
+    documents by SHA-256, so a document cannot be swapped unnoticed)."""
+    return {"state": row["state"], "review": row["review"], "materials": row["materials"],
             "institution_id": row["institution_id"], "licence_number": row["licence_number"]}
