@@ -14,8 +14,11 @@ from flask.testing import FlaskClient
 from freezegun import freeze_time
 
 from certsvc.domain.documents import EXAMPLE_PDF
+from certsvc.domain.time import utcnow
+from certsvc.store.accounts import principal_for_account
+from certsvc.workflow.applications import Applications
 from certsvc.workflow.signin import SignIn
-from tests.conftest import Api
+from tests.conftest import Api, application_body
 from tests.test_console_signin import GOOD, START, csrf_of, sign_in
 
 HTTPS = "https://localhost"
@@ -117,3 +120,28 @@ def test_nobody_sees_another_s_application(api: Api) -> None:
         assert seen.status_code == missing.status_code == 403, stranger
         assert "浙江杭州市西湖区华光" not in seen.get_data(as_text=True)
     assert signed_in(api, "enterprise").get(path, base_url=HTTPS).status_code == 200
+
+
+def test_the_queue_puts_the_overdue_first_whatever_their_number(api: Api) -> None:
+    """The oldest application is opened last; it is overdue, so it heads the queue even when
+    the queue shows only two."""
+    def submitted() -> int:
+        created = api.post("/api/v1/applications", "enterprise", application_body())
+        assert created.json is not None
+        return int(created.json["id"])
+
+    with freeze_time("2026-05-28 02:00:00"):
+        fresh = submitted()
+        api.post(f"/api/v1/applications/{fresh}/accept", "zhejiang")
+        waiting = submitted()
+    with freeze_time("2026-03-02 02:00:00"):
+        late = submitted()
+        api.post(f"/api/v1/applications/{late}/accept", "zhejiang")
+    service: Applications = api.client.application.extensions["certsvc"].applications
+    with api.engine.connect() as conn:
+        clerk = principal_for_account(conn, api.accounts["zhejiang"])
+    with freeze_time("2026-06-01 02:00:00"):
+        queue = service.queue(clerk, utcnow(), limit=2)
+    assert [item["id"] for item in queue] == [late, fresh]
+    assert queue[0]["deadline"]["overdue"]
+    assert waiting not in [item["id"] for item in queue]

@@ -143,10 +143,7 @@ def console_blueprint(services: Services) -> Blueprint:
         if not isinstance(session, Session):
             return session
         principal = session.principal
-        queue = []
-        if principal.role is not Role.DEPARTMENT:
-            queue = services.applications.list(principal, utcnow(), limit=100)
-            queue.sort(key=_urgency)
+        queue = services.applications.queue(principal, utcnow())
         return render_template("console/home.html", session=session, queue=queue)
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>")
@@ -449,13 +446,3 @@ def _set_cookie(response: BaseResponse, name: str, value: str) -> None:
 
 def _client() -> str:
     return f"{request.remote_addr or '-'} {request.user_agent.string[:150]}"
-
-
-def _urgency(item: dict[str, Any]) -> tuple[int, int]:
-    """Overdue first, then by working days left; no deadline (not accepted yet) last."""
-    deadline = item.get("deadline") or {}
-    left = deadline.get("working_days_left")
-    if deadline.get("overdue"):
-        return (0, left if isinstance(left, int) else 0)
-    return (1, left) if isinstance(left, int) else (2, item["id"])
-

@@ -52,6 +52,7 @@ TIME_LIMIT = 30  # working days from the day after acceptance to the decision
 
 EXEMPTION_MONTHS = 6
 EXEMPTING_LEVELS = ("national", "provincial")  # spot checks that can exempt from testing
+QUEUE_SCAN = 10_000  # open applications a list reads at most (a province has far fewer)
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.AWAITING_CORRECTION,
                ApplicationState.UNDER_REVIEW, ApplicationState.TESTING)
 _S = ApplicationState
@@ -139,6 +140,18 @@ class Applications:
             raise hidden("application", application_id)
         return row
 
+    def queue(self, principal: Principal, now: dt.datetime, limit: int = 100
+              ) -> list[dict[str, Any]]:
+        """The console's work queue: every open application this account may read (an
+        indexed query on the state), the overdue first, then by working days left, then
+        those whose clock has not started; the first ``limit``."""
+        if principal.role is Role.DEPARTMENT:
+            return []
+        with self.engine.connect() as conn:
+            rows = applications.find(conn, states=[s.value for s in OPEN_STATES],
+                                     limit=QUEUE_SCAN, **_scope(principal))
+        return sorted((view(row, now) for row in rows), key=_urgency)[:limit]
+
     def list(self, principal: Principal, now: dt.datetime, *, state: str | None = None,
              due_within: int | None = None, overdue: bool = False, after_id: int = 0,
              limit: int = 100) -> list[dict[str, Any]]:
@@ -153,17 +166,10 @@ class Applications:
                 raise ValidationError("state", f"unknown state {state!r}") from None
         if overdue or due_within is not None:
             states = [s.value for s in OPEN_STATES if s in (_S.UNDER_REVIEW, _S.TESTING)]
-        scope: dict[str, Any] = {}
-        if principal.role is Role.PROVINCIAL:
-            scope["bureau_code"] = jurisdiction(principal)
-        elif principal.role is Role.ENTERPRISE:
-            scope["uscc"] = principal.uscc
-        elif principal.role is Role.INSTITUTION:
-            scope["institution_id"] = principal.institution_id
         with self.engine.connect() as conn:
             rows = applications.find(conn, states=states, after_id=after_id,
-                                     limit=limit if not (overdue or due_within) else 10_000,
-                                     **scope)
+                                     limit=limit if not (overdue or due_within) else QUEUE_SCAN,
+                                     **_scope(principal))
         views = [view(row, now) for row in rows]
         if overdue:
             views = [v for v in views if _deadline_unknown(v) or v["deadline"]["overdue"]]
@@ -447,6 +453,27 @@ def _months_before(day: dt.date, months: int) -> dt.date:
 
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat()
+
+
+def _scope(principal: Principal) -> dict[str, Any]:
+    """The applications an account's lists cover: its province, its own, its tests."""
+    if principal.role is Role.PROVINCIAL:
+        return {"bureau_code": jurisdiction(principal)}
+    if principal.role is Role.ENTERPRISE:
+        return {"uscc": principal.uscc}
+    if principal.role is Role.INSTITUTION:
+        return {"institution_id": principal.institution_id}
+    return {}
+
+
+def _urgency(item: dict[str, Any]) -> tuple[int, int]:
+    """Overdue first, then by working days left; no running clock (not accepted yet, or a
+    year with no calendar) after those, oldest first."""
+    deadline = item.get("deadline") or {}
+    left = deadline.get("working_days_left")
+    if deadline.get("overdue"):
+        return (0, left if isinstance(left, int) else 0)
+    return (1, left) if isinstance(left, int) else (2, item["id"])
 
 
 def _audit_view(row: dict[str, Any]) -> dict[str, Any]:
