@@ -19,6 +19,7 @@ import logging
 import secrets
 import time
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -160,22 +161,14 @@ def console_blueprint(services: Services) -> Blueprint:
         session = _signed_in()
         if not isinstance(session, Session):
             return session
-        transition = APPLICATION_ACTIONS.get(action)
-        if transition is None:
-            abort(404)
-        values = {k: v for k, v in request.form.items() if k != "csrf"}
-        if action in IRREVERSIBLE and request.form.get("confirm") != "yes":
-            return _application_page(session, application_id, action, values, {
-                "confirm": "请勾选确认 / Tick to confirm"}, None), 422
-        try:
-            form = _with_uploads(session.principal, transition.spec)
-            services.applications.act(session.principal, application_id, action,
-                                      body_from_form(transition.spec, form), utcnow(),
-                                      g.request_id)
-        except ValidationError as invalid:
-            return _application_page(session, application_id, action, values,
-                                     {invalid.field: invalid.reason}, None), 422
-        return redirect(f"/console/applications/{application_id}?done={action}", 303)
+        return _take(session, APPLICATION_ACTIONS, action,
+                     lambda form: services.applications.act(
+                         session.principal, application_id, action, form, utcnow(),
+                         g.request_id),
+                     lambda failed, values, errors: _application_page(
+                         session, application_id, failed, values, errors, None),
+                     f"/console/applications/{application_id}")
+
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>/documents/<material>")
     def application_document(application_id: int, material: str) -> BaseResponse:
@@ -201,21 +194,13 @@ def console_blueprint(services: Services) -> Blueprint:
         if not isinstance(session, Session):
             return session
         parsed = LicenceNumber.parse(number)
-        transition = LICENCE_ACTIONS.get(action)
-        if transition is None:
-            abort(404)
-        values = {k: v for k, v in request.form.items() if k != "csrf"}
-        if action in IRREVERSIBLE and request.form.get("confirm") != "yes":
-            return _licence_page(session, parsed, action, values, {
-                "confirm": "请勾选确认 / Tick to confirm"}, None), 422
-        try:
-            services.licences.act(session.principal, parsed, action,
-                                  body_from_form(transition.spec, request.form), utcnow(),
-                                  g.request_id)
-        except ValidationError as invalid:
-            return _licence_page(session, parsed, action, values,
-                                 {invalid.field: invalid.reason}, None), 422
-        return redirect(f"/console/licences/{quote(parsed.canonical)}?done={action}", 303)
+        return _take(session, LICENCE_ACTIONS, action,
+                     lambda form: services.licences.act(
+                         session.principal, parsed, action, form, utcnow(), g.request_id),
+                     lambda failed, values, errors: _licence_page(
+                         session, parsed, failed, values, errors, None),
+                     f"/console/licences/{quote(parsed.canonical)}")
+
 
     def _licence_page(session: Session, number: LicenceNumber, failed: str | None,
                       values: dict[str, str], errors: dict[str, str], done: str | None
@@ -260,6 +245,26 @@ def console_blueprint(services: Services) -> Blueprint:
         except ValidationError as invalid:
             return _apply_page(session, values, {invalid.field: invalid.reason}), 422
         return redirect(f"/console/applications/{created['id']}?done=submit", 303)
+
+    def _take(session: Session, table: dict[str, Transition], action: str,
+              act: Callable[[dict[str, Any]], object],
+              page: Callable[[str, dict[str, str], dict[str, str]], str], back: str
+              ) -> tuple[str, int] | BaseResponse:
+        """An action's form posted: confirmed if irreversible, its files stored, its body
+        built from the action's spec and handed to the workflow; on a refusal the page again,
+        with the errors beside their fields."""
+        transition = table.get(action)
+        if transition is None:
+            abort(404)
+        values = {k: v for k, v in request.form.items() if k != "csrf"}
+        if action in IRREVERSIBLE and request.form.get("confirm") != "yes":
+            return page(action, values, {"confirm": "请勾选确认 / Tick to confirm"}), 422
+        try:
+            form = _with_uploads(session.principal, transition.spec)
+            act(body_from_form(transition.spec, form))
+        except ValidationError as invalid:
+            return page(action, values, {invalid.field: invalid.reason}), 422
+        return redirect(f"{back}?done={action}", 303)
 
     def _with_uploads(principal: Principal, spec: Spec) -> MultiDict[str, str]:
         """The form, with each uploaded file stored and replaced by its reference."""
