@@ -192,7 +192,7 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
             _, tokens[who] = accounts.create_token(conn, ids[who], KEYS_CREATED,
                                                    dt.timedelta(days=3650))
     documents = app.extensions["certsvc"].documents
-    for who in ("enterprise", "other_enterprise"):  # the example document, uploaded by each
+    for who in ("enterprise", "other_enterprise", "institution"):  # the example, by each
         with engine.connect() as conn:
             principal = accounts.principal_for_account(conn, ids[who])
         documents.upload(principal, "营业执照.pdf", EXAMPLE_PDF, KEYS_CREATED, "fixture")

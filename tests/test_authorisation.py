@@ -227,8 +227,8 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         api, _submitted(api), ("accept", "zhejiang", None)) + "/choose_institution",
         {"institution_id": api.institutions["level1"]}), {"enterprise"}, 200),
     "record test": (lambda api, _: ("POST", _in_testing(api) + "/record_test",
-                                    {"passed": True, "report_number": "R-1"}),
-                    {"institution"}, 200),
+                                    {"passed": True, "report_number": "R-1",
+                                     "report": EXAMPLE_REFERENCE}), {"institution"}, 200),
     "refuse": (lambda api, _: ("POST", _in_testing(api) + "/refuse", {"reasons": "不合格"}),
                {"national", "zhejiang"}, 200),
     "suspend licence": (lambda api, issuer: ("POST", _licence(api, issuer) + "/suspend", {

@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 
 from certsvc.api.dispatch import Dispatcher
 from certsvc.credential.qr_image import read_qr
+from certsvc.domain.documents import EXAMPLE_PDF
 from certsvc.domain.time import utcnow
 from certsvc.publish.artefacts import publish_trust_list
 from certsvc.workflow.signin import SignIn
@@ -82,11 +83,15 @@ class Person:
         assert self.page.url.endswith("/console/"), self.page.url
 
     def act(self, path: str, action: str, fill: dict[str, str] | None = None,
-            check: tuple[str, ...] = ()) -> None:
+            check: tuple[str, ...] = (), files: dict[str, tuple[str, bytes]] | None = None
+            ) -> None:
         self.page.goto(self.base + path)
         form = f"#action-{action} form"
         for selector, value in (fill or {}).items():
             self.page.fill(f"{form} {selector}", value)
+        for selector, (name, data) in (files or {}).items():
+            self.page.set_input_files(f"{form} {selector}", files=[{
+                "name": name, "mimeType": "application/octet-stream", "buffer": data}])
         for selector in check:
             self.page.check(f"{form} {selector}")
         self.page.click(f"{form} button[type=submit]")
@@ -136,7 +141,8 @@ def test_the_whole_procedure_in_three_browsers(browser: Browser, server: str, ap
     institution.page.goto(f"{server}/console/")
     shot(institution.page, "institution-queue")
     institution.act(application, "record_test", {"#f-report_number": "ZJ-2026-0518"},
-                    ("input[name=passed][value=yes]",))
+                    ("input[name=passed][value=yes]",),
+                    {"#f-report": ("检验报告.pdf", EXAMPLE_PDF)})
     clerk.act(application, "approve")
     clerk.act(application, "issue")
     number = clerk.page.locator("#licence-number").inner_text()

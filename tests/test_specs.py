@@ -12,6 +12,7 @@ from freezegun import freeze_time
 
 from certsvc.api.openapi import openapi_document
 from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
+from certsvc.domain.declarations import DECLARATION_SPEC
 from certsvc.domain.duties import (
     FILING_SPEC,
     INSTITUTION_SPEC,
@@ -161,6 +162,9 @@ DUTIES: dict[str, tuple[Spec, Callable[[Api, Any], str], str, int]] = {
                 "/outcome", "zhejiang", 200),
     "accident": (ACCIDENT_SPEC, lambda api, issuer: (_licence(api, issuer),
                                                     "/api/v1/accidents")[1], "enterprise", 201),
+    "declaration": (DECLARATION_SPEC, lambda api, issuer: (_licence(api, issuer),
+                                                          "/api/v1/declarations")[1],
+                    "enterprise", 201),
     "follow-up": (FOLLOW_UP_SPEC, lambda api, issuer: f"/api/v1/accidents/"
                   f"{_reported(api, issuer)}/follow_up", "enterprise", 200),
 }

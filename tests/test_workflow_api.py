@@ -69,7 +69,8 @@ def test_normal_application_across_national_day(api: Api, signer: Signer) -> Non
         assert paused is not None and paused["deadline"]["paused"] is True
     with at("2026-10-09"):
         tested = act(api, application["id"], "record_test", "institution",
-                     {"passed": True, "report_number": "ZJ2026-0931"})
+                     {"passed": True, "report_number": "ZJ2026-0931",
+                      "report": EXAMPLE_REFERENCE})
         # testing ran 30 Sep, 8 Oct and 9 Oct (three working days): the due date moves by 3
         assert tested["deadline"]["due"] == "2026-11-17"
         assert tested["deadline"]["paused_working_days"] == 3

@@ -19,6 +19,7 @@ from werkzeug.routing import Map, RequestRedirect
 from certsvc.credential.verifier import VerdictCode
 from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
 from certsvc.domain.calendar import UnknownYear
+from certsvc.domain.declarations import DECLARATION_SPEC
 from certsvc.domain.duties import (
     FILING_SPEC,
     INSTITUTION_SPEC,
@@ -139,7 +140,7 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [_ID, {"name": "material", "in": "path", "required": True,
                                  "schema": {"type": "string", "enum": [
                                      "business_licence", "application_form",
-                                     "commitment"]}}],
+                                     "commitment", "test_report"]}}],
             "responses": {"200": {"description": "the document as uploaded", "content": {
                 "application/pdf": {}, "application/ofd": {}, "image/jpeg": {},
                 "image/png": {}}}, "default": _problems()}}},
@@ -151,8 +152,7 @@ def openapi_document() -> dict[str, Any]:
             "summary": "标准自我声明与公开承诺: an enterprise publishes or changes its standards "
                        "declaration (a new version each time)", "operationId": "declare",
             "parameters": [_IDEMPOTENCY],
-            "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                "$ref": "#/components/schemas/DeclarationRequest"}}}},
+            "requestBody": _body(DECLARATION_SPEC),
             "responses": _ok("the new version", "Object", "201")}},
         "/api/v1/declarations/withdraw": {"post": {
             "summary": "Withdraw the declaration (the history is kept)",
@@ -355,19 +355,6 @@ def openapi_document() -> dict[str, Any]:
                                 "field": {"type": "string"}, "current_state": {"type": "string"},
                                 "allowed_actions": {"type": "array",
                                                     "items": {"type": "string"}}}},
-                "DeclarationRequest": {"type": "object", "required": ["items", "commitment"],
-                                       "properties": {
-                    "items": {"type": "array", "items": {"type": "object", "properties": {
-                        "unit": {"type": ["string", "integer"]},
-                        "standards": {"type": "array", "items": {"type": "string"},
-                                      "examples": [["GB/T 12527-2008", "Q/HGDL 001-2024"]]},
-                        "enterprise_standard": {"type": "object", "properties": {
-                            "indicators": {"type": "array", "items": {
-                                "type": "object", "properties": {
-                                    "name": {"type": "string"},
-                                    "value": {"type": "string"}}}},
-                            "below_recommended": {"type": "boolean"}}}}}},
-                    "commitment": {"type": "string"}}},
                 "Application": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "state": {"type": "string"},
                     "allowed_actions": {"type": "array", "items": {"type": "string"}},

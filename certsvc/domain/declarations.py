@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from certsvc.domain.catalogue import Unit, catalogue
-from certsvc.domain.fields import boolean, obj, text
+from certsvc.domain.catalogue import Unit
+from certsvc.domain.specs import Field, Kind, Spec, Values
 from certsvc.domain.standards import Standard, StandardKind, parse_standard
 from certsvc.errors import ValidationError
 
@@ -66,51 +66,60 @@ class DeclarationContent:
                 "commitment": self.commitment}
 
 
+INDICATOR_SPEC = Spec((
+    Field("name", Kind.TEXT, "指标", "Indicator", max_length=100, example="导体电阻"),
+    Field("value", Kind.TEXT, "指标值", "Value", max_length=200, example="≤0.125 Ω/km"),
+))
+ENTERPRISE_STANDARD_SPEC = Spec((
+    Field("indicators", Kind.LIST, "关键性能指标", "Key performance indicators",
+          sub=INDICATOR_SPEC, max_items=MAX_INDICATORS),
+    Field("below_recommended", Kind.BOOL, "低于推荐性标准", "Below the recommended standard",
+          example=False),
+))
+ITEM_SPEC = Spec((
+    Field("unit", Kind.UNIT, "产品单元", "Product unit", example="架空绝缘电缆",
+          help_en="a unit of a licence of yours in force"),
+    Field("standards", Kind.TEXT_LIST, "执行标准", "Standards applied", max_length=64,
+          max_items=MAX_STANDARDS, example=["GB/T 12527-2008"],
+          help_zh="如 GB/T 12527-2008；企业标准 Q/…", help_en="e.g. GB/T 12527-2008; an "
+          "enterprise standard Q/…"),
+    Field("enterprise_standard", Kind.OBJECT, "企业标准", "Enterprise standard",
+          required=False, sub=ENTERPRISE_STANDARD_SPEC,
+          help_en="only, and then required, with an enterprise standard (Q/…)"),
+))
+DECLARATION_SPEC = Spec((
+    Field("items", Kind.LIST, "声明的产品", "Declared products", sub=ITEM_SPEC,
+          max_items=MAX_ITEMS),
+    Field("commitment", Kind.TEXT, "公开承诺", "Public commitment", max_length=2000,
+          example=STANDARD_COMMITMENT),
+))
+
+
 def parse_declaration(data: Any) -> DeclarationContent:
-    body = obj(data, "declaration")
-    raw_items = body.get("items")
-    if not isinstance(raw_items, list) or not raw_items:
-        raise ValidationError("items", "must list at least one licensed product unit")
-    if len(raw_items) > MAX_ITEMS:
-        raise ValidationError("items", f"has more than {MAX_ITEMS} units")
-    items = [_item(raw, f"items[{i}]") for i, raw in enumerate(raw_items)]
+    """The declaration's spec, then its rules across fields: each unit once, each standard
+    once, and the indicators exactly when an enterprise standard is declared."""
+    values = DECLARATION_SPEC.parse(data)
+    items = [_item(raw, f"items[{i}]") for i, raw in enumerate(values["items"])]
     if len({item.unit.id for item in items}) != len(items):
         raise ValidationError("items", "declares a unit twice")
-    commitment = text(body.get("commitment"), "commitment", 2000)
-    return DeclarationContent(tuple(items), commitment)
+    return DeclarationContent(tuple(items), values.commitment)
 
 
-def _item(raw: Any, field: str) -> DeclaredItem:
-    item = obj(raw, field)
-    ref = item.get("unit")
-    if not isinstance(ref, str | int):
-        raise ValidationError(f"{field}.unit", "must be a catalogue unit name or id")
-    unit = catalogue().resolve(ref, f"{field}.unit")
-    numbers = item.get("standards")
-    if not isinstance(numbers, list) or not numbers or len(numbers) > MAX_STANDARDS:
-        raise ValidationError(f"{field}.standards",
-                              f"must list 1–{MAX_STANDARDS} standard numbers")
+def _item(values: Values, field: str) -> DeclaredItem:
     standards = tuple(parse_standard(n, f"{field}.standards[{i}]")
-                      for i, n in enumerate(numbers))
+                      for i, n in enumerate(values.standards))
     if len({s.canonical for s in standards}) != len(standards):
         raise ValidationError(f"{field}.standards", "lists a standard twice")
     own = any(s.kind is StandardKind.ENTERPRISE for s in standards)
-    extra = item.get("enterprise_standard")
+    extra = values.enterprise_standard
     if not own:
         if extra is not None:
             raise ValidationError(f"{field}.enterprise_standard",
                                   "is only for an item that declares an enterprise standard")
-        return DeclaredItem(unit, standards, (), None)
-    details = obj(extra, f"{field}.enterprise_standard")
-    raw_indicators = details.get("indicators")
-    where = f"{field}.enterprise_standard.indicators"
-    if not isinstance(raw_indicators, list) or not 0 < len(raw_indicators) <= MAX_INDICATORS:
-        raise ValidationError(where, f"must list 1–{MAX_INDICATORS} key performance "
-                                     "indicators of the enterprise standard")
-    indicators = tuple(
-        Indicator(text(obj(r, f"{where}[{i}]").get("name"), f"{where}[{i}].name", 100),
-                  text(r.get("value"), f"{where}[{i}].value", 200))
-        for i, r in enumerate(raw_indicators))
-    below = boolean(details.get("below_recommended"),
-                    f"{field}.enterprise_standard.below_recommended")
-    return DeclaredItem(unit, standards, indicators, below)
+        return DeclaredItem(values.unit, standards, (), None)
+    if extra is None:
+        raise ValidationError(f"{field}.enterprise_standard",
+                              "is required with an enterprise standard (Q/…): its key "
+                              "performance indicators")
+    indicators = tuple(Indicator(i.name, i.value) for i in extra.indicators)
+    return DeclaredItem(values.unit, standards, indicators, extra.below_recommended)

@@ -130,7 +130,10 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
     "record_test": Transition(
         Actor.INSTITUTION, frozenset({_A.TESTING}), _A.UNDER_REVIEW, "产品检验（结论）",
         Spec((Field("passed", Kind.BOOL, "检验结论：合格", "Passed", example=True),
-              _REPORT_NUMBER))),
+              _REPORT_NUMBER,
+              Field("report", Kind.DOCUMENT, "检验报告", "Test report",
+                    example=EXAMPLE_REFERENCE, help_zh="PDF、OFD、JPEG 或 PNG，10 MB 以内",
+                    help_en="the signed report: PDF, OFD, JPEG or PNG, 10 MB at most")))),
     "exempt_testing": Transition(
         Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "免于产品检验",
         Spec((Field("spot_check_id", Kind.INT, "监督抽查", "Spot check", minimum=1,

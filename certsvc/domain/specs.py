@@ -46,6 +46,7 @@ class Kind(enum.Enum):
     USCC = "uscc"
     LICENCE_NUMBER = "licence_number"
     OBJECT = "object"  # a nested spec (``sub``)
+    LIST = "list"  # a list of nested specs (``sub``), min_items to max_items
     DOCUMENT = "document"  # an uploaded document's reference, sha256:<hex>
 
 
@@ -65,7 +66,8 @@ class Field:
     help_zh: str = ""
     help_en: str = ""
     example: Any = None  # a value that passes, for the documentation and the tests
-    sub: Spec | None = None  # the fields of an OBJECT
+    sub: Spec | None = None  # the fields of an OBJECT, or of each entry of a LIST
+    form_rows: int = 3  # a LIST's empty rows in the console's form (no script adds more)
 
     def parse(self, value: Any, path: str) -> Any:
         return _PARSERS[self.kind](self, value, path)
@@ -81,7 +83,8 @@ class Field:
 
 
 class Values(dict[str, Any]):
-    """The parsed values of a spec, by field name (absent optional fields are None)."""
+    """The parsed values of a spec, by field name (absent optional fields are None); a field
+    named like a dict method (``items``) is read by subscript."""
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -122,14 +125,14 @@ class Spec:
                 "required": [f.name for f in self.fields if f.required]}
 
     def example(self) -> dict[str, Any]:
-        """A body that passes :meth:`parse`: every field that has an example (an object's
-        from its own fields)."""
+        """A body that passes :meth:`parse`: every field that has an example, and every
+        required object or list made from its own fields' examples."""
         body = {}
         for f in self.fields:
-            if f.sub is not None:
-                body[f.name] = f.sub.example()
-            elif f.example is not None:
+            if f.example is not None:
                 body[f.name] = f.example
+            elif f.sub is not None and f.required:
+                body[f.name] = [f.sub.example()] if f.kind is Kind.LIST else f.sub.example()
         return body
 
 
@@ -165,6 +168,13 @@ def _object(f: Field, value: Any, path: str) -> Values:
     return f.sub.parse(value, path)
 
 
+def _list(f: Field, value: Any, path: str) -> list[Values]:
+    assert f.sub is not None, f"{f.name}: a list field needs its entries' spec"
+    if not isinstance(value, list) or not f.min_items <= len(value) <= f.max_items:
+        raise ValidationError(path, f"must be a list of {f.min_items}–{f.max_items} entries")
+    return [f.sub.parse(entry, f"{path}[{i}]") for i, entry in enumerate(value)]
+
+
 _PARSERS: dict[Kind, Callable[[Field, Any, str], Any]] = {
     Kind.TEXT: lambda f, v, path: text(v, path, f.max_length),
     Kind.TEXT_LIST: _text_list,
@@ -179,6 +189,7 @@ _PARSERS: dict[Kind, Callable[[Field, Any, str], Any]] = {
     Kind.USCC: lambda f, v, path: validate_uscc(v, path),
     Kind.LICENCE_NUMBER: lambda f, v, path: LicenceNumber.parse(text(v, path, 40), path),
     Kind.OBJECT: _object,
+    Kind.LIST: _list,
     Kind.DOCUMENT: lambda f, v, path: digest_of(v, path),
 }
 
@@ -200,5 +211,7 @@ _SCHEMAS: dict[Kind, Callable[[Field], dict[str, Any]]] = {
     Kind.USCC: lambda f: {"type": "string", "pattern": "^[0-9A-HJ-NP-RTUW-Y]{18}$"},
     Kind.LICENCE_NUMBER: lambda f: {"type": "string", "maxLength": 40},
     Kind.OBJECT: lambda f: f.sub.json_schema() if f.sub else {"type": "object"},
+    Kind.LIST: lambda f: {"type": "array", "minItems": f.min_items, "maxItems": f.max_items,
+                          "items": f.sub.json_schema() if f.sub else {"type": "object"}},
     Kind.DOCUMENT: lambda f: {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
 }

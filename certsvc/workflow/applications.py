@@ -272,10 +272,13 @@ class Applications:
 
     def _record_test(self, conn: Connection, p: Principal, row: dict[str, Any],
                      values: Values, now: dt.datetime) -> dict[str, Any]:
+        report = self.documents.attach(p, {"test_report": values.report},
+                                       field="report")
         testing = dict(row["review"]["testing"],
                        passed=values.passed, report_number=values.report_number,
                        reported=_iso(now))
-        return {"review": _review(row, testing=testing), **_resume_clock(row, now)}
+        return {"review": _review(row, testing=testing),
+                "materials": dict(row["materials"], **report), **_resume_clock(row, now)}
 
     def _exempt_testing(self, conn: Connection, p: Principal, row: dict[str, Any],
                         values: Values, now: dt.datetime) -> dict[str, Any]:

@@ -61,10 +61,10 @@ class Documents:
                          principal.bureau_code, None, view, request_id, now)
         return view
 
-    def attach(self, principal: Principal, materials: dict[str, str | None]
-               ) -> dict[str, dict[str, Any]]:
+    def attach(self, principal: Principal, materials: dict[str, str | None],
+               field: str = "materials.{}") -> dict[str, dict[str, Any]]:
         """The materials as stored on the application: each document's reference, type,
-        size and name; refused unless this account uploaded each one."""
+        size and name; refused (naming ``field``) unless this account uploaded each one."""
         attached: dict[str, dict[str, Any]] = {}
         with self.engine.connect() as conn:
             for material, digest in materials.items():
@@ -72,7 +72,7 @@ class Documents:
                     continue
                 row = rows.uploaded_by(conn, digest, principal.account_id)
                 if row is None:
-                    raise ValidationError(f"materials.{material}",
+                    raise ValidationError(field.format(material),
                                           "is not a document you uploaded")
                 attached[material] = {"document": f"sha256:{digest}",
                                       "media_type": row.media_type, "size": row.size,
