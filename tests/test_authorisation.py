@@ -255,6 +255,12 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         {"cause": "原因", "measures": "措施"}), {"enterprise"}, 200),
     "list accidents": (lambda api, _: ("GET", "/api/v1/accidents", None),
                        EVERYONE - {"institution", "other_institution", "department"}, 200),
+    "list spot checks": (lambda api, _: ("GET", "/api/v1/spot-checks", None),
+                         EVERYONE - {"institution", "other_institution", "department"}, 200),
+    "list recalls": (lambda api, _: ("GET", "/api/v1/recalls?open=true", None),
+                     EVERYONE - {"institution", "other_institution", "department"}, 200),
+    "list measures": (lambda api, _: ("GET", "/api/v1/measures?open=true&limit=5", None),
+                      EVERYONE - {"institution", "other_institution", "department"}, 200),
 }
 # An enterprise declares only for itself, so another enterprise is not refused but told it
 # holds no licence for those products.
@@ -316,6 +322,44 @@ def test_lists_show_each_account_only_its_own(api: Api) -> None:
         listed = api.get("/api/v1/applications", role).json
         assert listed is not None
         assert [a["id"] for a in listed["items"]] == sees, role
+
+
+@freeze_time("2026-06-01 02:00:00")
+def test_supervision_lists_show_each_account_only_its_own(api: Api, issuer: Any) -> None:
+    """Spot checks, recalls and measures: a bureau sees its province's (a recall: of an
+    enterprise it licensed), an enterprise its own, the national authority and auditors all."""
+    _licence(api, issuer)
+    check = api.post("/api/v1/spot-checks", "zhejiang", _spot_check_body(api)).json["id"]
+    recall = api.post("/api/v1/recalls", "enterprise", RECALL).json["id"]
+    measure = api.post("/api/v1/measures", "zhejiang", {
+        "licence_number": NUMBER, "kind": "interview", "reason": "抽查不合格"}).json["id"]
+    for role, sees in (("national", True), ("zhejiang", True), ("jiangsu", False),
+                       ("enterprise", True), ("other_enterprise", False), ("auditor", True)):
+        for path, own in (("/api/v1/spot-checks", check), ("/api/v1/recalls", recall),
+                          ("/api/v1/measures", measure)):
+            listed = api.get(path, role).json
+            assert listed is not None
+            assert [i["id"] for i in listed["items"]] == ([own] if sees else []), (role, path)
+    api.post(f"/api/v1/recalls/{recall}/close", "enterprise", {"note": "已全部更换"})
+    assert api.get("/api/v1/recalls?open=true", "zhejiang").json == {
+        "items": [], "next_before": None}
+    closed = api.get("/api/v1/recalls", "zhejiang").json
+    assert closed is not None and closed["items"][0]["closed_at"] is not None
+
+
+@freeze_time("2026-06-01 02:00:00")
+def test_supervision_lists_page_back(api: Api, issuer: Any) -> None:
+    _licence(api, issuer)
+    ids = [api.post("/api/v1/measures", "zhejiang", {
+        "licence_number": NUMBER, "kind": "interview", "reason": f"第{i}次"}).json["id"]
+        for i in range(3)]
+    first = api.get("/api/v1/measures?limit=2", "zhejiang").json
+    assert first is not None and [m["id"] for m in first["items"]] == ids[:0:-1]
+    rest = api.get(f"/api/v1/measures?limit=2&before={first['next_before']}", "zhejiang").json
+    assert rest is not None and [m["id"] for m in rest["items"]] == ids[:1]
+    for bad in ("limit=0", "limit=501", "before=0", "before=x", "before=99999999999"):
+        answer = api.get(f"/api/v1/measures?{bad}", "zhejiang")
+        assert answer.status_code == 422, bad
 
 
 # --- a stranger learns nothing of what exists ------------------------------------------------

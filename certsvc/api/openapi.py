@@ -82,6 +82,16 @@ _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                                "(header Idempotent-Replayed: true) instead of acting twice."}
 
 
+def _list_op(summary: str, operation: str, *flags: str) -> dict[str, Any]:
+    """A newest-first list, paged back with ``before`` (the last id of a page)."""
+    return {"summary": summary, "operationId": operation, "parameters": [
+        *({"name": f, "in": "query", "schema": {"type": "boolean"}} for f in flags),
+        {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                    "maximum": 500}}],
+        "responses": _ok("a page: items, next_before")}
+
+
 def _action_op(kind: str, name: str, transition: Transition) -> dict[str, Any]:
     """An action's operation; its request body is the action's spec, the one that validates
     it (``certsvc.domain.lifecycle``)."""
@@ -174,13 +184,18 @@ def openapi_document() -> dict[str, Any]:
             "operationId": "accident_follow_up",
             "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(FOLLOW_UP_SPEC),
             "responses": _ok("the report")}},
-        "/api/v1/spot-checks": {"post": {
+        "/api/v1/spot-checks": {"get": _list_op(
+            "Spot checks (bureaus: own province; an enterprise: its own), newest first",
+            "list_spot_checks"), "post": {
             "summary": "监督抽查: a bureau records a spot-check result (uscc, products, level, "
                        "checked_on, institution_id, passed, reference)",
             "operationId": "record_spot_check", "parameters": [_IDEMPOTENCY],
             "requestBody": _body(SPOT_CHECK_SPEC),
             "responses": _ok("the result", "Object", "201")}},
-        "/api/v1/recalls": {"post": {
+        "/api/v1/recalls": {"get": _list_op(
+            "Recalls (bureaus: of enterprises licensed in the province; an enterprise: its "
+            "own), newest first; ?open=true for those not closed", "list_recalls", "open"),
+            "post": {
             "summary": "召回: an enterprise announces a recall (products, defect, batches, sold, "
                        "unsold, remedy, contact); public until closed",
             "operationId": "announce_recall", "parameters": [_IDEMPOTENCY],
@@ -205,7 +220,9 @@ def openapi_document() -> dict[str, Any]:
                        "may test for licences (filed, level II or above) (public)",
             "security": [], "operationId": "institutions",
             "responses": _ok("the register")}},
-        "/api/v1/measures": {"post": {
+        "/api/v1/measures": {"get": _list_op(
+            "Supervision measures (bureaus: own province; an enterprise: its own), newest "
+            "first; ?open=true for those not closed", "list_measures", "open"), "post": {
             "summary": "监管措施: a bureau orders an interview (约谈), a written report (责令报告) "
                        "or rectification within a time limit (限期整改): licence_number, kind, "
                        "reason, deadline", "operationId": "order_measure",

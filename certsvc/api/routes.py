@@ -143,6 +143,20 @@ def register_routes(app: Flask, services: Services) -> None:
             principal(), utcnow(), late=flags.get("late") in ("1", "true"),
             missing_follow_up=flags.get("missing_follow_up") in ("1", "true"))})
 
+    @app.get("/api/v1/spot-checks")
+    def list_spot_checks() -> Response:
+        return _listing(services.spot_checks.list(principal(), **_page_args()))
+
+    @app.get("/api/v1/recalls")
+    def list_recalls() -> Response:
+        return _listing(services.recalls.list(principal(), open_only=_flag("open"),
+                                              **_page_args()))
+
+    @app.get("/api/v1/measures")
+    def list_measures() -> Response:
+        return _listing(services.measures.list(principal(), open_only=_flag("open"),
+                                               **_page_args()))
+
     @app.post("/api/v1/spot-checks")
     def record_spot_check() -> Response:
         p = principal()
@@ -243,6 +257,21 @@ def register_routes(app: Flask, services: Services) -> None:
         since = _int_arg("since", minimum=1)
         return _static(delta_path(services.publish_dir, since),
                        f"a delta from version {since} (too old or too new: fetch the full list)")
+
+
+def _listing(items: list[dict[str, Any]]) -> Response:
+    """A page of a newest-first list, with the cursor for the next (older) page."""
+    return _json({"items": items, "next_before": items[-1]["id"] if items else None})
+
+
+def _page_args() -> dict[str, Any]:
+    before = request.args.get("before")
+    return {"before": _int_arg("before", minimum=1, maximum=2**31 - 1) if before else None,
+            "limit": _int_arg("limit", 100, MAX_PAGE, minimum=1)}
+
+
+def _flag(name: str) -> bool:
+    return request.args.get(name) in ("1", "true")
 
 
 def _require_sharing(p: Principal) -> None:

@@ -11,11 +11,13 @@ received, so the workflow sees the same thing from both doors and says the same 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
 from certsvc.domain.specs import Field, Kind, Spec
+from certsvc.errors import ValidationError
 
 # Actions that cannot be undone: the form asks the user to confirm, naming the consequence.
 IRREVERSIBLE = {
@@ -44,6 +46,10 @@ def _value(field: Field, form: MultiDict[str, str], name: str) -> Any:
     if field.kind is Kind.OBJECT and field.sub is not None:
         nested = body_from_form(field.sub, form, name + ".")
         return nested or None
+    if field.kind is Kind.LIST and field.sub is not None:  # rows name.0.…, name.1.…; empty
+        sub = field.sub                                   # rows are left out
+        rows = [body_from_form(sub, form, f"{name}.{i}.") for i in range(field.max_items)]
+        return [row for row in rows if row] or None
     if field.kind is Kind.UNITS:
         chosen = [v for v in form.getlist(name) if v.strip()]
         return chosen or None
@@ -57,6 +63,18 @@ def _value(field: Field, form: MultiDict[str, str], name: str) -> Any:
     if field.kind is Kind.TEXT_LIST:
         return [line.strip() for line in raw.splitlines() if line.strip()]
     return raw
+
+
+def input_name(path: str) -> str:
+    """The input an error's field path belongs to: ``items[0].standards[1]`` is the
+    ``items.0.standards`` textarea (one entry a line), ``items[0].unit`` its select."""
+    name = re.sub(r"\[(\d+)\]", r".\1", path)
+    return re.sub(r"\.\d+$", "", name) if re.search(r"\]$", path) and "." in path else name
+
+
+def form_errors(error: ValidationError) -> dict[str, str]:
+    """A refusal as the errors beside the form's inputs."""
+    return {input_name(error.field): error.reason}
 
 
 def input_type(field: Field) -> str:

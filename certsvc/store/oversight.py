@@ -8,7 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, RowMapping, Table, insert, select, update
 
 from certsvc.errors import NotFound
-from certsvc.store.models import MeasureRow, RecallRow, SpotCheckRow
+from certsvc.store.models import LicenceRow, MeasureRow, RecallRow, SpotCheckRow
 
 SPOT_CHECKS = cast(Table, SpotCheckRow.__table__)
 RECALLS = cast(Table, RecallRow.__table__)
@@ -43,3 +43,25 @@ def measures_of(conn: Connection, uscc: str, open_only: bool = False) -> list[Ro
     if open_only:
         query = query.where(MEASURES.c.closed_at.is_(None))
     return list(conn.execute(query.order_by(MEASURES.c.id)).mappings())
+
+
+def find(conn: Connection, table: Table, *, bureau_code: str | None = None,
+         uscc: str | None = None, open_only: bool = False, before: int | None = None,
+         limit: int = 100) -> list[RowMapping]:
+    """Rows of spot checks, recalls or measures, newest first, within a province (a recall,
+    which names no bureau, is in every province where the enterprise holds a licence) or of
+    one enterprise; ``before`` an id pages back."""
+    query = select(table)
+    if bureau_code is not None:
+        if "bureau_code" in table.c:
+            query = query.where(table.c.bureau_code == bureau_code)
+        else:
+            licensed = select(LicenceRow.uscc).where(LicenceRow.bureau_code == bureau_code)
+            query = query.where(table.c.uscc.in_(licensed))
+    if uscc is not None:
+        query = query.where(table.c.uscc == uscc)
+    if open_only:
+        query = query.where(table.c.closed_at.is_(None))
+    if before is not None:
+        query = query.where(table.c.id < before)
+    return list(conn.execute(query.order_by(table.c.id.desc()).limit(limit)).mappings())

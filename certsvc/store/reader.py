@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy import Connection, Engine, RowMapping, Table, func, select
 
 from certsvc.domain.catalogue import catalogue
 from certsvc.domain.licence import LicenceStatus
@@ -186,10 +186,15 @@ def spot_checks_of(conn: Connection, uscc: str, check_id: int | None = None
         query = query.where(_SPOT.c.id == check_id)
     rows = conn.execute(query.order_by(_SPOT.c.checked_on.desc(),
                                        _SPOT.c.id.desc())).mappings()
-    return [{"id": r["id"], "level": r["level"], "checked_on": r["checked_on"].isoformat(),
-             "products": [catalogue().unit(u).name for u in r["unit_ids"]],
-             "unit_ids": list(r["unit_ids"]), "institution_id": r["institution_id"],
-             "passed": r["passed"], "reference": r["reference"]} for r in rows]
+    return [spot_check_view(r) for r in rows]
+
+
+def spot_check_view(r: RowMapping) -> dict[str, Any]:
+    return {"id": r["id"], "uscc": r["uscc"], "bureau_code": r["bureau_code"],
+            "level": r["level"], "checked_on": r["checked_on"].isoformat(),
+            "products": [catalogue().unit(u).name for u in r["unit_ids"]],
+            "unit_ids": list(r["unit_ids"]), "institution_id": r["institution_id"],
+            "passed": r["passed"], "reference": r["reference"]}
 
 
 def recalls_of(conn: Connection, uscc: str, open_only: bool = True,
@@ -201,12 +206,17 @@ def recalls_of(conn: Connection, uscc: str, open_only: bool = True,
     if open_only:
         query = query.where(_RECALL.c.closed_at.is_(None))
     rows = conn.execute(query.order_by(_RECALL.c.id.desc())).mappings()
-    return [{"id": r["id"], "products": [catalogue().unit(u).name for u in r["unit_ids"]],
-             "unit_ids": list(r["unit_ids"]), "defect": r["defect"], "batches": r["batches"],
-             "sold": r["sold"], "unsold": r["unsold"], "remedy": r["remedy"],
-             "contact": r["contact"], "announced_at": as_utc(r["announced_at"]).isoformat(),
-             "closed_at": as_utc(r["closed_at"]).isoformat() if r["closed_at"] else None,
-             "closing_note": r["closing_note"]} for r in rows]
+    return [recall_view(r) for r in rows]
+
+
+def recall_view(r: RowMapping) -> dict[str, Any]:
+    return {"id": r["id"], "uscc": r["uscc"],
+            "products": [catalogue().unit(u).name for u in r["unit_ids"]],
+            "unit_ids": list(r["unit_ids"]), "defect": r["defect"], "batches": r["batches"],
+            "sold": r["sold"], "unsold": r["unsold"], "remedy": r["remedy"],
+            "contact": r["contact"], "announced_at": as_utc(r["announced_at"]).isoformat(),
+            "closed_at": as_utc(r["closed_at"]).isoformat() if r["closed_at"] else None,
+            "closing_note": r["closing_note"]}
 
 
 def qualified_institutions(conn: Connection, institution_id: int | None = None

@@ -24,7 +24,7 @@ from certsvc.domain.time import as_utc
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accidents, audit, feed
 from certsvc.store.reader import in_force_scopes
-from certsvc.workflow.authz import hidden, jurisdiction, missing
+from certsvc.workflow.authz import hidden, list_scope, missing
 
 
 class Accidents:
@@ -85,15 +85,10 @@ class Accidents:
     def list(self, principal: Principal, now: dt.datetime, *, late: bool = False,
              missing_follow_up: bool = False) -> list[dict[str, Any]]:
         """Reports this account may read: a bureau's province, an enterprise's own."""
-        scope: dict[str, str | None] = {}
-        if principal.role is Role.PROVINCIAL:
-            scope["bureau_code"] = jurisdiction(principal)
-        elif principal.role is Role.ENTERPRISE:
-            scope["uscc"] = principal.uscc
-        elif principal.role not in (Role.NATIONAL, Role.AUDITOR):
-            raise Forbidden("accident reports are for bureaus, auditors and the enterprise")
+        scope = list_scope(principal, "accident reports")
         with self.engine.connect() as conn:
-            views = [_view(r, now) for r in accidents.find(conn, **scope)]
+            views = [_view(r, now) for r in accidents.find(
+                conn, bureau_code=scope.bureau_code, uscc=scope.uscc)]
         if late:
             views = [v for v in views if v["late"]]
         if missing_follow_up:

@@ -9,6 +9,8 @@ authority acts everywhere; an auditor only reads. Refusals are 403 problems that
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.lifecycle import Actor
 from certsvc.errors import CertsvcError, Forbidden, NotFound
@@ -64,6 +66,26 @@ def jurisdiction(principal: Principal) -> str | None:
         return principal.bureau_code
     return None
 
+
+@dataclass(frozen=True)
+class ListScope:
+    """What a list is limited to: a province (a bureau's), an enterprise, or neither."""
+
+    bureau_code: str | None = None
+    uscc: str | None = None
+
+
+def list_scope(principal: Principal, what: str) -> ListScope:
+    """What a list of supervision records (accidents, recalls, spot checks, measures) is
+    limited to for this account: a bureau's province, an enterprise's own; the national
+    authority and auditors see all; nobody else sees any."""
+    if principal.role is Role.PROVINCIAL:
+        return ListScope(bureau_code=principal.bureau_code)
+    if principal.role is Role.ENTERPRISE:
+        return ListScope(uscc=principal.uscc)
+    if principal.role in (Role.NATIONAL, Role.AUDITOR):
+        return ListScope()
+    raise Forbidden(f"{what} are for bureaus, auditors and the enterprise concerned")
 
 
 def hidden(kind: str, ident: object) -> Forbidden:

@@ -25,7 +25,7 @@ from certsvc.domain.time import as_utc, china_date
 from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
 from certsvc.store import audit, feed, oversight
 from certsvc.store.reader import LicenceReader, licence_in
-from certsvc.workflow.authz import hidden, jurisdiction, missing, require
+from certsvc.workflow.authz import hidden, jurisdiction, list_scope, missing, require
 from certsvc.workflow.licences import LicenceActions
 
 
@@ -98,6 +98,17 @@ class Measures:
         if revokes:
             self.licences.on_status_change()
         return after
+
+    def list(self, principal: Principal, *, open_only: bool = False,
+             before: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Measures this account may read (a bureau's province, an enterprise's own), newest
+        first."""
+        scope = list_scope(principal, "supervision measures")
+        with self.engine.connect() as conn:
+            return [measure_view(r) for r in oversight.find(
+                conn, oversight.MEASURES,
+                bureau_code=scope.bureau_code, uscc=scope.uscc, open_only=open_only,
+                before=before, limit=limit)]
 
     def standing(self, uscc: str, now: dt.datetime) -> dict[str, Any]:
         """For an insurer: the enterprise's licences and what measures stand against them."""

@@ -29,10 +29,12 @@ from certsvc.store import accounts, audit, feed, oversight
 from certsvc.store.reader import (
     in_force_scopes,
     qualified_institutions,
+    recall_view,
     recalls_of,
+    spot_check_view,
     spot_checks_of,
 )
-from certsvc.workflow.authz import require
+from certsvc.workflow.authz import list_scope, require
 
 
 class SpotChecks:
@@ -68,9 +70,31 @@ class SpotChecks:
         return view
 
 
+    def list(self, principal: Principal, *, before: int | None = None,
+             limit: int = 100) -> list[dict[str, Any]]:
+        """Spot checks this account may read (a bureau's province, an enterprise's own),
+        newest first."""
+        scope = list_scope(principal, "spot checks")
+        with self.engine.connect() as conn:
+            return [spot_check_view(r) for r in oversight.find(
+                conn, oversight.SPOT_CHECKS,
+                bureau_code=scope.bureau_code, uscc=scope.uscc, before=before, limit=limit)]
+
+
 class Recalls:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    def list(self, principal: Principal, *, open_only: bool = False,
+             before: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Recalls this account may read (a bureau: of enterprises licensed in its
+        province), newest first."""
+        scope = list_scope(principal, "recalls")
+        with self.engine.connect() as conn:
+            return [recall_view(r) for r in oversight.find(
+                conn, oversight.RECALLS,
+                bureau_code=scope.bureau_code, uscc=scope.uscc, open_only=open_only,
+                before=before, limit=limit)]
 
     def announce(self, principal: Principal, data: Any, now: dt.datetime,
                  request_id: str) -> dict[str, Any]:
@@ -144,6 +168,11 @@ class Institutions:
             audit.record(conn, principal, "institution.add", f"institution:{institution_id}",
                          None, None, view, request_id, now)
         return view
+
+    def list(self) -> list[dict[str, Any]]:
+        """The register (public): every institution, and whether it may test."""
+        with self.engine.connect() as conn:
+            return qualified_institutions(conn)
 
     def file(self, principal: Principal, institution_id: int, data: Any, now: dt.datetime,
              request_id: str) -> dict[str, Any]:
