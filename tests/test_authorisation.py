@@ -255,6 +255,13 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         {"cause": "原因", "measures": "措施"}), {"enterprise"}, 200),
     "list accidents": (lambda api, _: ("GET", "/api/v1/accidents", None),
                        EVERYONE - {"institution", "other_institution", "department"}, 200),
+    "bulk preview": (lambda api, issuer: (
+        "POST", (_licence(api, issuer), "/api/v1/bulk-status-changes/preview")[1],
+        {"action": "cancel", "numbers": [NUMBER], "reason": "停产"}), BUREAUS | {"jiangsu"},
+        200),
+    "bulk change": (lambda api, issuer: (
+        "POST", (_licence(api, issuer), "/api/v1/bulk-status-changes")[1],
+        {"action": "cancel", "numbers": [NUMBER], "reason": "停产"}), BUREAUS, 200),
     "list spot checks": (lambda api, _: ("GET", "/api/v1/spot-checks", None),
                          EVERYONE - {"institution", "other_institution", "department"}, 200),
     "list recalls": (lambda api, _: ("GET", "/api/v1/recalls?open=true", None),
@@ -267,7 +274,9 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
 OTHERWISE = {("declare", "other_enterprise"): 422, ("report accident", "other_enterprise"): 422,
              ("accident follow-up", "other_enterprise"): 403,
              ("announce recall", "other_enterprise"): 422,
-             ("close recall", "other_enterprise"): 404}
+             ("close recall", "other_enterprise"): 404,
+             # another province's licence is refused in the batch, which then changes none
+             ("bulk change", "jiangsu"): 422}
 PUBLIC = {  # no account needed; any token is fine too
     "openapi": "/bureau/openapi.json",
     "liveness": "/bureau/healthz",

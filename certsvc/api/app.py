@@ -43,6 +43,7 @@ from certsvc.store.db import make_engine, ready, unavailable
 from certsvc.store.documents import FilesystemDocuments
 from certsvc.workflow.accidents import Accidents
 from certsvc.workflow.applications import Applications
+from certsvc.workflow.bulk import BulkStatusChanges
 from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.documents import Documents
 from certsvc.workflow.issuance import Issuer
@@ -84,6 +85,7 @@ class Services:
         self.recalls = Recalls(self.engine)
         self.institutions = Institutions(self.engine)
         self.measures = Measures(self.engine, self.licences)
+        self.bulk = BulkStatusChanges(self.engine, self.licences)
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the

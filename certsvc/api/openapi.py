@@ -18,6 +18,7 @@ from werkzeug.routing import Map, RequestRedirect
 
 from certsvc.credential.verifier import VerdictCode
 from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
+from certsvc.domain.bulk import BULK_SPEC
 from certsvc.domain.calendar import UnknownYear
 from certsvc.domain.declarations import DECLARATION_SPEC
 from certsvc.domain.duties import (
@@ -154,6 +155,16 @@ def openapi_document() -> dict[str, Any]:
             "responses": {"200": {"description": "the document as uploaded", "content": {
                 "application/pdf": {}, "application/ofd": {}, "image/jpeg": {},
                 "image/png": {}}}, "default": _problems()}}},
+        "/api/v1/bulk-status-changes/preview": {"post": {
+            "summary": "批量撤销、吊销、注销 (preview): for each licence, whether the action "
+                       "can be done, or why not; nothing is written",
+            "operationId": "preview_bulk_status_change", "requestBody": _body(BULK_SPEC),
+            "responses": _ok("ready and refused licences")}},
+        "/api/v1/bulk-status-changes": {"post": {
+            "summary": "批量撤销、吊销、注销: every licence in one transaction and one status-list "
+                       "publication, or none (422 naming those that cannot be done)",
+            "operationId": "bulk_status_change", "parameters": [_IDEMPOTENCY],
+            "requestBody": _body(BULK_SPEC), "responses": _ok("the licences changed")}},
         "/api/v1/catalogue/withdrawals": {"post": {
             "summary": "目录调整: mark licences of withdrawn products 'no longer required'",
             "operationId": "apply_withdrawals", "parameters": [_IDEMPOTENCY],

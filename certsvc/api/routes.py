@@ -105,6 +105,16 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(services.licences.act(
             p, parsed, action, _body(empty_ok=True), utcnow(), g.request_id)))
 
+    @app.post("/api/v1/bulk-status-changes/preview")
+    def preview_bulk() -> Response:
+        return _json(services.bulk.preview(principal(), _body(), utcnow()))
+
+    @app.post("/api/v1/bulk-status-changes")
+    def apply_bulk() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.bulk.apply(p, _body(), utcnow(), g.request_id)))
+
     @app.post("/api/v1/catalogue/withdrawals")
     def apply_withdrawals() -> Response:
         p = principal()

@@ -117,10 +117,13 @@ class LicenceActions:
         with self.engine.connect() as conn:
             candidates = [number for number, scope in in_force_scopes(conn)
                           if set(scope) <= withdrawn]
-        for number in candidates:
-            self.act(principal, number, "no_longer_required",
-                     {"reason": "产品已调出许可目录 (the product left the catalogue)"},
-                     now, request_id)
+        with self.engine.begin() as conn:  # all of them, then one publication
+            for number in candidates:
+                self.act_in(conn, principal, number, "no_longer_required",
+                            {"reason": "产品已调出许可目录 (the product left the catalogue)"},
+                            now, request_id)
+        if candidates:
+            self.on_status_change()
         return [n.canonical for n in candidates]
 
 
