@@ -43,6 +43,7 @@ from certsvc.store.db import make_engine, ready, unavailable
 from certsvc.store.documents import FilesystemDocuments
 from certsvc.workflow.accidents import Accidents
 from certsvc.workflow.applications import Applications
+from certsvc.workflow.audit_log import AuditLog
 from certsvc.workflow.bulk import BulkStatusChanges
 from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.documents import Documents
@@ -86,6 +87,7 @@ class Services:
         self.institutions = Institutions(self.engine)
         self.measures = Measures(self.engine, self.licences)
         self.bulk = BulkStatusChanges(self.engine, self.licences)
+        self.audit_log = AuditLog(self.engine)
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the

@@ -39,6 +39,7 @@ from certsvc.domain.lifecycle import (
 )
 from certsvc.domain.specs import Spec
 from certsvc.errors import PROBLEM_TYPES
+from certsvc.workflow.audit_log import AUDIT_QUERY
 
 # The error classes outside certsvc.errors, imported so that they have registered their types
 _REGISTERED_ELSEWHERE = (UnknownYear, InvalidTransition)
@@ -273,9 +274,8 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/audit": {"get": {
             "summary": "The audit log (auditors, the national authority; bureaus: own "
                        "province)", "operationId": "audit_log",
-            "parameters": [{"name": n, "in": "query", "schema": {"type": "string"}}
-                           for n in ("subject", "action", "account_id", "bureau_code",
-                                     "since", "until", "after", "limit")],
+            "parameters": [{"name": f.name, "in": "query", "schema": f.json_schema()}
+                           for f in AUDIT_QUERY.fields],
             "responses": _ok("a page of audit events")}},
         "/api/v1/status-list": {"get": {
             "summary": "The signed status list (COSE_Sign1), with ETag", "security": [],

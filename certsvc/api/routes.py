@@ -14,6 +14,7 @@ from flask import Flask, Response, g, request
 
 from certsvc.api.json_body import parse_json_body
 from certsvc.config import STATUS_LIST_FILE
+from certsvc.console.forms import body_from_form
 from certsvc.credential.feed import page_payload, render_page, signature_line
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.documents import MAX_DOCUMENT
@@ -23,8 +24,8 @@ from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.publish.artefacts import delta_path
 from certsvc.publish.exports import events_as_csv, licences_as_csv
-from certsvc.store import audit, feed
-from certsvc.workflow.authz import jurisdiction
+from certsvc.store import feed
+from certsvc.workflow.audit_log import AUDIT_QUERY
 
 if TYPE_CHECKING:
     from certsvc.api.app import Services
@@ -217,17 +218,8 @@ def register_routes(app: Flask, services: Services) -> None:
 
     @app.get("/api/v1/audit")
     def audit_log() -> Response:
-        p = principal()
-        if p.role not in (Role.AUDITOR, Role.NATIONAL, Role.PROVINCIAL):
-            raise Forbidden("the audit log is for auditors and bureaus")
-        args = request.args
-        with services.engine.connect() as conn:
-            entries = audit.search(
-                conn, bureau_code=jurisdiction(p) or _text_arg("bureau_code"),
-                subject=_text_arg("subject"), action=_text_arg("action"),
-                account_id=_int_arg("account_id") if "account_id" in args else None,
-                since=_time_arg("since"), until=_time_arg("until"),
-                after_id=_int_arg("after", 0), limit=_int_arg("limit", 100, MAX_PAGE))
+        entries = services.audit_log.search(principal(), body_from_form(AUDIT_QUERY,
+                                                                        request.args))
         items = [e.to_dict() for e in entries]
         return _json({"items": items, "next_after": items[-1]["id"] if items else None})
 
