@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
+from sqlalchemy import select
 
 from certsvc.domain.catalogue import catalogue
 from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.licence import Licence
+from certsvc.store.models import LicenceRow
 from tests.conftest import REFERENCE, Api, application_body
 
 ROLES = ("national", "zhejiang", "jiangsu", "enterprise", "other_enterprise", "institution",
@@ -74,7 +76,12 @@ def _renewal(api: Api, issuer: Any) -> str:
 
 
 def _licence(api: Api, issuer: Any, **changes: Any) -> str:
+    """The reference licence (issued once; a later call finds it), or one like it."""
     data = json.loads(REFERENCE.read_text("utf-8")) | changes
+    if not changes:
+        with api.engine.connect() as conn:
+            if conn.execute(select(LicenceRow.id).where(LicenceRow.number == NUMBER)).first():
+                return f"/api/v1/licences/{NUMBER}"
     issued = issuer.issue(Licence.from_dict(data), dt.datetime(2026, 3, 15, 2, tzinfo=dt.UTC))
     return f"/api/v1/licences/{issued.number.canonical}"
 

@@ -9,21 +9,59 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 
+from certsvc.console.supervision import DUTIES
+from certsvc.domain.accounts import Role
 from certsvc.domain.lifecycle import APPLICATION_ACTIONS
 from tests.conftest import Api, application_body
 from tests.test_authorisation import ROLES, _moved, _under_review
 from tests.test_console_signin import START, csrf_of
 from tests.test_console_workflow import HTTPS, signed_in
+from tests.test_specs import DUTIES as DUTY_SETUPS
 from tests.test_specs import SUBJECTS
 
 READERS = {"national", "zhejiang", "enterprise", "auditor"}  # of a submitted application
+TEST_ROLES = {Role.NATIONAL: {"national"}, Role.PROVINCIAL: {"zhejiang", "jiangsu"},
+              Role.ENTERPRISE: {"enterprise", "other_enterprise"},
+              Role.INSTITUTION: {"institution", "other_institution"},
+              Role.AUDITOR: {"auditor"}, Role.DEPARTMENT: {"department"}}
+BUREAUS = TEST_ROLES[Role.NATIONAL] | TEST_ROLES[Role.PROVINCIAL]
 PAGES: dict[str, tuple[str, set[str]]] = {  # page: (path, who may open it)
     "queue": ("/console/", set(ROLES)),
     "account": ("/console/account", set(ROLES)),
     "apply": ("/console/apply", {"enterprise", "other_enterprise"}),
     "application": ("/console/applications/{id}", READERS),
     "licence": ("/console/licences/浙XK06-001-00012", set(ROLES)),  # a public register
+    "supervision": ("/console/supervision", set(ROLES)),
+    "bulk": ("/console/bulk", BUREAUS),
+    "audit": ("/console/audit", BUREAUS | {"auditor"}),
+    "staff": ("/console/staff", BUREAUS),
+    **{f"duty {name}": (f"/console/duties/{name}" + ("/1" if duty.subject else ""),
+                        {who for role in duty.roles for who in TEST_ROLES[role]})
+       for name, duty in DUTIES.items()},
 }
+# GET routes that are not pages of a signed-in account, and where they are tested
+NOT_PAGES = {
+    "/console/sign-in": "test_console_signin",
+    "/console/second-factor": "test_console_signin",
+    "/console/invite/<token>": "test_console_signin",
+    "/console/static/<path:filename>": "static files",
+    "/console/applications/<int(min=1, max=2147483647):application_id>/documents/<material>":
+        "test_documents (bureaus and the owning enterprise only)",
+}
+
+
+def test_every_console_page_is_in_the_matrix(api: Api) -> None:
+    app = api.client.application
+    pages = {PAGES[p][0].split("?")[0] for p in PAGES}
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/console") or "GET" not in (rule.methods or ()):
+            continue
+        if rule.rule in NOT_PAGES:
+            continue
+        example = rule.rule.replace("<int(min=1, max=2147483647):application_id>", "{id}")
+        example = example.replace("<number>", "浙XK06-001-00012").replace("<name>", "")
+        assert any(page.startswith(example.split("<")[0].rstrip("/")) for page in pages), \
+            rule.rule
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -91,6 +129,9 @@ def _as_form(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
     for name, value in body.items():
         if isinstance(value, dict):
             form.update(_as_form(value, f"{prefix}{name}."))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for i, entry in enumerate(value):
+                form.update(_as_form(entry, f"{prefix}{name}.{i}."))
         elif isinstance(value, bool):
             form[prefix + name] = "yes" if value else "no"
         elif isinstance(value, list):
@@ -98,3 +139,39 @@ def _as_form(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
         else:
             form[prefix + name] = str(value)
     return form
+
+
+CONSOLE_DUTY = {"spot check": "spot-check", "recall": "recall", "close recall": "recall-close",
+                "institution": "institution", "filing": "institution-filing",
+                "measure": "measure", "outcome": "measure-outcome", "accident": "accident",
+                "follow-up": "accident-follow-up", "declaration": "declaration"}
+
+
+def test_every_duty_with_a_spec_is_tried_here() -> None:
+    with_spec = {name for name, duty in DUTIES.items() if duty.spec.fields}
+    assert set(CONSOLE_DUTY.values()) == with_spec
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("duty", sorted(CONSOLE_DUTY))
+@freeze_time(START)
+def test_console_duties_are_allowed_exactly_as_the_api_allows_them(
+    api: Api, issuer: Any, duty: str, role: str
+) -> None:
+    """The same duty, through the API and then through the console's form, by the same
+    account: refused by both or by neither."""
+    spec, setup, _, _ = DUTY_SETUPS[duty]
+    path = setup(api, issuer)
+    through_api = api.post(path, role, spec.example())
+    name = CONSOLE_DUTY[duty]
+    subject = DUTIES[name].subject
+    console_path = f"/console/duties/{name}"
+    if subject is not None:
+        console_path += f"/{setup(api, issuer).split('/')[4]}"  # a second subject
+    client = signed_in(api, role)
+    form = {"csrf": _any_csrf(client), "confirm": "yes", **_as_form(spec.example())}
+    through_console = client.post(console_path, base_url=HTTPS, data=form)
+    refused_by_api = through_api.status_code in (403, 404)
+    refused_by_console = through_console.status_code in (403, 404)
+    assert refused_by_api == refused_by_console, (duty, role, through_api.status_code,
+                                                  through_console.status_code)

@@ -175,3 +175,63 @@ def test_the_whole_procedure_in_three_browsers(browser: Browser, server: str, ap
     public.click("form.search button")
     assert public.locator("#progress-state").inner_text() == "issued"
     shot(public, "public-progress")
+
+
+def test_the_supervision_pages_in_a_browser(browser: Browser, server: str, api: Api,
+                                            issuer: Any) -> None:
+    """Every supervision page at phone and desktop width with JavaScript off: the enterprise
+    declares its standards with an enterprise standard's indicators and reports an
+    accident; the clerk sees the late report, cancels two licences in bulk and reads the
+    audit log; the national authority's register and staff pages."""
+    from tests.test_bulk import _issue
+
+    numbers = _issue(issuer, 2)
+    enterprise = Person(browser, server, api, "enterprise")
+    page = enterprise.page
+    page.goto(f"{server}/console/duties/declaration")
+    page.select_option("#f-items-0-unit", "6")
+    page.fill("#f-items-0-standards", "GB/T 12527-2008\nQ/HGDL 001-2024")
+    page.fill("#f-items-0-enterprise_standard-indicators-0-name", "导体电阻")
+    page.fill("#f-items-0-enterprise_standard-indicators-0-value", "≤0.125 Ω/km")
+    page.check("input[name='items.0.enterprise_standard.below_recommended'][value=no]")
+    shot(page, "duty-declaration")
+    page.click("form.stacked button[type=submit]")
+    assert "done=declaration" in page.url, page.content()[:2000]
+    page.goto(f"{server}/console/duties/accident")
+    page.select_option("#f-product", "6")
+    page.fill("#f-occurred_at", "2026-05-01T08:00")
+    page.fill("#f-learned_at", "2026-05-01T09:00")  # more than 24 hours ago: late
+    page.fill("#f-description", "绝缘层开裂")
+    page.fill("#f-measures", "暂停发货")
+    shot(page, "duty-accident")
+    page.click("form.stacked button[type=submit]")
+    assert "done=accident" in page.url
+    shot(page, "supervision-enterprise")
+
+    clerk = Person(browser, server, api, "zhejiang")
+    clerk.page.goto(f"{server}/console/supervision")
+    assert "迟报" in clerk.page.locator("#accidents").inner_text()
+    shot(clerk.page, "supervision-bureau")
+    clerk.page.goto(f"{server}/console/bulk")
+    clerk.page.select_option("#f-action", "cancel")
+    clerk.page.fill("#f-numbers", "\n".join(numbers))
+    clerk.page.fill("#f-reason", "营业执照已注销")
+    shot(clerk.page, "bulk")
+    clerk.page.click("form.stacked button[type=submit]")
+    assert clerk.page.locator("#ready-count").inner_text() == "2"
+    shot(clerk.page, "bulk-preview")
+    clerk.page.check("input[name=confirm]")
+    clerk.page.click("form.stacked button[type=submit]")
+    assert clerk.page.locator("#changed-count").inner_text() == "2"
+    shot(clerk.page, "bulk-done")
+    clerk.page.goto(f"{server}/console/audit?action=cancel")
+    assert numbers[0] in clerk.page.locator("table.audit").inner_text()
+    shot(clerk.page, "audit")
+    clerk.page.goto(f"{server}/console/staff")
+    shot(clerk.page, "staff")
+
+    national = Person(browser, server, api, "national")
+    national.page.goto(f"{server}/console/duties/institution")
+    shot(national.page, "duty-institution")
+    national.page.goto(f"{server}/console/supervision")
+    shot(national.page, "supervision-national")

@@ -51,6 +51,7 @@ from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
 from certsvc.workflow.measures import Measures
 from certsvc.workflow.oversight import Institutions, Recalls, SpotChecks
+from certsvc.workflow.signin import SignIn
 
 log = logging.getLogger("certsvc.api")
 API_HEADERS = {
@@ -72,22 +73,23 @@ class Services:
         self.engine = make_engine(app.config["DATABASE_URL"], app.config["DB_CONNECT_TIMEOUT"],
                                   app.config["DB_STATEMENT_TIMEOUT"])
         keystore = KeyStore(Path(app.config["KEYS_DIR"]), app.config["KEY_PASSPHRASE"])
-        self.signer = Signer(keystore)
-        self.publish_dir = Path(app.config["PUBLISH_DIR"])
-        self.issuer = Issuer(self.engine, self.signer, app.config["PUBLIC_URL"])
-        self.documents = Documents(self.engine,
-                                   FilesystemDocuments(Path(app.config["DOCUMENTS_DIR"])))
-        self.applications = Applications(self.engine, self.issuer, self.documents,
-                                         self.publish)
-        self.licences = LicenceActions(self.engine, self.issuer, self.publish)
-        self.declarations = Declarations(self.engine)
-        self.accidents = Accidents(self.engine)
-        self.spot_checks = SpotChecks(self.engine)
-        self.recalls = Recalls(self.engine)
-        self.institutions = Institutions(self.engine)
-        self.measures = Measures(self.engine, self.licences)
-        self.bulk = BulkStatusChanges(self.engine, self.licences)
-        self.audit_log = AuditLog(self.engine)
+        self.signer: Signer = Signer(keystore)
+        self.publish_dir: Path = Path(app.config["PUBLISH_DIR"])
+        self.issuer: Issuer = Issuer(self.engine, self.signer, app.config["PUBLIC_URL"])
+        self.documents: Documents = Documents(
+            self.engine, FilesystemDocuments(Path(app.config["DOCUMENTS_DIR"])))
+        self.applications: Applications = Applications(self.engine, self.issuer,
+                                                       self.documents, self.publish)
+        self.licences: LicenceActions = LicenceActions(self.engine, self.issuer, self.publish)
+        self.declarations: Declarations = Declarations(self.engine)
+        self.accidents: Accidents = Accidents(self.engine)
+        self.spot_checks: SpotChecks = SpotChecks(self.engine)
+        self.recalls: Recalls = Recalls(self.engine)
+        self.institutions: Institutions = Institutions(self.engine)
+        self.measures: Measures = Measures(self.engine, self.licences)
+        self.bulk: BulkStatusChanges = BulkStatusChanges(self.engine, self.licences)
+        self.audit_log: AuditLog = AuditLog(self.engine)
+        self.signin: SignIn = SignIn(self.engine)
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the

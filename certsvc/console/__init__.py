@@ -14,6 +14,7 @@ here: every action calls the same workflow services as the API.
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import logging
 import secrets
@@ -37,9 +38,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from certsvc.console.access import may, signed_in, units
 from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields, input_type
+from certsvc.console.supervision import register_supervision
 from certsvc.domain.accounts import Principal, Role
-from certsvc.domain.catalogue import Unit, catalogue
 from certsvc.domain.documents import ACCEPT, MAX_DOCUMENT, MAX_PER_APPLICATION
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import (
@@ -49,14 +51,13 @@ from certsvc.domain.lifecycle import (
     Transition,
 )
 from certsvc.domain.specs import Spec
-from certsvc.domain.time import china_date, utcnow
-from certsvc.errors import CertsvcError, Forbidden, ValidationError
+from certsvc.domain.time import china_date, china_time, utcnow
+from certsvc.errors import CertsvcError, ValidationError
 from certsvc.store import audit
 from certsvc.store.db import unavailable
 from certsvc.store.reader import LicenceReader
-from certsvc.workflow.authz import require
 from certsvc.workflow.licences import licence_view
-from certsvc.workflow.signin import IDLE_LIMIT, Session, SignIn, needs_second_factor
+from certsvc.workflow.signin import IDLE_LIMIT, Session, needs_second_factor
 
 if TYPE_CHECKING:
     from certsvc.api.app import Services
@@ -98,8 +99,14 @@ class ClientThrottle:
 def console_blueprint(services: Services) -> Blueprint:
     bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                    static_folder="static", static_url_path="/static")
-    signin = SignIn(services.engine)
+    signin = services.signin
     throttle = ClientThrottle(SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW)
+
+    @bp.app_template_filter("beijing")
+    def beijing(moment: dt.datetime | str) -> str:
+        """Times are stored in UTC and shown in Beijing time."""
+        return china_time(dt.datetime.fromisoformat(moment) if isinstance(moment, str)
+                          else moment)
 
     @bp.before_request
     def load_session() -> None:
@@ -140,7 +147,7 @@ def console_blueprint(services: Services) -> Blueprint:
 
     @bp.get("/")
     def home() -> str | BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         principal = session.principal
@@ -149,7 +156,7 @@ def console_blueprint(services: Services) -> Blueprint:
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>")
     def application(application_id: int) -> str | BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         done = request.args.get("done")
@@ -158,7 +165,7 @@ def console_blueprint(services: Services) -> Blueprint:
     @bp.post("/applications/<int(min=1, max=2147483647):application_id>/<action>")
     def application_action(application_id: int, action: str
                            ) -> tuple[str, int] | str | BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         return _take(session, APPLICATION_ACTIONS, action,
@@ -172,7 +179,7 @@ def console_blueprint(services: Services) -> Blueprint:
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>/documents/<material>")
     def application_document(application_id: int, material: str) -> BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         data, media_type, name = services.documents.read(session.principal, application_id,
@@ -182,7 +189,7 @@ def console_blueprint(services: Services) -> Blueprint:
 
     @bp.get("/licences/<number>")
     def licence(number: str) -> str | BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         return _licence_page(session, LicenceNumber.parse(number), None, {}, {},
@@ -190,7 +197,7 @@ def console_blueprint(services: Services) -> Blueprint:
 
     @bp.post("/licences/<number>/<action>")
     def licence_action(number: str, action: str) -> tuple[str, int] | BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         parsed = LicenceNumber.parse(number)
@@ -213,18 +220,18 @@ def console_blueprint(services: Services) -> Blueprint:
         item = {"bureau_code": number.bureau_code, "institution_id": None,
                 "enterprise": {"uscc": record.enterprise.uscc}}
         actions = [(name, LICENCE_ACTIONS[name]) for name in view["allowed_actions"]
-                   if _may(session.principal, LICENCE_ACTIONS[name], item)]
+                   if may(session.principal, LICENCE_ACTIONS[name], item)]
         with services.engine.connect() as conn:
             timeline = audit.search(conn, subject=f"licence:{number.canonical}", limit=500)
         return render_template(
             "console/licence.html", session=session, record=record, view=view,
             actions=actions, failed=failed, values=values, errors=errors, done=done,
             timeline=timeline, irreversible=IRREVERSIBLE, input_type=input_type,
-            units=_units(), quoted=quote(number.canonical))
+            units=units(), quoted=quote(number.canonical))
 
     @bp.get("/apply")
     def apply_form() -> str | BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         if session.principal.role is not Role.ENTERPRISE:
@@ -233,7 +240,7 @@ def console_blueprint(services: Services) -> Blueprint:
 
     @bp.post("/apply")
     def apply() -> tuple[str, int] | BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         values = {k: v for k, v in request.form.items() if k != "csrf"}
@@ -284,18 +291,18 @@ def console_blueprint(services: Services) -> Blueprint:
         principal = session.principal
         item = services.applications.get(principal, application_id, utcnow())
         actions = [(name, APPLICATION_ACTIONS[name]) for name in item["allowed_actions"]
-                   if _may(principal, APPLICATION_ACTIONS[name], item)]
+                   if may(principal, APPLICATION_ACTIONS[name], item)]
         with services.engine.connect() as conn:
             timeline = audit.search(conn, subject=f"application:{application_id}", limit=500)
         return render_template(
             "console/application.html", session=session, item=item, actions=actions,
             failed=failed, values=values, errors=errors, done=done, timeline=timeline,
-            irreversible=IRREVERSIBLE, input_type=input_type, units=_units(), accept=ACCEPT)
+            irreversible=IRREVERSIBLE, input_type=input_type, units=units(), accept=ACCEPT)
 
     def _apply_page(session: Session, values: dict[str, str], errors: dict[str, str]) -> str:
         return render_template("console/apply.html", session=session, spec=APPLICATION_SPEC,
                                values=values, errors=errors, input_type=input_type,
-                               units=_units(), accept=ACCEPT)
+                               units=units(), accept=ACCEPT)
 
     @bp.get("/sign-in")
     def sign_in_form() -> BaseResponse:
@@ -351,7 +358,7 @@ def console_blueprint(services: Services) -> Blueprint:
 
     @bp.get("/account")
     def account() -> str | BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         return render_template("console/account.html", session=session,
@@ -369,7 +376,7 @@ def console_blueprint(services: Services) -> Blueprint:
 
     @bp.post("/sign-out-everywhere")
     def sign_out_everywhere() -> BaseResponse:
-        session = _signed_in()
+        session = signed_in()
         if not isinstance(session, Session):
             return session
         signin.sign_out_everywhere(session.principal, utcnow(), g.request_id)
@@ -402,34 +409,8 @@ def console_blueprint(services: Services) -> Blueprint:
                                    second=second, error=refusal.detail), refusal.status
         return render_template("console/invite_done.html", invitation=accepted)
 
+    register_supervision(bp, services)
     return bp
-
-
-def _may(principal: Principal, transition: Transition, item: dict[str, Any]) -> bool:
-    """Whether the account may take this action on the application (the workflow checks
-    again when it does): only those forms are shown."""
-    try:
-        require(principal, transition.actor, bureau_code=item["bureau_code"],
-                uscc=item["enterprise"]["uscc"], institution_id=item["institution_id"])
-    except Forbidden:
-        return False
-    return True
-
-
-def _units() -> list[Unit]:
-    """The catalogue's units that may be applied for today, in catalogue order."""
-    today = china_date(utcnow())
-    return [u for u in catalogue().units.values() if not u.is_withdrawn(today)]
-
-
-def _signed_in() -> Session | BaseResponse:
-    """The session of a fully signed-in account, or where to go instead."""
-    session: Session | None = g.session
-    if session is None:
-        return redirect("/console/sign-in", 303)
-    if not session.second_factor_done:
-        return redirect("/console/second-factor", 303)
-    return session
 
 
 def _check_csrf(session: Session | None) -> None:

@@ -27,6 +27,9 @@ IRREVERSIBLE = {
     "penalty_revoke": "吊销：许可证立即失效 / The licence stops being valid at once",
     "cancel": "注销：许可证立即失效 / The licence stops being valid at once",
     "request_cancellation": "注销：许可证立即失效 / The licence stops being valid at once",
+    "measure-outcome": "限期整改不合格将撤销许可证 / A failed rectification revokes the licence",
+    "catalogue-withdrawals": "已调出目录产品的许可证全部标为不再实行许可 / Every licence of "
+                             "withdrawn products is marked no longer required",
 }
 
 

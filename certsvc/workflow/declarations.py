@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.catalogue import Unit, catalogue
 from certsvc.domain.declarations import parse_declaration
 from certsvc.errors import Conflict, Forbidden, ValidationError
 from certsvc.store import audit, declarations, feed
@@ -65,6 +66,17 @@ class Declarations:
 
     def history(self, uscc: str) -> list[dict[str, Any]]:
         return LicenceReader(self.engine).declarations(uscc)
+
+    def current(self, principal: Principal) -> dict[str, Any] | None:
+        """The enterprise's own declaration now in force (None: none, or withdrawn)."""
+        return current_declaration(self.history(_enterprise(principal)))
+
+    def declarable_units(self, principal: Principal) -> list[Unit]:
+        """The units the enterprise may declare: those of its licences in force."""
+        uscc = _enterprise(principal)
+        with self.engine.connect() as conn:
+            ids = sorted({unit for _, scope in in_force_scopes(conn, uscc) for unit in scope})
+        return [catalogue().unit(i) for i in ids]
 
 
 def _enterprise(principal: Principal) -> str:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from argon2 import PasswordHasher, profiles
@@ -29,6 +30,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.fields import text
 from certsvc.domain.passwords import normalise_password, password_problem
 from certsvc.domain.time import as_utc
 from certsvc.errors import CertsvcError, Conflict, Forbidden, NotFound, ValidationError
@@ -39,6 +41,7 @@ IDLE_LIMIT = dt.timedelta(minutes=30)
 ABSOLUTE_LIMIT = dt.timedelta(hours=12)
 LOCK_AT = 6  # the sixth wrong password in a row locks the account
 SECOND_FACTOR_ROLES = frozenset({Role.NATIONAL, Role.PROVINCIAL, Role.AUDITOR})
+STAFF_ADMINS = (Role.PROVINCIAL, Role.NATIONAL)  # administer their own staff in the console
 ISSUER = "certsvc"
 _HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 # checked against for an account with no password, so that the answer takes as long and a
@@ -93,6 +96,39 @@ class SignIn:
             token = credentials.create_invite(conn, account_id, now, INVITE_LIFETIME)
             _audit(conn, admin, "account.invite", target, now, request_id)
         return token
+
+    def staff(self, admin: Principal) -> list[dict[str, object]]:
+        """The accounts ``admin`` administers in the console: a provincial bureau's own
+        staff, the national authority's own; whether each has set its password, is
+        locked."""
+        if admin.role not in STAFF_ADMINS:
+            raise Forbidden("only a bureau administers its staff")
+        with self.engine.connect() as conn:
+            staff = [p for p in accounts.list_accounts(conn) if p.role is admin.role
+                     and p.bureau_code == admin.bureau_code]
+            found = []
+            for p in staff:
+                row = credentials.credentials(conn, p.account_id)
+                found.append({"account_id": p.account_id, "name": p.name,
+                              "password_set": row is not None and row.password_hash is not None,
+                              "locked": row is not None and row.locked_at is not None})
+        return found
+
+    def add_staff(self, admin: Principal, name: Any, now: dt.datetime,
+                  request_id: str) -> tuple[int, str]:
+        """A new staff account in ``admin``'s own bureau (its role and province), and the
+        one-time link token that sets it up."""
+        if admin.role not in STAFF_ADMINS:
+            raise Forbidden("only a bureau administers its staff")
+        name = text(name, "name", 100)
+        with self.engine.begin() as conn:
+            account_id = accounts.create_account(conn, admin.role, name, now,
+                                                 bureau_code=admin.bureau_code)
+            target = accounts.principal_for_account(conn, account_id)
+            token = credentials.create_invite(conn, account_id, now, INVITE_LIFETIME)
+            _audit(conn, admin, "account.create", target, now, request_id)
+            _audit(conn, admin, "account.invite", target, now, request_id)
+        return account_id, token
 
     def invitation(self, token: str, now: dt.datetime) -> Principal:
         """The account an unused, unexpired invitation is for."""
