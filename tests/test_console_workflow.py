@@ -145,3 +145,30 @@ def test_the_queue_puts_the_overdue_first_whatever_their_number(api: Api) -> Non
     assert [item["id"] for item in queue] == [late, fresh]
     assert queue[0]["deadline"]["overdue"]
     assert waiting not in [item["id"] for item in queue]
+
+
+def test_the_queue_puts_running_clocks_before_paused_ones(api: Api) -> None:
+    """An application in testing (its clock paused, the institution's turn) comes after the
+    running clocks even when it was accepted first; then those not accepted yet."""
+    def accepted(on: str) -> int:
+        with freeze_time(f"{on} 02:00:00"):
+            created = api.post("/api/v1/applications", "enterprise", application_body())
+            assert created.json is not None
+            api.post(f"/api/v1/applications/{created.json['id']}/accept", "zhejiang")
+            return int(created.json["id"])
+
+    paused = accepted("2026-05-04")
+    with freeze_time("2026-05-05 02:00:00"):
+        api.post(f"/api/v1/applications/{paused}/choose_institution", "enterprise",
+                 {"institution_id": api.institutions["level1"]})
+    running = accepted("2026-05-20")
+    with freeze_time("2026-05-21 02:00:00"):
+        waiting = api.post("/api/v1/applications", "enterprise", application_body()).json
+    assert waiting is not None
+    service: Applications = api.client.application.extensions["certsvc"].applications
+    with api.engine.connect() as conn:
+        clerk = principal_for_account(conn, api.accounts["zhejiang"])
+    with freeze_time("2026-06-01 02:00:00"):
+        queue = service.queue(clerk, utcnow())
+    assert [item["id"] for item in queue] == [running, paused, waiting["id"]]
+    assert queue[1]["deadline"]["paused"]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import Engine, inspect
 
@@ -28,4 +30,33 @@ def test_the_newest_migrations_go_down_and_up(tmp_path: Path) -> None:
     migrate(engine)
     assert "ix_licences_status_lookup" in licence_indexes(engine)
     assert "ix_licences_bureau_code" not in licence_indexes(engine)
+    engine.dispose()
+
+
+def test_open_applications_get_their_due_date(tmp_path: Path) -> None:
+    """0013 back-fills the stored due date of open applications from the calendar."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'due.db'}")
+    command.upgrade(alembic_config(engine), "0012")
+    table = sa.table("applications", sa.column("id", sa.Integer), sa.column("kind"),
+                     sa.column("state"), sa.column("bureau_code"), sa.column("uscc"),
+                     sa.column("enterprise", sa.JSON), sa.column("scope", sa.JSON),
+                     sa.column("materials", sa.JSON), sa.column("review", sa.JSON),
+                     sa.column("submitted_at", sa.DateTime), sa.column("accepted_on", sa.Date),
+                     sa.column("paused_days", sa.Integer), sa.column("updated_at", sa.DateTime))
+    moment = dt.datetime(2026, 6, 1, 2)
+    with engine.begin() as conn:
+        for state, accepted in (("under_review", dt.date(2026, 6, 1)), ("submitted", None),
+                                ("issued", dt.date(2026, 6, 1))):
+            conn.execute(table.insert().values(
+                kind="new", state=state, bureau_code="33", uscc="91330106MA2H7K3LXA",
+                enterprise={}, scope=[6], materials={}, review={}, submitted_at=moment,
+                accepted_on=accepted, paused_days=2, updated_at=moment))
+    migrate(engine)
+    with engine.connect() as conn:
+        due = conn.execute(sa.text("SELECT state, clock_due_on FROM applications ORDER BY id")
+                           ).all()
+    # 30 working days after Monday 1 June 2026 plus the 2 paused: 32 working days, the Dragon
+    # Boat holiday (Friday 19 June) skipped, is Thursday 16 July
+    assert [(s, str(d) if d else None) for s, d in due] == [
+        ("under_review", "2026-07-16"), ("submitted", None), ("issued", None)]
     engine.dispose()

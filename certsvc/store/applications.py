@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, case, insert, select, update
 
 from certsvc.errors import NotFound
 from certsvc.store.models import ApplicationRow
@@ -43,4 +43,20 @@ def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None =
             query = query.where(column == value)
     if states is not None:
         query = query.where(_T.c.state.in_(list(states)))
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def queue(conn: Connection, states: Sequence[str], limit: int, *,
+          bureau_code: str | None = None, uscc: str | None = None,
+          institution_id: int | None = None) -> list[dict[str, Any]]:
+    """Open applications, most urgent first: running clocks by due date (the overdue
+    first), then paused ones (testing) by due date, then those with no clock (not accepted
+    yet, or a year the calendar does not reach), oldest first."""
+    group = case((_T.c.clock_due_on.is_(None), 2), (_T.c.state == "testing", 1), else_=0)
+    query = select(_T).where(_T.c.state.in_(list(states))).order_by(
+        group, _T.c.clock_due_on, _T.c.id).limit(limit)
+    for column, value in ((_T.c.bureau_code, bureau_code), (_T.c.uscc, uscc),
+                          (_T.c.institution_id, institution_id)):
+        if value is not None:
+            query = query.where(column == value)
     return [dict(r) for r in conn.execute(query).mappings()]

@@ -255,6 +255,9 @@ class ApplicationRow(Base):
     accepted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     testing_since: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
+    # the clock's due date, not counting a pause in progress (kept by every transition;
+    # the queue sorts on it)
+    clock_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

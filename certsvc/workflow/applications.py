@@ -13,7 +13,7 @@ none of it does.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -142,15 +142,15 @@ class Applications:
 
     def queue(self, principal: Principal, now: dt.datetime, limit: int = 100
               ) -> list[dict[str, Any]]:
-        """The console's work queue: every open application this account may read (an
-        indexed query on the state), the overdue first, then by working days left, then
-        those whose clock has not started; the first ``limit``."""
+        """The console's work queue: the open applications this account may read, most
+        urgent first (the order of ``store.applications.queue``, on the stored due date, so
+        the cost is the page's, not the province's open cases); the first ``limit``."""
         if principal.role is Role.DEPARTMENT:
             return []
         with self.engine.connect() as conn:
-            rows = applications.find(conn, states=[s.value for s in OPEN_STATES],
-                                     limit=QUEUE_SCAN, **_scope(principal))
-        return sorted((view(row, now) for row in rows), key=_urgency)[:limit]
+            rows = applications.queue(conn, [s.value for s in OPEN_STATES], limit,
+                                      **_scope(principal))
+        return [view(row, now) for row in rows]
 
     def list(self, principal: Principal, now: dt.datetime, *, state: str | None = None,
              due_within: int | None = None, overdue: bool = False, after_id: int = 0,
@@ -196,6 +196,7 @@ class Applications:
             before = _audit_view(row)
             changes = _STEPS[action](self, conn, principal, row, values, now)
             changes.update(state=target.value, updated_at=now)
+            changes["clock_due_on"] = clock_due_on({**row, **changes})
             applications.save(conn, application_id, changes)
             after = applications.load(conn, application_id)
             audit.record(conn, principal, action, f"application:{application_id}",
@@ -402,6 +403,18 @@ def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
             "paused": state is _S.TESTING, "paused_working_days": paused}
 
 
+def clock_due_on(row: Mapping[str, Any]) -> dt.date | None:
+    """The due date the queue sorts on: the clock's due date without a pause in progress
+    (None while no clock runs, or where the calendar does not reach)."""
+    if row["accepted_on"] is None or row["state"] not in (_S.UNDER_REVIEW.value,
+                                                          _S.TESTING.value):
+        return None
+    try:
+        return working_days().add(row["accepted_on"], TIME_LIMIT + row["paused_days"])
+    except UnknownYear:
+        return None
+
+
 def _deadline_unknown(v: dict[str, Any]) -> bool:
     return v["deadline"] is not None and "error" in v["deadline"]
 
@@ -467,16 +480,6 @@ def _scope(principal: Principal) -> dict[str, Any]:
     if principal.role is Role.INSTITUTION:
         return {"institution_id": principal.institution_id}
     return {}
-
-
-def _urgency(item: dict[str, Any]) -> tuple[int, int]:
-    """Overdue first, then by working days left; no running clock (not accepted yet, or a
-    year with no calendar) after those, oldest first."""
-    deadline = item.get("deadline") or {}
-    left = deadline.get("working_days_left")
-    if deadline.get("overdue"):
-        return (0, left if isinstance(left, int) else 0)
-    return (1, left) if isinstance(left, int) else (2, item["id"])
 
 
 def _audit_view(row: dict[str, Any]) -> dict[str, Any]:
