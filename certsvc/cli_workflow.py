@@ -24,6 +24,7 @@ import pyotp
 
 from certsvc.api.dispatch import Dispatcher, load_app
 from certsvc.api.routing import RoutingTable, nginx_config
+from certsvc.config import Settings
 from certsvc.credential.status_list import REPUBLISH_EVERY
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.bureaus import find_bureau
@@ -33,7 +34,7 @@ from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
 from certsvc.store import accounts, audit, credentials
-from certsvc.store.documents import FilesystemDocuments
+from certsvc.store.documents import DocumentStore, document_store
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.documents import Documents
 from certsvc.workflow.licences import LicenceActions
@@ -227,7 +228,7 @@ def institution_add(name: str, accreditation: str, level: int, filed: bool) -> N
 def _applications() -> Applications:
     ctx = _context()
     return Applications(ctx.engine, ctx.issuer,
-                        Documents(ctx.engine, FilesystemDocuments(ctx.settings.documents_dir)),
+                        Documents(ctx.engine, _document_store(ctx.settings)),
                         _publish)
 
 
@@ -253,7 +254,7 @@ def application_submit(account_id: int, data: str) -> None:
 def application_upload(path: Path, account_id: int) -> None:
     """Upload a document (PDF, OFD, JPEG, PNG) and print its reference for the materials."""
     ctx = _context()
-    documents = Documents(ctx.engine, FilesystemDocuments(ctx.settings.documents_dir))
+    documents = Documents(ctx.engine, _document_store(ctx.settings))
     try:
         _echo(documents.upload(_as(account_id), path.name, path.read_bytes(), utcnow(),
                                _request_id()))
@@ -372,3 +373,8 @@ def publish_every(seconds: int, first_now: bool = True) -> None:
 
 def _request_id() -> str:
     return f"cli-{uuid.uuid4().hex}"
+
+
+def _document_store(settings: Settings) -> DocumentStore:
+    return document_store(settings.documents_dir, settings.documents_s3_bucket,
+                          settings.documents_s3_endpoint)

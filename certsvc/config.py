@@ -6,6 +6,8 @@
 | CERTSVC_KEYS_DIR | keys | key material (signer only) |
 | CERTSVC_PUBLISH_DIR | instance/published | trust list, status list: static files |
 | CERTSVC_DOCUMENTS_DIR | instance/documents | uploads, by SHA-256 (never served as files) |
+| CERTSVC_DOCUMENTS_S3_BUCKET | (none) | keep uploads in this S3-compatible bucket instead |
+| CERTSVC_DOCUMENTS_S3_ENDPOINT | (AWS) | the store's URL, e.g. https://minio.internal:9000 |
 | CERTSVC_PUBLIC_URL | https://certsvc.example | scheme and host the QR codes point at |
 | CERTSVC_KEY_PASSPHRASE | a development default, with a loud warning | encrypts private keys |
 | CERTSVC_DB_CONNECT_TIMEOUT | 5 | seconds the web apps wait to connect to the database |
@@ -38,6 +40,8 @@ class Settings:
     passphrase_from_env: str | None
     db_connect_timeout: float = 5.0
     db_statement_timeout: float = 15.0
+    documents_s3_bucket: str | None = None
+    documents_s3_endpoint: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -55,6 +59,8 @@ class Settings:
             passphrase_from_env=os.environ.get("CERTSVC_KEY_PASSPHRASE"),
             db_connect_timeout=_seconds("CERTSVC_DB_CONNECT_TIMEOUT", 5.0),
             db_statement_timeout=_seconds("CERTSVC_DB_STATEMENT_TIMEOUT", 15.0),
+            documents_s3_bucket=os.environ.get("CERTSVC_DOCUMENTS_S3_BUCKET") or None,
+            documents_s3_endpoint=os.environ.get("CERTSVC_DOCUMENTS_S3_ENDPOINT") or None,
         )
 
     @property

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
@@ -54,3 +55,38 @@ def test_add_and_between_agree(start: dt.date, count: int) -> None:
     end = CAL.add(start, count)
     assert CAL.between(start, end) == count
     assert count == 0 or CAL.is_working_day(end)
+
+
+def _walk_add(start: dt.date, count: int) -> dt.date:
+    """The plain definition, day by day: the reference for the running count."""
+    day = start
+    while count > 0:
+        day += dt.timedelta(days=1)
+        count -= CAL.is_working_day(day)
+    return day
+
+
+def _walk_between(start: dt.date, end: dt.date) -> int:
+    count, day = 0, start
+    while day < end:
+        day += dt.timedelta(days=1)
+        count += CAL.is_working_day(day)
+    return count
+
+
+def _outcome(action: Callable[[], object]) -> object:
+    try:
+        return action()
+    except UnknownYear as unknown:
+        return ("unknown", unknown.year)
+
+
+@given(st.dates(dt.date(2022, 10, 1), dt.date(2028, 3, 1)),
+       st.dates(dt.date(2022, 10, 1), dt.date(2028, 3, 1)), st.integers(-3, 400))
+@settings(max_examples=400, deadline=None)
+def test_the_running_count_is_the_walk(start: dt.date, end: dt.date, count: int) -> None:
+    """Across known and unknown years, and at their edges: the same days, the same
+    UnknownYear."""
+    assert _outcome(lambda: CAL.add(start, count)) == _outcome(lambda: _walk_add(start, count))
+    assert _outcome(lambda: CAL.between(start, end)) == _outcome(
+        lambda: _walk_between(start, end))

@@ -40,7 +40,7 @@ from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
 from certsvc.store import accounts, idempotency
 from certsvc.store.db import make_engine, ready, unavailable
-from certsvc.store.documents import FilesystemDocuments
+from certsvc.store.documents import document_store
 from certsvc.workflow.accidents import Accidents
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.audit_log import AuditLog
@@ -77,7 +77,9 @@ class Services:
         self.publish_dir: Path = Path(app.config["PUBLISH_DIR"])
         self.issuer: Issuer = Issuer(self.engine, self.signer, app.config["PUBLIC_URL"])
         self.documents: Documents = Documents(
-            self.engine, FilesystemDocuments(Path(app.config["DOCUMENTS_DIR"])))
+            self.engine, document_store(Path(app.config["DOCUMENTS_DIR"]),
+                                        app.config["DOCUMENTS_S3_BUCKET"],
+                                        app.config["DOCUMENTS_S3_ENDPOINT"]))
         self.applications: Applications = Applications(self.engine, self.issuer,
                                                        self.documents, self.publish)
         self.licences: LicenceActions = LicenceActions(self.engine, self.issuer, self.publish)
@@ -108,6 +110,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         KEYS_DIR=str(settings.keys_dir),
         PUBLISH_DIR=str(settings.publish_dir),
         DOCUMENTS_DIR=str(settings.documents_dir),
+        DOCUMENTS_S3_BUCKET=settings.documents_s3_bucket,
+        DOCUMENTS_S3_ENDPOINT=settings.documents_s3_endpoint,
         PUBLIC_URL=settings.public_url,
         MAX_CONTENT_LENGTH=256 * 1024,
         DB_CONNECT_TIMEOUT=settings.db_connect_timeout,

@@ -56,6 +56,7 @@ from certsvc.errors import CertsvcError, ValidationError
 from certsvc.store import audit
 from certsvc.store.db import unavailable
 from certsvc.store.reader import LicenceReader
+from certsvc.workflow.applications import QUEUE_PAGE
 from certsvc.workflow.licences import licence_view
 from certsvc.workflow.signin import IDLE_LIMIT, Session, needs_second_factor
 
@@ -151,8 +152,13 @@ def console_blueprint(services: Services) -> Blueprint:
         if not isinstance(session, Session):
             return session
         principal = session.principal
-        queue = services.applications.queue(principal, utcnow())
-        return render_template("console/home.html", session=session, queue=queue)
+        page = request.args.get("page", "1")
+        number = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 \
+            else 1
+        queue = services.applications.queue(principal, utcnow(),
+                                            offset=(number - 1) * QUEUE_PAGE)
+        return render_template("console/home.html", session=session, queue=queue,
+                               page=number, more=len(queue) == QUEUE_PAGE)
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>")
     def application(application_id: int) -> str | BaseResponse:

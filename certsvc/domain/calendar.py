@@ -12,9 +12,10 @@ no data is never guessed: every count that reaches into it raises :class:`Unknow
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -45,30 +46,64 @@ class WorkingDayCalendar:
     holidays: frozenset[dt.date]
     workdays: frozenset[dt.date]  # weekend days that are working days (调休)
     notices: dict[int, str]
+    _first: dt.date = field(init=False, repr=False, compare=False)
+    _running: list[int] = field(init=False, repr=False, compare=False)
 
-    def is_working_day(self, day: dt.date) -> bool:
-        if day.year not in self.years:
-            raise UnknownYear(day.year)
+    def __post_init__(self) -> None:
+        """A running count of working days from the first known year's 1 January to the
+        last's 31 December, so that counts and additions are lookups, not walks (the queue
+        and every application view ask them)."""
+        first = dt.date(min(self.years, default=2000), 1, 1)
+        last = dt.date(max(self.years, default=1999), 12, 31)
+        running, total = [], 0
+        for offset in range((last - first).days + 1):
+            day = first + dt.timedelta(days=offset)
+            total += day.year in self.years and self._working(day)
+            running.append(total)
+        object.__setattr__(self, "_first", first)
+        object.__setattr__(self, "_running", running)
+
+    def _working(self, day: dt.date) -> bool:
         if day in self.holidays:
             return False
         return day.weekday() < 5 or day in self.workdays
 
+    def is_working_day(self, day: dt.date) -> bool:
+        if day.year not in self.years:
+            raise UnknownYear(day.year)
+        return self._working(day)
+
     def add(self, start: dt.date, count: int) -> dt.date:
         """The ``count``-th working day after ``start`` (``start`` itself never counts)."""
-        day = start
-        while count > 0:
-            day += dt.timedelta(days=1)
-            if self.is_working_day(day):
-                count -= 1
+        if count <= 0:
+            return start
+        self._known(start + dt.timedelta(days=1), start + dt.timedelta(days=1))
+        target = self._count_to(start) + count
+        index = bisect.bisect_left(self._running, target)
+        if index == len(self._running):
+            raise UnknownYear(max(self.years) + 1)
+        day = self._first + dt.timedelta(days=index)
+        self._known(start + dt.timedelta(days=1), day)
         return day
 
     def between(self, start: dt.date, end: dt.date) -> int:
         """Working days after ``start`` up to and including ``end`` (0 when end <= start)."""
-        count, day = 0, start
-        while day < end:
-            day += dt.timedelta(days=1)
-            count += self.is_working_day(day)
-        return count
+        if end <= start:
+            return 0
+        self._known(start + dt.timedelta(days=1), end)
+        return self._count_to(end) - self._count_to(start)
+
+    def _count_to(self, day: dt.date) -> int:
+        """Working days from the first known 1 January up to and including ``day``."""
+        index = (day - self._first).days
+        return 0 if index < 0 else self._running[min(index, len(self._running) - 1)]
+
+    def _known(self, first: dt.date, last: dt.date) -> None:
+        """Every year from ``first`` to ``last`` has its notice, or UnknownYear for the
+        first that has not."""
+        for year in range(first.year, last.year + 1):
+            if year not in self.years:
+                raise UnknownYear(year)
 
 
 @cache

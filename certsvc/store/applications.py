@@ -46,15 +46,18 @@ def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None =
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def queue(conn: Connection, states: Sequence[str], limit: int, *,
+def queue(conn: Connection, states: Sequence[str], limit: int, offset: int = 0, *,
           bureau_code: str | None = None, uscc: str | None = None,
           institution_id: int | None = None) -> list[dict[str, Any]]:
     """Open applications, most urgent first: running clocks by due date (the overdue
     first), then paused ones (testing) by due date, then those with no clock (not accepted
-    yet, or a year the calendar does not reach), oldest first."""
+    yet, or a year the calendar does not reach), oldest first. Only what a queue shows and
+    its deadline needs is read (no materials, no review)."""
     group = case((_T.c.clock_due_on.is_(None), 2), (_T.c.state == "testing", 1), else_=0)
-    query = select(_T).where(_T.c.state.in_(list(states))).order_by(
-        group, _T.c.clock_due_on, _T.c.id).limit(limit)
+    query = select(_T.c.id, _T.c.kind, _T.c.state, _T.c.enterprise, _T.c.accepted_on,
+                   _T.c.testing_since, _T.c.paused_days).where(
+        _T.c.state.in_(list(states))).order_by(
+        group, _T.c.clock_due_on, _T.c.id).limit(limit).offset(offset)
     for column, value in ((_T.c.bureau_code, bureau_code), (_T.c.uscc, uscc),
                           (_T.c.institution_id, institution_id)):
         if value is not None:

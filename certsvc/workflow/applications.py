@@ -52,6 +52,7 @@ TIME_LIMIT = 30  # working days from the day after acceptance to the decision
 
 EXEMPTION_MONTHS = 6
 EXEMPTING_LEVELS = ("national", "provincial")  # spot checks that can exempt from testing
+QUEUE_PAGE = 50  # applications a page of the console's queue shows
 QUEUE_SCAN = 10_000  # open applications a list reads at most (a province has far fewer)
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.AWAITING_CORRECTION,
                ApplicationState.UNDER_REVIEW, ApplicationState.TESTING)
@@ -140,17 +141,20 @@ class Applications:
             raise hidden("application", application_id)
         return row
 
-    def queue(self, principal: Principal, now: dt.datetime, limit: int = 100
-              ) -> list[dict[str, Any]]:
+    def queue(self, principal: Principal, now: dt.datetime, limit: int = QUEUE_PAGE,
+              offset: int = 0) -> list[dict[str, Any]]:
         """The console's work queue: the open applications this account may read, most
         urgent first (the order of ``store.applications.queue``, on the stored due date, so
-        the cost is the page's, not the province's open cases); the first ``limit``."""
+        the cost is the page's, not the province's open cases): number, kind, state, the
+        enterprise's name and the deadline of each."""
         if principal.role is Role.DEPARTMENT:
             return []
         with self.engine.connect() as conn:
-            rows = applications.queue(conn, [s.value for s in OPEN_STATES], limit,
+            rows = applications.queue(conn, [s.value for s in OPEN_STATES], limit, offset,
                                       **_scope(principal))
-        return [view(row, now) for row in rows]
+        return [{"id": row["id"], "kind": row["kind"], "state": row["state"],
+                 "enterprise_name": row["enterprise"]["name"],
+                 "deadline": deadline(row, now)} for row in rows]
 
     def list(self, principal: Principal, now: dt.datetime, *, state: str | None = None,
              due_within: int | None = None, overdue: bool = False, after_id: int = 0,
