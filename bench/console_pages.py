@@ -31,11 +31,12 @@ from typing import Any
 import pyotp
 from common import NOW, compare
 from sqlalchemy import func, select
-from verify_http import WORK, prepared
+from verify_http import PASSPHRASE, WORK, prepared
 from verify_wsgi import environ
 
 from certsvc.domain.accounts import Role
 from certsvc.domain.bureaus import bureau_by_code
+from certsvc.signer.secret_box import secret_box
 from certsvc.store import accounts
 from certsvc.store.bulk import insert_rows
 from certsvc.store.db import make_engine, migrate
@@ -96,7 +97,7 @@ def add_applications(database_url: str, count: int) -> None:
 def clerk_session(database_url: str, bureau_code: str) -> str:
     """A provincial clerk's console session, signed in with password and TOTP."""
     engine = make_engine(database_url)
-    signin = SignIn(engine)
+    signin = SignIn(engine, secret_box(WORK / "keys", PASSPHRASE.encode()))
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:
         account = accounts.create_account(conn, Role.PROVINCIAL, "办事员", now,
@@ -114,7 +115,8 @@ def main() -> None:
     _, site_settings = prepared(count)
     database_url = site_settings["CERTSVC_DATABASE_URL"]
     add_applications(database_url, applications)
-    os.environ.update(site_settings, CERTSVC_DOCUMENTS_DIR=str(WORK / "documents"))
+    os.environ.update(site_settings, CERTSVC_DOCUMENTS_DIR=str(WORK / "documents"),
+                      CERTSVC_KEY_PASSPHRASE=PASSPHRASE)
     from certsvc.api.app import create_app
 
     app = create_app()

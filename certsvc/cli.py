@@ -29,11 +29,13 @@ from certsvc.domain.time import china_time, utcnow
 from certsvc.errors import CertsvcError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
 from certsvc.signer.keystore import KeyStore
+from certsvc.signer.secret_box import secret_box
 from certsvc.signer.signer import Signer
 from certsvc.store import audit
 from certsvc.store.db import make_engine, migrate
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from certsvc.workflow.licence_file import read_licence_file
+from certsvc.workflow.signin import SignIn
 
 MAX_REPUBLISH_SECONDS = int(REPUBLISH_EVERY.total_seconds())
 EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE, EXIT_STATUS_UNKNOWN = 0, 1, 2, 3
@@ -55,6 +57,11 @@ class Context:
     @cached_property
     def keystore(self) -> KeyStore:
         return KeyStore(self.settings.keys_dir, self.settings.key_passphrase())
+
+    @cached_property
+    def signin(self) -> SignIn:
+        return SignIn(self.engine, secret_box(self.settings.keys_dir,
+                                              self.settings.key_passphrase()))
 
     @cached_property
     def signer(self) -> Signer:
@@ -364,7 +371,7 @@ def dev_setup(ctx: Context) -> None:
     created = create_demo_licences(ctx.issuer, ctx.engine, utcnow())
     click.echo(f"demo licences: {created} created" if created else "demo licences: kept")
     ctx.publish_trust_list()
-    created_accounts = create_demo_accounts(ctx.engine, utcnow())
+    created_accounts = create_demo_accounts(ctx.engine, ctx.signin, utcnow())
     if created_accounts:
         click.echo("demo accounts: " + ", ".join(created_accounts))
     click.echo(f"console: {ctx.settings.public_url}/console/sign-in — account numbers: "

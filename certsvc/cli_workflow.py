@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import click
-import pyotp
 
 from certsvc.api.dispatch import Dispatcher, load_app
 from certsvc.api.routing import RoutingTable, nginx_config
@@ -33,12 +32,11 @@ from certsvc.domain.time import utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
-from certsvc.store import accounts, audit, credentials
+from certsvc.store import accounts, audit
 from certsvc.store.documents import DocumentStore, document_store
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.documents import Documents
 from certsvc.workflow.licences import LicenceActions
-from certsvc.workflow.signin import SignIn
 
 ROLES = [r.value for r in Role]
 
@@ -144,7 +142,7 @@ def account_invite(account_id: int) -> None:
     """Print a one-time link (72 hours) with which ACCOUNT_ID sets its console password."""
     ctx = _context()
     try:
-        token = SignIn(ctx.engine).invite(None, account_id, utcnow(), _request_id())
+        token = ctx.signin.invite(None, account_id, utcnow(), _request_id())
     except CertsvcError as exc:
         _fail(exc)
     click.echo(f"{ctx.settings.public_url}/console/invite/{token}")
@@ -155,7 +153,7 @@ def account_invite(account_id: int) -> None:
 def account_unlock(account_id: int) -> None:
     """Lift the lock that repeated wrong passwords put on ACCOUNT_ID."""
     try:
-        SignIn(_context().engine).unlock(None, account_id, utcnow(), _request_id())
+        _context().signin.unlock(None, account_id, utcnow(), _request_id())
     except CertsvcError as exc:
         _fail(exc)
     click.echo(f"account {account_id} unlocked")
@@ -169,11 +167,10 @@ def account_totp_code(account_id: int) -> None:
     ctx = _context()
     if ctx.settings.passphrase_from_env:
         _fail(ValidationError("totp-code", "is for development servers only"))
-    with ctx.engine.connect() as conn:
-        row = credentials.credentials(conn, account_id)
-    if row is None or row.totp_secret is None:
+    code = ctx.signin.current_code(account_id, utcnow())
+    if code is None:
         _fail(ValidationError("account", f"{account_id} has no second factor"))
-    click.echo(pyotp.TOTP(row.totp_secret).now())
+    click.echo(code)
 
 
 @click.group("token")

@@ -79,12 +79,11 @@ def _with_valid_uscc(data: dict[str, Any]) -> dict[str, Any]:
 DEMO_PASSWORD = "try the console in development"  # development only: printed by make run
 
 
-def create_demo_accounts(engine: Engine, now: dt.datetime) -> list[str]:
+def create_demo_accounts(engine: Engine, signin: SignIn, now: dt.datetime) -> list[str]:
     """Accounts to try the bureau API (tokens: certsvc token) and the console with, if there
     are none yet; each gets the development password through a real invitation, and the
     roles that must have a second factor a TOTP secret (``certsvc account totp-code``)."""
     created = _create_accounts(engine, now)
-    signin = SignIn(engine)
     for line in created:
         account_id = int(line.split()[0])
         token = signin.invite(None, account_id, now, "dev-setup")

@@ -259,3 +259,8 @@ def site(database_url: str, signer: Signer, tmp_path: Path) -> FlaskClient:
     return create_app({"DATABASE_URL": database_url, "PUBLISH_DIR": str(tmp_path),
                        "ROOT_CERTIFICATE": str(signer.keystore.root_cert_path),
                        "PUBLIC_URL": PUBLIC_URL}).test_client()
+
+
+def signin_of(api: Api) -> Any:
+    """The app's sign-in service (its TOTP seeds sealed under the test keys)."""
+    return api.client.application.extensions["certsvc"].signin

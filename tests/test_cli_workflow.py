@@ -6,10 +6,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pyotp
 from freezegun import freeze_time
 
+from certsvc.config import DEVELOPMENT_PASSPHRASE
 from certsvc.domain.documents import EXAMPLE_PDF, EXAMPLE_REFERENCE
+from certsvc.domain.time import utcnow
+from certsvc.signer.secret_box import secret_box
+from certsvc.store.db import make_engine
+from certsvc.workflow.signin import SignIn
 from tests.conftest import ENTERPRISE_USCC, REFERENCE, application_body, init_keys, run
+from tests.test_console_signin import GOOD
 
 
 def account(env: dict[str, str], *args: str) -> int:
@@ -96,3 +103,22 @@ def test_operator_commands_are_audited(env: dict[str, str]) -> None:
     assert entries[0]["subject"] == "licence:浙XK06-001-00012"
     assert entries[0]["actor"].startswith("operator:") and entries[0]["account_id"] is None
     assert entries[1]["bureau_code"] == "33"
+
+
+def test_a_development_server_prints_the_current_code(env: dict[str, str]) -> None:
+    """``account totp-code`` opens the sealed seed with the keys' passphrase (development
+    only: refused where a real passphrase is set)."""
+    development = {k: v for k, v in env.items() if k != "CERTSVC_KEY_PASSPHRASE"}
+    init_keys(development)
+    clerk = account(development, "--role", "provincial", "--bureau", "33")
+    link = run(development, "account", "invite", str(clerk))
+    assert link.exit_code == 0, link.output
+    box = secret_box(Path(env["CERTSVC_KEYS_DIR"]), DEVELOPMENT_PASSPHRASE.encode())
+    signin = SignIn(make_engine(env["CERTSVC_DATABASE_URL"]), box)
+    invite = next(line for line in link.output.splitlines() if "/console/invite/" in line)
+    seed = signin.accept_invite(invite.rsplit("/", 1)[1], GOOD, utcnow(),
+                                "test").totp_secret
+    assert seed is not None
+    code = run(development, "account", "totp-code", str(clerk))
+    assert code.exit_code == 0 and code.output.splitlines()[0] == pyotp.TOTP(seed).now()
+    assert run(env, "account", "totp-code", str(clerk)).exit_code != 0

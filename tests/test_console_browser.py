@@ -14,8 +14,7 @@ from playwright.sync_api import Browser, Page
 from werkzeug.serving import make_server
 
 from certsvc.domain.time import utcnow
-from certsvc.workflow.signin import SignIn
-from tests.conftest import Api
+from tests.conftest import Api, signin_of
 from tests.test_browser import CHROMIUM, PHONE, browser, shot
 from tests.test_console_signin import GOOD
 
@@ -47,7 +46,7 @@ def open_page(browser: Browser, viewport: dict[str, int]) -> Page:
 def test_a_clerk_accepts_an_invitation_and_signs_in_with_a_code(
     browser: Browser, console: str, api: Api, viewport: dict[str, int], size: str
 ) -> None:
-    token = SignIn(api.engine).invite(None, api.accounts["zhejiang"], utcnow(), "test")
+    token = signin_of(api).invite(None, api.accounts["zhejiang"], utcnow(), "test")
     page = open_page(browser, viewport)
     page.goto(f"{console}/console/invite/{token}")
     shot(page, f"console-invite-{size}")
@@ -77,7 +76,7 @@ def test_a_clerk_accepts_an_invitation_and_signs_in_with_a_code(
 
 
 def test_a_wrong_password_is_said_plainly(browser: Browser, console: str, api: Api) -> None:
-    signin = SignIn(api.engine)
+    signin = signin_of(api)
     signin.accept_invite(signin.invite(None, api.accounts["enterprise"], utcnow(), "t"),
                          GOOD, utcnow(), "t")
     page = open_page(browser, PHONE)

@@ -26,9 +26,8 @@ from certsvc.credential.qr_image import read_qr
 from certsvc.domain.documents import EXAMPLE_PDF
 from certsvc.domain.time import utcnow
 from certsvc.publish.artefacts import publish_trust_list
-from certsvc.workflow.signin import SignIn
 from public_site import create_app as public_app
-from tests.conftest import PUBLIC_URL, Api
+from tests.conftest import PUBLIC_URL, Api, signin_of
 from tests.test_browser import CHROMIUM, PHONE, SCREENSHOTS, browser
 from tests.test_console_signin import GOOD
 
@@ -70,7 +69,7 @@ class Person:
     def __init__(self, browser: Browser, base: str, api: Api, who: str) -> None:
         self.base, self.page = base, browser.new_context(
             viewport=PHONE, locale="zh-CN", java_script_enabled=False).new_page()
-        signin = SignIn(api.engine)
+        signin = signin_of(api)
         invitation = signin.accept_invite(
             signin.invite(None, api.accounts[who], utcnow(), "test"), GOOD, utcnow(), "test")
         self.page.goto(f"{base}/console/sign-in")

@@ -16,8 +16,7 @@ from sqlalchemy import select
 from certsvc.domain.accounts import Role
 from certsvc.store import accounts, credentials
 from certsvc.store.models import AuditEvent
-from certsvc.workflow.signin import SignIn
-from tests.conftest import Api
+from tests.conftest import Api, signin_of
 
 START = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
 GOOD = "绿色的马在电池上订书钉，钉得很稳"  # 16 characters: enough even without a second factor
@@ -29,7 +28,7 @@ def console(api: Api) -> FlaskClient:
 
 def give_password(api: Api, who: str, password: str = GOOD) -> str | None:
     """Invite ``who`` and accept with ``password``; its TOTP secret, if it has one."""
-    signin = SignIn(api.engine)
+    signin = signin_of(api)
     token = signin.invite(None, api.accounts[who], START, "test")
     return signin.accept_invite(token, password, START, "test").totp_secret
 
@@ -107,7 +106,7 @@ def test_an_enterprise_signs_in_with_a_password_alone(api: Api) -> None:
     ("my certsvc password!", "enterprise", "commonly used"),
 ])
 def test_passwords_follow_nist(api: Api, password: str, who: str, problem: str) -> None:
-    signin = SignIn(api.engine)
+    signin = signin_of(api)
     token = signin.invite(None, api.accounts[who], START, "test")
     if problem == "at least 15" and len(password) >= 15:
         assert signin.accept_invite(token, password, START, "test").principal
@@ -127,7 +126,7 @@ def test_the_sixth_wrong_password_locks_until_unlocked(api: Api) -> None:
     assert sixth.status_code == 401
     locked = sign_in(client, account)  # even the right password now
     assert locked.status_code == 401 and "locked" in locked.get_data(as_text=True)
-    SignIn(api.engine).unlock(None, account, START, "test")
+    signin_of(api).unlock(None, account, START, "test")
     assert sign_in(client, account).status_code == 303
     with api.engine.connect() as conn:
         actions = conn.execute(select(AuditEvent.action).where(
@@ -196,7 +195,7 @@ def test_the_console_takes_no_bearer_token_and_the_api_no_cookie(api: Api) -> No
 def test_who_may_invite(api: Api) -> None:
     from certsvc.errors import Forbidden
 
-    signin = SignIn(api.engine)
+    signin = signin_of(api)
     with api.engine.begin() as conn:
         zhejiang = accounts.principal_for_account(conn, api.accounts["zhejiang"])
         clerk = accounts.create_account(conn, Role.PROVINCIAL, "浙江省局科员", START,
@@ -209,7 +208,7 @@ def test_who_may_invite(api: Api) -> None:
 
 @freeze_time(START)
 def test_an_invitation_works_once(api: Api) -> None:
-    signin = SignIn(api.engine)
+    signin = signin_of(api)
     token = signin.invite(None, api.accounts["enterprise"], START, "test")
     client = console(api)
     page = client.get(f"/console/invite/{token}", base_url="https://localhost")
@@ -230,7 +229,7 @@ def test_names_with_html_render_inert(api: Api) -> None:
     with api.engine.begin() as conn:
         evil = accounts.create_account(conn, Role.ENTERPRISE, "<script>alert(1)</script>",
                                        START, uscc="91330106MA2H7K3LXA")
-    signin = SignIn(api.engine)
+    signin = signin_of(api)
     token = signin.invite(None, evil, START, "test")
     signin.accept_invite(token, GOOD, START, "test")
     client = console(api)

@@ -17,15 +17,14 @@ from certsvc.domain.documents import EXAMPLE_PDF
 from certsvc.domain.time import utcnow
 from certsvc.store.accounts import principal_for_account
 from certsvc.workflow.applications import Applications
-from certsvc.workflow.signin import SignIn
-from tests.conftest import Api, application_body
+from tests.conftest import Api, application_body, signin_of
 from tests.test_console_signin import GOOD, START, csrf_of, sign_in
 
 HTTPS = "https://localhost"
 
 
 def signed_in(api: Api, who: str) -> FlaskClient:
-    signin = SignIn(api.engine)
+    signin = signin_of(api)
     secret = signin.accept_invite(signin.invite(None, api.accounts[who], START, "t"), GOOD,
                                   START, "t").totp_secret
     client: FlaskClient = api.client.application.test_client()

@@ -37,6 +37,7 @@ from certsvc.errors import (
 )
 from certsvc.publish.artefacts import publish_status_list
 from certsvc.signer.keystore import KeyStore
+from certsvc.signer.secret_box import secret_box
 from certsvc.signer.signer import Signer
 from certsvc.store import accounts, idempotency
 from certsvc.store.db import make_engine, ready, unavailable
@@ -91,7 +92,8 @@ class Services:
         self.measures: Measures = Measures(self.engine, self.licences)
         self.bulk: BulkStatusChanges = BulkStatusChanges(self.engine, self.licences)
         self.audit_log: AuditLog = AuditLog(self.engine)
-        self.signin: SignIn = SignIn(self.engine)
+        self.signin: SignIn = SignIn(self.engine, secret_box(Path(app.config["KEYS_DIR"]),
+                                                             app.config["KEY_PASSPHRASE"]))
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the

@@ -169,7 +169,7 @@ class AccountCredentials(Base):
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    totp_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)  # sealed
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0)
     locked_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),

@@ -3,7 +3,8 @@
 - An administrator (the national authority for anyone; a provincial bureau for its own staff)
   makes a one-time invitation link (valid 72 hours); following it, the account sets its
   password, and — for bureau, national and auditor accounts, which must have one — receives
-  its TOTP secret (RFC 6238, 30-second steps). No e-mail is involved.
+  its TOTP secret (RFC 6238, 30-second steps), stored sealed (``signer.secret_box``: a copy of
+  the database gives no second factor away). No e-mail is involved.
 - Passwords are hashed with argon2id (``argon2-cffi``'s RFC 9106 low-memory profile) and
   checked by ``certsvc.domain.passwords``.
 - Signing in with the account number and password opens a server-side session; where a
@@ -14,7 +15,7 @@
 - The sixth wrong password in a row locks the account until an administrator unlocks it;
   every sign-in, failure, lock, unlock and invitation is in the audit log.
 
-    signin = SignIn(engine)
+    signin = SignIn(engine, secret_box(keys_dir, passphrase))
     token = signin.invite(admin, account_id, now, request_id)
 """
 
@@ -34,6 +35,7 @@ from certsvc.domain.fields import text
 from certsvc.domain.passwords import normalise_password, password_problem
 from certsvc.domain.time import as_utc
 from certsvc.errors import CertsvcError, Conflict, Forbidden, NotFound, ValidationError
+from certsvc.signer.secret_box import SecretBox, is_sealed
 from certsvc.store import accounts, audit, credentials
 
 INVITE_LIFETIME = dt.timedelta(hours=72)
@@ -84,8 +86,9 @@ def needs_second_factor(role: Role) -> bool:
 
 
 class SignIn:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, box: SecretBox) -> None:
         self.engine = engine
+        self.box = box  # seals the TOTP seeds at rest
 
     # --- invitations ------------------------------------------------------------------
     def invite(self, admin: Principal | None, account_id: int, now: dt.datetime,
@@ -144,8 +147,9 @@ class SignIn:
             if problem is not None:
                 raise ValidationError("password", problem)
             secret = pyotp.random_base32() if second else None
-            credentials.set_credentials(conn, principal.account_id,
-                                        _HASHER.hash(normalise_password(password)), secret)
+            credentials.set_credentials(
+                conn, principal.account_id, _HASHER.hash(normalise_password(password)),
+                self.box.seal(secret, _seed_context(principal.account_id)) if secret else None)
             credentials.use_invite(conn, token, now)
             _audit(conn, principal, "account.password_set", principal, now, request_id)
         return Invitation(principal, secret)
@@ -194,7 +198,8 @@ class SignIn:
                 raise SignInRefused("sign in with your password first")
             principal = accounts.principal_for_account(conn, row.account_id)
             secret = credentials.credentials(conn, row.account_id, for_update=True)
-            totp = pyotp.TOTP(secret.totp_secret) if secret and secret.totp_secret else None
+            totp = self._totp(conn, row.account_id, secret.totp_secret) \
+                if secret and secret.totp_secret else None
             step = int(now.timestamp()) // 30
             matched = None
             if totp is not None and code.isascii() and code.isdigit() and len(code) == 6:
@@ -227,6 +232,23 @@ class SignIn:
             principal = accounts.principal_for_account(conn, row.account_id)
         return Session(principal, row.csrf, row.second_factor_done)
 
+    def _totp(self, conn: Connection, account_id: int, stored: str) -> pyotp.TOTP:
+        """The account's TOTP; a seed stored in clear before seeds were sealed is sealed
+        now."""
+        if is_sealed(stored):
+            return pyotp.TOTP(self.box.open(stored, _seed_context(account_id)))
+        credentials.update_credentials(conn, account_id,
+                                       totp_secret=self.box.seal(stored, _seed_context(account_id)))
+        return pyotp.TOTP(stored)
+
+    def current_code(self, account_id: int, now: dt.datetime) -> str | None:
+        """The account's TOTP code now (the development server's ``account totp-code``)."""
+        with self.engine.begin() as conn:
+            row = credentials.credentials(conn, account_id)
+            if row is None or row.totp_secret is None:
+                return None
+            return str(self._totp(conn, account_id, row.totp_secret).at(now))
+
     def sign_out(self, token: str, now: dt.datetime) -> None:
         with self.engine.begin() as conn:
             credentials.end_session(conn, token, now)
@@ -253,6 +275,11 @@ class SignIn:
             credentials.update_credentials(conn, account_id, failed_sign_ins=0,
                                            locked_at=None)
             _audit(conn, admin, "account.unlock", target, now, request_id)
+
+
+def _seed_context(account_id: int) -> str:
+    """What a sealed TOTP seed is bound to."""
+    return f"totp:{account_id}"
 
 
 def _password_matches(password_hash: str, password: str) -> bool:
