@@ -36,12 +36,12 @@ from verify_wsgi import environ
 
 from certsvc.domain.accounts import Role
 from certsvc.domain.bureaus import bureau_by_code
+from certsvc.domain.time_limit import clock_due_on
 from certsvc.signer.secret_box import secret_box
 from certsvc.store import accounts
 from certsvc.store.bulk import insert_rows
 from certsvc.store.db import make_engine, migrate
 from certsvc.store.models import ApplicationRow, AuditEvent, LicenceRow
-from certsvc.workflow.applications import clock_due_on
 from certsvc.workflow.signin import SignIn
 
 PASSWORD = "a clerk's long passphrase for the benchmark"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 from typing import Any
+from urllib.parse import quote
 
 from freezegun import freeze_time
 from sqlalchemy import select
@@ -29,6 +30,10 @@ def test_an_enterprise_declares_reports_and_recalls_in_the_console(api: Api,
                                                                   issuer: Any) -> None:
     _licence(api, issuer)
     enterprise = signed_in(api, "enterprise")
+    home = enterprise.get("/console/", base_url=HTTPS).get_data(as_text=True)
+    assert f'href="/console/licences/{quote(NUMBER)}"' in home  # its licences, to download
+    assert "我的许可证" not in signed_in(api, "other_enterprise").get(
+        "/console/", base_url=HTTPS).get_data(as_text=True)
     form = "/console/duties/declaration"
     page = enterprise.get(form, base_url=HTTPS).get_data(as_text=True)
     assert "架空绝缘电缆" in page and "安全帽" not in page  # only units of its licences
@@ -57,6 +62,7 @@ def test_an_enterprise_declares_reports_and_recalls_in_the_console(api: Api,
         "description": "绝缘层开裂", "measures": "暂停发货"})
     assert accident.status_code == 303
     listing = enterprise.get("/console/supervision", base_url=HTTPS).get_data(as_text=True)
+    assert "2026-06-01 21:00 (北京时间)" in listing  # learned 21:00 the day before: due 24 h on
     accident_id = re.search(r'/console/duties/accident-follow-up/(\d+)', listing)
     assert accident_id is not None
     follow = f"/console/duties/accident-follow-up/{accident_id.group(1)}"

@@ -157,8 +157,10 @@ def console_blueprint(services: Services) -> Blueprint:
             else 1
         queue = services.applications.queue(principal, utcnow(),
                                             offset=(number - 1) * QUEUE_PAGE)
+        held = services.licences.held_by(principal, utcnow()) \
+            if principal.role is Role.ENTERPRISE else []
         return render_template("console/home.html", session=session, queue=queue,
-                               page=number, more=len(queue) == QUEUE_PAGE)
+                               page=number, more=len(queue) == QUEUE_PAGE, held=held)
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>")
     def application(application_id: int) -> str | BaseResponse:

@@ -13,7 +13,7 @@ none of it does.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection, Engine
@@ -41,14 +41,13 @@ from certsvc.domain.lifecycle import (
 )
 from certsvc.domain.specs import Values
 from certsvc.domain.time import china_date
+from certsvc.domain.time_limit import TIME_LIMIT, clock_due_on
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, applications, audit
 from certsvc.store.reader import MAX_TESTING_LEVEL, LicenceReader, licence_in, spot_checks_of
 from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, require
 from certsvc.workflow.documents import Documents
 from certsvc.workflow.issuance import Issuer
-
-TIME_LIMIT = 30  # working days from the day after acceptance to the decision
 
 EXEMPTION_MONTHS = 6
 EXEMPTING_LEVELS = ("national", "provincial")  # spot checks that can exempt from testing
@@ -405,18 +404,6 @@ def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
         return {"error": exc.detail, "unknown_year": exc.year}
     return {"due": due.isoformat(), "working_days_left": left, "overdue": left < 0,
             "paused": state is _S.TESTING, "paused_working_days": paused}
-
-
-def clock_due_on(row: Mapping[str, Any]) -> dt.date | None:
-    """The due date the queue sorts on: the clock's due date without a pause in progress
-    (None while no clock runs, or where the calendar does not reach)."""
-    if row["accepted_on"] is None or row["state"] not in (_S.UNDER_REVIEW.value,
-                                                          _S.TESTING.value):
-        return None
-    try:
-        return working_days().add(row["accepted_on"], TIME_LIMIT + row["paused_days"])
-    except UnknownYear:
-        return None
 
 
 def _deadline_unknown(v: dict[str, Any]) -> bool:

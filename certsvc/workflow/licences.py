@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from certsvc.domain.accounts import Principal
+from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.catalogue import catalogue
 from certsvc.domain.licence import (
     Enterprise,
@@ -34,9 +34,9 @@ from certsvc.domain.lifecycle import (
 )
 from certsvc.domain.specs import Values
 from certsvc.domain.time import china_date
-from certsvc.errors import NotFound, ValidationError
+from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import audit, feed, writer
-from certsvc.store.reader import in_force_scopes, licence_in
+from certsvc.store.reader import LicenceReader, in_force_scopes, licence_in
 from certsvc.store.records import LicenceRecord
 from certsvc.workflow.authz import require
 from certsvc.workflow.issuance import Issuer
@@ -107,6 +107,15 @@ class LicenceActions:
                           record.status)
         check_licence(licence)
         self.issuer.reissue_in(conn, licence, now)
+
+    def held_by(self, principal: Principal, now: dt.datetime) -> list[dict[str, Any]]:
+        """An enterprise's own licences, as the licence page shows them (public facts, listed
+        for the enterprise's console)."""
+        if principal.role is not Role.ENTERPRISE or principal.uscc is None:
+            raise Forbidden("only an enterprise holds licences")
+        today = china_date(now)
+        return [licence_view(r, today) for r in LicenceReader(self.engine).by_uscc(
+            principal.uscc)]
 
     def apply_withdrawals(self, principal: Principal, now: dt.datetime,
                           request_id: str) -> list[str]:

@@ -22,7 +22,7 @@ INDEX = "ix_applications_state_bureau_due"
 
 
 def upgrade() -> None:
-    from certsvc.workflow.applications import clock_due_on  # the one rule for the due date
+    from certsvc.domain.time_limit import clock_due_on  # the one rule for the due date
 
     op.add_column("applications", sa.Column("clock_due_on", sa.Date, nullable=True))
     op.create_index(INDEX, "applications", ["state", "bureau_code", "clock_due_on"])

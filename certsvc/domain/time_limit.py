@@ -1,0 +1,32 @@
+"""The time limit of a licence decision: 30 working days from the day after acceptance
+(国质检监〔2015〕364号), paused while products are tested (《行政许可法》第四十五条: time
+needed for 检验、检测 is not counted in the limit).
+
+    >>> import datetime as dt
+    >>> clock_due_on({"state": "under_review", "accepted_on": dt.date(2026, 6, 1),
+    ...               "paused_days": 2})
+    datetime.date(2026, 7, 16)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from certsvc.domain.calendar import UnknownYear, working_days
+from certsvc.domain.lifecycle import ApplicationState
+
+TIME_LIMIT = 30  # working days from the day after acceptance to the decision
+CLOCK_STATES = (ApplicationState.UNDER_REVIEW.value, ApplicationState.TESTING.value)
+
+
+def clock_due_on(row: Mapping[str, Any]) -> dt.date | None:
+    """The due date the queue sorts on: the clock's due date without a pause in progress
+    (None while no clock runs, or where the calendar does not reach)."""
+    if row["accepted_on"] is None or row["state"] not in CLOCK_STATES:
+        return None
+    try:
+        return working_days().add(row["accepted_on"], TIME_LIMIT + row["paused_days"])
+    except UnknownYear:
+        return None
