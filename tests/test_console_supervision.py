@@ -32,6 +32,7 @@ def test_an_enterprise_declares_reports_and_recalls_in_the_console(api: Api,
     enterprise = signed_in(api, "enterprise")
     home = enterprise.get("/console/", base_url=HTTPS).get_data(as_text=True)
     assert f'href="/console/licences/{quote(NUMBER)}"' in home  # its licences, to download
+    assert re.search(r"<title>待办 Queue · [^<]*</title>", home)
     assert "我的许可证" not in signed_in(api, "other_enterprise").get(
         "/console/", base_url=HTTPS).get_data(as_text=True)
     form = "/console/duties/declaration"
