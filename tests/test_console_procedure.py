@@ -22,7 +22,9 @@ from playwright.sync_api import Browser, Page
 from werkzeug.serving import make_server
 
 from certsvc.api.dispatch import Dispatcher
+from certsvc.console.supervision import DUTIES
 from certsvc.credential.qr_image import read_qr
+from certsvc.domain.accounts import Role
 from certsvc.domain.documents import EXAMPLE_PDF
 from certsvc.domain.time import utcnow
 from certsvc.publish.artefacts import publish_trust_list
@@ -230,7 +232,14 @@ def test_the_supervision_pages_in_a_browser(browser: Browser, server: str, api: 
     shot(clerk.page, "staff")
 
     national = Person(browser, server, api, "national")
-    national.page.goto(f"{server}/console/duties/institution")
-    shot(national.page, "duty-institution")
     national.page.goto(f"{server}/console/supervision")
     shot(national.page, "supervision-national")
+    # every other duty's form, as its role is offered it
+    for person, role in ((enterprise, Role.ENTERPRISE), (clerk, Role.PROVINCIAL),
+                         (national, Role.NATIONAL)):
+        for name, duty in DUTIES.items():
+            if role in duty.roles and name not in ("declaration", "accident"):
+                person.page.goto(f"{server}/console/duties/{name}"
+                                 + ("/1" if duty.subject else ""))
+                assert person.page.locator("h1").inner_text().startswith(duty.term_zh)
+                shot(person.page, f"duty-{name}")
