@@ -290,7 +290,8 @@ def application_list(account_id: int, state: str | None, overdue: bool,
         d = item["deadline"] or {}
         due = d.get("due") or d.get("error", "")
         click.echo(f"{item['id']}\t{item['state']}\t{item['enterprise']['name']}\t"
-                   f"due {due}\tleft {d.get('working_days_left', '')}")
+                   f"due {due}\tleft {d.get('working_days_left', '')}"
+                   + ("\tprovisional" if d.get("provisional") else ""))
 
 
 @click.command("act")

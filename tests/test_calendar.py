@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certsvc.domain.calendar import UnknownYear, working_days
+from certsvc.domain.holidays import statutory_days
 
 CAL = working_days()
 
@@ -35,13 +36,35 @@ def test_counting_across_national_day() -> None:
     assert CAL.between(dt.date(2026, 9, 30), dt.date(2026, 10, 12)) == 4
 
 
-def test_a_year_without_data_fails_loudly() -> None:
+def test_a_year_neither_noticed_nor_provisional_fails_loudly() -> None:
+    last = max(CAL.years | CAL.provisional_years)
     with pytest.raises(UnknownYear) as raised:
-        CAL.add(dt.date(2026, 12, 1), 30)
-    assert raised.value.year == 2027
-    assert "2027" in raised.value.detail
+        CAL.add(dt.date(last, 12, 1), 30)
+    assert raised.value.year == last + 1
+    assert str(last + 1) in raised.value.detail
     with pytest.raises(UnknownYear):
-        CAL.is_working_day(dt.date(2023, 12, 29))
+        CAL.is_working_day(dt.date(2023, 12, 29))  # before the first notice: never guessed
+
+
+def test_the_years_after_the_last_notice_are_provisional() -> None:
+    """2027 has no notice here: a count into it stands on the statutory holidays (春节 from
+    除夕, 2 May, a day in lieu for each on a weekend) and says it is provisional."""
+    assert 2027 in CAL.provisional_years and 2027 not in CAL.years
+    due = CAL.add(dt.date(2026, 12, 1), 30)
+    assert due == dt.date(2027, 1, 13)  # 1 January 2027 (a Friday) is the only holiday
+    assert CAL.provisional(dt.date(2026, 12, 1), due)
+    assert not CAL.provisional(dt.date(2026, 6, 1), CAL.add(dt.date(2026, 6, 1), 30))
+    for day in ("2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10", "2027-05-02"):
+        assert not CAL.is_working_day(dt.date.fromisoformat(day)), day
+    assert CAL.is_working_day(dt.date(2027, 2, 11))
+
+
+@pytest.mark.parametrize("year", [2024, 2025, 2026])
+def test_the_statutory_days_are_holidays_in_each_notice(year: int) -> None:
+    """The rule behind provisional years, checked against the years that have a notice:
+    every day the 办法 names (the 2013 edition in 2024, the 2024 one after) is a holiday."""
+    assert statutory_days(year) <= CAL.holidays
+    assert len(statutory_days(year)) == (11 if year < 2025 else 13)
 
 
 def test_every_year_names_its_state_council_notice() -> None:

@@ -171,3 +171,17 @@ def test_the_queue_puts_running_clocks_before_paused_ones(api: Api) -> None:
         queue = service.queue(clerk, utcnow())
     assert [item["id"] for item in queue] == [running, paused, waiting["id"]]
     assert queue[1]["deadline"]["paused"]
+
+
+def test_a_provisional_deadline_says_so(api: Api) -> None:
+    """A deadline counted on a year whose holiday notice is not out yet reads 暂定."""
+    with freeze_time("2026-11-27 02:00:00"):
+        created = api.post("/api/v1/applications", "enterprise", application_body()).json
+        assert created is not None
+        api.post(f"/api/v1/applications/{created['id']}/accept", "zhejiang")
+        clerk = signed_in(api, "zhejiang")
+        page = clerk.get(f"/console/applications/{created['id']}", base_url=HTTPS)
+        queue = clerk.get("/console/", base_url=HTTPS).get_data(as_text=True)
+    deadline = re.search(r'<dd id="deadline">(.*?)</dd>', page.get_data(as_text=True))
+    assert deadline is not None and "2027-01-11" in deadline.group(1)
+    assert "暂定" in deadline.group(1) and "暂定" in queue

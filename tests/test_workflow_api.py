@@ -56,7 +56,8 @@ def test_normal_application_across_national_day(api: Api, signer: Signer) -> Non
         # the clock starts the working day after acceptance: 30 working days → 12 November
         assert accepted["deadline"] == {"due": "2026-11-12", "working_days_left": 30,
                                         "overdue": False, "paused": False,
-                                        "paused_working_days": 0}
+                                        "paused_working_days": 0,
+                                        "provisional": False}
     with at("2026-09-28"):
         act(api, application["id"], "record_onsite", "zhejiang",
             {"passed": True, "inspectors": ["张伟", "李娜"], "notes": "生产条件符合要求"})
@@ -114,12 +115,18 @@ def test_overdue_and_due_soon_lists(api: Api) -> None:
         assert other is not None and other["items"] == []
 
 
-def test_a_deadline_in_a_year_without_calendar_says_so(api: Api) -> None:
+def test_a_deadline_in_a_year_without_a_notice_is_provisional(api: Api) -> None:
+    """2027's holiday notice is not in the data: the deadline is counted on the statutory
+    holidays and says it is provisional; one within 2026 does not."""
     with at("2026-11-27"):
         application = submit(api)
         accepted = act(api, application["id"], "accept", "zhejiang")
-    assert accepted["deadline"]["unknown_year"] == 2027
-    assert "2027" in accepted["deadline"]["error"]
+    assert accepted["deadline"]["due"] == "2027-01-11"  # 1 January 2027 a holiday
+    assert accepted["deadline"]["provisional"] is True
+    with at("2026-06-01"):
+        application = submit(api)
+        within = act(api, application["id"], "accept", "zhejiang")
+    assert within["deadline"]["provisional"] is False
 
 
 def test_renewal_with_commitment_and_testing_exemption(api: Api, issuer: Any) -> None:

@@ -2,8 +2,11 @@
 
 The statutory limits (30 working days for a licence decision) count working days, and each
 year's are set by a State Council notice, so they come from a data file
-(``data/working_days.json``, one entry per year with the notice it comes from). A year with
-no data is never guessed: every count that reaches into it raises :class:`UnknownYear`.
+(``data/working_days.json``, one entry per year with the notice it comes from). The years
+after the last notice, up to ``PROVISIONAL_YEARS`` ahead, are **provisional**: counted on the
+statutory holidays of 《全国年节及纪念日放假办法》 (``domain.holidays``), and every count that
+reaches into one says so (:meth:`WorkingDayCalendar.provisional`), never silently final.
+Any other year is never guessed: a count that reaches into it raises :class:`UnknownYear`.
 
     >>> cal = working_days()
     >>> cal.add(dt.date(2026, 9, 30), 1)   # National Day holiday, then a make-up Saturday
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
+from certsvc.domain.holidays import provisional_holidays
 from certsvc.errors import CertsvcError
 
 DATA = Path(__file__).parent / "data" / "working_days.json"
@@ -40,12 +44,16 @@ class UnknownYear(CertsvcError):
         self.year = year
 
 
+PROVISIONAL_YEARS = 10  # years after the last notice counted on the statutory holidays
+
+
 @dataclass(frozen=True)
 class WorkingDayCalendar:
-    years: frozenset[int]
+    years: frozenset[int]  # those with a State Council notice
     holidays: frozenset[dt.date]
     workdays: frozenset[dt.date]  # weekend days that are working days (调休)
     notices: dict[int, str]
+    provisional_years: frozenset[int] = frozenset()  # no notice yet: statutory holidays only
     _first: dt.date = field(init=False, repr=False, compare=False)
     _running: list[int] = field(init=False, repr=False, compare=False)
 
@@ -53,12 +61,13 @@ class WorkingDayCalendar:
         """A running count of working days from the first known year's 1 January to the
         last's 31 December, so that counts and additions are lookups, not walks (the queue
         and every application view ask them)."""
-        first = dt.date(min(self.years, default=2000), 1, 1)
-        last = dt.date(max(self.years, default=1999), 12, 31)
+        covered = self.years | self.provisional_years
+        first = dt.date(min(covered, default=2000), 1, 1)
+        last = dt.date(max(covered, default=1999), 12, 31)
         running, total = [], 0
         for offset in range((last - first).days + 1):
             day = first + dt.timedelta(days=offset)
-            total += day.year in self.years and self._working(day)
+            total += day.year in covered and self._working(day)
             running.append(total)
         object.__setattr__(self, "_first", first)
         object.__setattr__(self, "_running", running)
@@ -69,9 +78,13 @@ class WorkingDayCalendar:
         return day.weekday() < 5 or day in self.workdays
 
     def is_working_day(self, day: dt.date) -> bool:
-        if day.year not in self.years:
+        if day.year not in self.years and day.year not in self.provisional_years:
             raise UnknownYear(day.year)
         return self._working(day)
+
+    def provisional(self, first: dt.date, last: dt.date) -> bool:
+        """Whether a count over these days rests on a year with no notice yet."""
+        return any(y in self.provisional_years for y in range(first.year, last.year + 1))
 
     def add(self, start: dt.date, count: int) -> dt.date:
         """The ``count``-th working day after ``start`` (``start`` itself never counts)."""
@@ -81,7 +94,7 @@ class WorkingDayCalendar:
         target = self._count_to(start) + count
         index = bisect.bisect_left(self._running, target)
         if index == len(self._running):
-            raise UnknownYear(max(self.years) + 1)
+            raise UnknownYear(max(self.years | self.provisional_years) + 1)
         day = self._first + dt.timedelta(days=index)
         self._known(start + dt.timedelta(days=1), day)
         return day
@@ -102,7 +115,7 @@ class WorkingDayCalendar:
         """Every year from ``first`` to ``last`` has its notice, or UnknownYear for the
         first that has not."""
         for year in range(first.year, last.year + 1):
-            if year not in self.years:
+            if year not in self.years and year not in self.provisional_years:
                 raise UnknownYear(year)
 
 
@@ -110,11 +123,15 @@ class WorkingDayCalendar:
 def working_days() -> WorkingDayCalendar:
     raw = json.loads(DATA.read_text("utf-8"))
     years = raw["years"]
+    known = frozenset(int(y) for y in years)
+    ahead = frozenset(range(max(known) + 1, max(known) + 1 + PROVISIONAL_YEARS))
     return WorkingDayCalendar(
-        years=frozenset(int(y) for y in years),
+        years=known,
         holidays=frozenset(dt.date.fromisoformat(d) for y in years.values()
-                           for d in y["holidays"]),
+                           for d in y["holidays"])
+        | frozenset(d for year in ahead for d in provisional_holidays(year)),
         workdays=frozenset(dt.date.fromisoformat(d) for y in years.values()
                            for d in y["workdays"]),
         notices={int(y): v["notice"] for y, v in years.items()},
+        provisional_years=ahead,
     )

@@ -387,7 +387,8 @@ def view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
 
 
 def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
-    """The 30-working-day clock: starts the day after acceptance, pauses during testing."""
+    """The 30-working-day clock: starts the day after acceptance, pauses during testing;
+    ``provisional`` while it counts on a year whose holiday notice is not out yet."""
     state = ApplicationState(row["state"])
     accepted_on = row["accepted_on"]
     if accepted_on is None or state not in (_S.UNDER_REVIEW, _S.TESTING):
@@ -403,6 +404,7 @@ def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
     except UnknownYear as exc:
         return {"error": exc.detail, "unknown_year": exc.year}
     return {"due": due.isoformat(), "working_days_left": left, "overdue": left < 0,
+            "provisional": calendar.provisional(accepted_on, max(due, today)),
             "paused": state is _S.TESTING, "paused_working_days": paused}
 
 
