@@ -386,7 +386,7 @@ def _register_workflow_commands() -> None:
     from certsvc import cli_workflow as w
 
     for command in (w.account, w.token, w.institution, w.application, w.audit_command,
-                    w.serve, w.proxy_config):
+                    w.calendar_command, w.serve, w.proxy_config):
         main.add_command(command)
     licence.add_command(w.licence_act)
 

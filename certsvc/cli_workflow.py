@@ -36,6 +36,7 @@ from certsvc.store import accounts, audit
 from certsvc.store.documents import DocumentStore, document_store
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.documents import Documents
+from certsvc.workflow.holiday_notices import HolidayNotices
 from certsvc.workflow.licences import LicenceActions
 
 ROLES = [r.value for r in Role]
@@ -221,9 +222,38 @@ def institution_add(name: str, accreditation: str, level: int, filed: bool) -> N
     click.echo(f"institution {institution_id}: {name}")
 
 
+# --- the working-day calendar ------------------------------------------------------------
+@click.group("calendar")
+def calendar_command() -> None:
+    """Working days: load a year's State Council holiday notice, show a year."""
+
+
+@calendar_command.command("load")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "account_id", type=int, required=True, help="A national account.")
+def calendar_load(path: Path, account_id: int) -> None:
+    """Load a notice from a JSON file: year, notice, holidays, workdays (as the API takes)."""
+    try:
+        _echo(HolidayNotices(_context().engine).load(
+            _as(account_id), _data(path.read_text("utf-8")), utcnow(), _request_id()))
+    except CertsvcError as exc:
+        _fail(exc)
+
+
+@calendar_command.command("show")
+@click.argument("year", type=int)
+def calendar_show(year: int) -> None:
+    """A year as deadlines count it: from its notice or provisional."""
+    try:
+        _echo(HolidayNotices(_context().engine).year(year))
+    except CertsvcError as exc:
+        _fail(exc)
+
+
 # --- applications and licences ------------------------------------------------------------
 def _applications() -> Applications:
     ctx = _context()
+    HolidayNotices(ctx.engine).refresh()  # deadlines count on the notices loaded so far
     return Applications(ctx.engine, ctx.issuer,
                         Documents(ctx.engine, _document_store(ctx.settings)),
                         _publish)

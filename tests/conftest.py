@@ -264,3 +264,14 @@ def site(database_url: str, signer: Signer, tmp_path: Path) -> FlaskClient:
 def signin_of(api: Api) -> Any:
     """The app's sign-in service (its TOTP seeds sealed under the test keys)."""
     return api.client.application.extensions["certsvc"].signin
+
+
+@pytest.fixture(autouse=True)
+def _data_file_calendar() -> Iterator[None]:
+    """Each test starts and ends with the data file's calendar in force: a holiday notice a
+    test loads is put in force process-wide, as it would be in a server."""
+    from certsvc.domain.calendar import from_data_file, install
+
+    install(from_data_file())
+    yield
+    install(from_data_file())

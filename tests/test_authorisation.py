@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from certsvc.domain.catalogue import catalogue
 from certsvc.domain.documents import EXAMPLE_REFERENCE
+from certsvc.domain.holidays import statutory_days
 from certsvc.domain.licence import Licence
 from certsvc.store.models import LicenceRow
 from tests.conftest import REFERENCE, Api, application_body
@@ -269,6 +270,10 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "bulk change": (lambda api, issuer: (
         "POST", (_licence(api, issuer), "/api/v1/bulk-status-changes")[1],
         {"action": "cancel", "numbers": [NUMBER], "reason": "停产"}), BUREAUS, 200),
+    "load holiday notice": (lambda api, _: ("POST", "/api/v1/calendar/notices", {
+        "year": 2027, "notice": "通知", "holidays": [
+            d.isoformat() for d in sorted(statutory_days(2027))]}), {"national"}, 201),
+    "calendar year": (lambda api, _: ("GET", "/api/v1/calendar/2027", None), EVERYONE, 200),
     "list spot checks": (lambda api, _: ("GET", "/api/v1/spot-checks", None),
                          EVERYONE - {"institution", "other_institution", "department"}, 200),
     "list recalls": (lambda api, _: ("GET", "/api/v1/recalls?open=true", None),

@@ -144,7 +144,8 @@ def _as_form(body: dict[str, Any], prefix: str = "") -> dict[str, str]:
 CONSOLE_DUTY = {"spot check": "spot-check", "recall": "recall", "close recall": "recall-close",
                 "institution": "institution", "filing": "institution-filing",
                 "measure": "measure", "outcome": "measure-outcome", "accident": "accident",
-                "follow-up": "accident-follow-up", "declaration": "declaration"}
+                "follow-up": "accident-follow-up", "declaration": "declaration",
+                "holiday notice": "holiday-notice"}
 
 
 def test_every_duty_with_a_spec_is_tried_here() -> None:

@@ -22,6 +22,7 @@ from certsvc.domain.duties import (
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
+from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.lifecycle import APPLICATION_ACTIONS, APPLICATION_SPEC, LICENCE_ACTIONS
 from certsvc.domain.specs import Spec
 from tests.conftest import Api
@@ -162,6 +163,7 @@ DUTIES: dict[str, tuple[Spec, Callable[[Api, Any], str], str, int]] = {
                 "/outcome", "zhejiang", 200),
     "accident": (ACCIDENT_SPEC, lambda api, issuer: (_licence(api, issuer),
                                                     "/api/v1/accidents")[1], "enterprise", 201),
+    "holiday notice": (NOTICE_SPEC, lambda api, _: "/api/v1/calendar/notices", "national", 201),
     "declaration": (DECLARATION_SPEC, lambda api, issuer: (_licence(api, issuer),
                                                           "/api/v1/declarations")[1],
                     "enterprise", 201),

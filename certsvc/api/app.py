@@ -48,6 +48,7 @@ from certsvc.workflow.audit_log import AuditLog
 from certsvc.workflow.bulk import BulkStatusChanges
 from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.documents import Documents
+from certsvc.workflow.holiday_notices import HolidayNotices
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
 from certsvc.workflow.measures import Measures
@@ -92,6 +93,7 @@ class Services:
         self.measures: Measures = Measures(self.engine, self.licences)
         self.bulk: BulkStatusChanges = BulkStatusChanges(self.engine, self.licences)
         self.audit_log: AuditLog = AuditLog(self.engine)
+        self.holiday_notices: HolidayNotices = HolidayNotices(self.engine)
         self.signin: SignIn = SignIn(self.engine, secret_box(Path(app.config["KEYS_DIR"]),
                                                              app.config["KEY_PASSPHRASE"]))
 
@@ -140,6 +142,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
                 raise Unauthenticated("the token is unknown, expired or revoked")
         elif not request.path.startswith(PUBLIC_PATHS):
             raise Unauthenticated("send Authorization: Bearer <token> (see certsvc token)")
+
+    @app.before_request
+    def calendar_in_step() -> None:
+        """A holiday notice another process loaded is in force here too within
+        ``REFRESH_EVERY`` seconds (one cheap query, at most that often)."""
+        if not request.path.startswith(PUBLIC_PATHS):
+            services.holiday_notices.refresh()
 
     @app.after_request
     def headers(response: Response) -> Response:

@@ -30,6 +30,7 @@ from certsvc.domain.duties import (
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
+from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
     APPLICATION_SPEC,
@@ -166,6 +167,21 @@ def openapi_document() -> dict[str, Any]:
                        "publication, or none (422 naming those that cannot be done)",
             "operationId": "bulk_status_change", "parameters": [_IDEMPOTENCY],
             "requestBody": _body(BULK_SPEC), "responses": _ok("the licences changed")}},
+        "/api/v1/calendar/notices": {"post": {
+            "summary": "放假安排: the national authority loads a year's State Council holiday "
+                       "notice (checked, versioned, audited); running deadlines are counted "
+                       "again and the moved ones get a timeline event",
+            "operationId": "load_holiday_notice", "parameters": [_IDEMPOTENCY],
+            "requestBody": _body(NOTICE_SPEC),
+            "responses": _ok("the notice and the applications whose deadline moved", "Object",
+                             "201")}},
+        "/api/v1/calendar/{year}": {"get": {
+            "summary": "A year's calendar as deadlines count it: from its notice (and which "
+                       "version) or provisional (the statutory holidays only)",
+            "operationId": "calendar_year",
+            "parameters": [{"name": "year", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 9999}}],
+            "responses": _ok("holidays and make-up working days")}},
         "/api/v1/catalogue/withdrawals": {"post": {
             "summary": "目录调整: mark licences of withdrawn products 'no longer required'",
             "operationId": "apply_withdrawals", "parameters": [_IDEMPOTENCY],

@@ -116,6 +116,17 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(
             services.bulk.apply(p, _body(), utcnow(), g.request_id)))
 
+    @app.post("/api/v1/calendar/notices")
+    def load_holiday_notice() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.holiday_notices.load(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.get("/api/v1/calendar/<int(min=1, max=9999):year>")
+    def calendar_year(year: int) -> Response:
+        principal()
+        return _json(services.holiday_notices.year(year))
+
     @app.post("/api/v1/catalogue/withdrawals")
     def apply_withdrawals() -> Response:
         p = principal()

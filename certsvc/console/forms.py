@@ -63,7 +63,7 @@ def _value(field: Field, form: MultiDict[str, str], name: str) -> Any:
         return {"yes": True, "no": False}.get(raw, raw)
     if field.kind is Kind.INT:
         return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else raw
-    if field.kind is Kind.TEXT_LIST:
+    if field.kind in (Kind.TEXT_LIST, Kind.DATE_LIST):
         return [line.strip() for line in raw.splitlines() if line.strip()]
     return raw
 

@@ -35,6 +35,7 @@ from certsvc.domain.duties import (
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
+from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.specs import NO_BODY, Spec
 from certsvc.domain.time import utcnow
 from certsvc.errors import ValidationError
@@ -101,6 +102,9 @@ DUTIES: dict[str, Duty] = {
         "检验机构备案", "Institution filing", FILING_SPEC, frozenset({Role.NATIONAL}),
         lambda s, p, i, body, now, rid: s.institutions.file(p, i, body, now, rid),
         "institution"),
+    "holiday-notice": Duty(
+        "放假安排通知", "Load a holiday notice", NOTICE_SPEC, frozenset({Role.NATIONAL}),
+        lambda s, p, _, body, now, rid: s.holiday_notices.load(p, body, now, rid)),
     "catalogue-withdrawals": Duty(
         "目录调整：不再实行许可", "Apply catalogue withdrawals", NO_BODY,
         frozenset({Role.NATIONAL}),

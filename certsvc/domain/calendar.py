@@ -119,19 +119,63 @@ class WorkingDayCalendar:
                 raise UnknownYear(year)
 
 
+@dataclass(frozen=True)
+class YearNotice:
+    """One year's State Council holiday notice: where it is published, its holidays and
+    the weekend days it makes working days."""
+
+    year: int
+    notice: str
+    holidays: frozenset[dt.date]
+    workdays: frozenset[dt.date]
+
+
 @cache
-def working_days() -> WorkingDayCalendar:
-    raw = json.loads(DATA.read_text("utf-8"))
-    years = raw["years"]
-    known = frozenset(int(y) for y in years)
-    ahead = frozenset(range(max(known) + 1, max(known) + 1 + PROVISIONAL_YEARS))
+def _data_file_notices() -> dict[int, YearNotice]:
+    raw = json.loads(DATA.read_text("utf-8"))["years"]
+    return {int(y): YearNotice(int(y), v["notice"],
+                               frozenset(dt.date.fromisoformat(d) for d in v["holidays"]),
+                               frozenset(dt.date.fromisoformat(d) for d in v["workdays"]))
+            for y, v in raw.items()}
+
+
+def calendar_of(notices: dict[int, YearNotice]) -> WorkingDayCalendar:
+    """The calendar of these notices, and provisional years after the last of them."""
+    ahead = frozenset(range(max(notices) + 1, max(notices) + 1 + PROVISIONAL_YEARS))
     return WorkingDayCalendar(
-        years=known,
-        holidays=frozenset(dt.date.fromisoformat(d) for y in years.values()
-                           for d in y["holidays"])
+        years=frozenset(notices),
+        holidays=frozenset(d for n in notices.values() for d in n.holidays)
         | frozenset(d for year in ahead for d in provisional_holidays(year)),
-        workdays=frozenset(dt.date.fromisoformat(d) for y in years.values()
-                           for d in y["workdays"]),
-        notices={int(y): v["notice"] for y, v in years.items()},
+        workdays=frozenset(d for n in notices.values() for d in n.workdays),
+        notices={n.year: n.notice for n in notices.values()},
         provisional_years=ahead,
     )
+
+
+@cache
+def from_data_file() -> WorkingDayCalendar:
+    """The calendar of the notices shipped in ``data/working_days.json`` alone (built once:
+    a calendar never changes, a new one replaces it)."""
+    return calendar_of(_data_file_notices())
+
+
+def with_notices(loaded: list[YearNotice]) -> WorkingDayCalendar:
+    """The data file's years with notices loaded since (a loaded year replaces the file's)."""
+    return calendar_of({**_data_file_notices(), **{n.year: n for n in loaded}})
+
+
+_current: list[WorkingDayCalendar] = []  # the calendar in force in this process
+
+
+def working_days() -> WorkingDayCalendar:
+    """The calendar in force: the data file's, or the one ``install`` put in place after a
+    notice was loaded."""
+    if not _current:
+        _current.append(from_data_file())
+    return _current[-1]
+
+
+def install(calendar: WorkingDayCalendar) -> None:
+    """Put ``calendar`` in force in this process (``workflow.calendar_notices`` keeps every
+    process in step with the notices in the database)."""
+    _current[:] = [calendar]

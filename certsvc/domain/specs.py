@@ -36,6 +36,7 @@ _PRINTABLE = "^[^\\u0000-\\u001f]*[^\\s\\u0000-\\u001f][^\\u0000-\\u001f]*$"
 class Kind(enum.Enum):
     TEXT = "text"
     TEXT_LIST = "text_list"
+    DATE_LIST = "date_list"  # dates YYYY-MM-DD, min_items to max_items
     DATE = "date"
     MOMENT = "moment"  # a time: ISO 8601, Beijing time without an offset
     BOOL = "bool"
@@ -150,6 +151,12 @@ def _text_list(f: Field, value: Any, path: str) -> list[str]:
     return items
 
 
+def _date_list(f: Field, value: Any, path: str) -> list[Any]:
+    if not isinstance(value, list) or not f.min_items <= len(value) <= f.max_items:
+        raise ValidationError(path, f"must be a list of {f.min_items}–{f.max_items} dates")
+    return [date(v, f"{path}[{i}]") for i, v in enumerate(value)]
+
+
 def _unit(f: Field, value: Any, path: str) -> Any:
     if not isinstance(value, str | int) or isinstance(value, bool):
         raise ValidationError(path, "must be a catalogue unit name or id")
@@ -178,6 +185,7 @@ def _list(f: Field, value: Any, path: str) -> list[Values]:
 _PARSERS: dict[Kind, Callable[[Field, Any, str], Any]] = {
     Kind.TEXT: lambda f, v, path: text(v, path, f.max_length),
     Kind.TEXT_LIST: _text_list,
+    Kind.DATE_LIST: _date_list,
     Kind.DATE: lambda f, v, path: date(v, path),
     Kind.MOMENT: lambda f, v, path: moment(v, path),
     Kind.BOOL: lambda f, v, path: boolean(v, path),
@@ -201,6 +209,9 @@ _SCHEMAS: dict[Kind, Callable[[Field], dict[str, Any]]] = {
                                    **_STRING, "maxLength": f.max_length,
                                    "pattern": _PRINTABLE}},
     Kind.DATE: lambda f: {"type": "string", "format": "date"},
+    Kind.DATE_LIST: lambda f: {"type": "array", "minItems": f.min_items,
+                               "maxItems": f.max_items,
+                               "items": {"type": "string", "format": "date"}},
     Kind.MOMENT: lambda f: {"type": "string", "format": "date-time"},
     Kind.BOOL: lambda f: {"type": "boolean"},
     Kind.INT: lambda f: {"type": "integer", "minimum": f.minimum, "maximum": f.maximum},

@@ -14,19 +14,22 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from certsvc.domain.calendar import UnknownYear, working_days
+from certsvc.domain.calendar import UnknownYear, WorkingDayCalendar, working_days
 from certsvc.domain.lifecycle import ApplicationState
 
 TIME_LIMIT = 30  # working days from the day after acceptance to the decision
 CLOCK_STATES = (ApplicationState.UNDER_REVIEW.value, ApplicationState.TESTING.value)
 
 
-def clock_due_on(row: Mapping[str, Any]) -> dt.date | None:
+def clock_due_on(row: Mapping[str, Any], calendar: WorkingDayCalendar | None = None
+                 ) -> dt.date | None:
     """The due date the queue sorts on: the clock's due date without a pause in progress
-    (None while no clock runs, or where the calendar does not reach)."""
+    (None while no clock runs, or where the calendar does not reach), on ``calendar`` or
+    the one in force."""
     if row["accepted_on"] is None or row["state"] not in CLOCK_STATES:
         return None
     try:
-        return working_days().add(row["accepted_on"], TIME_LIMIT + row["paused_days"])
+        return (calendar or working_days()).add(row["accepted_on"],
+                                                TIME_LIMIT + row["paused_days"])
     except UnknownYear:
         return None

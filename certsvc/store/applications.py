@@ -63,3 +63,12 @@ def queue(conn: Connection, states: Sequence[str], limit: int, offset: int = 0, 
         if value is not None:
             query = query.where(column == value)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def running_clocks(conn: Connection, states: Sequence[str]) -> list[dict[str, Any]]:
+    """Every accepted application whose clock runs or is paused (a new calendar moves their
+    due dates)."""
+    query = select(_T.c.id, _T.c.state, _T.c.bureau_code, _T.c.accepted_on, _T.c.paused_days,
+                   _T.c.clock_due_on).where(_T.c.state.in_(list(states)),
+                                            _T.c.accepted_on.is_not(None))
+    return [dict(r) for r in conn.execute(query.order_by(_T.c.id)).mappings()]

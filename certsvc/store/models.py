@@ -375,3 +375,21 @@ class MeasureRow(Base):
     outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     ordered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class HolidayNoticeRow(Base):
+    """A year's State Council holiday notice as loaded (every version kept, the newest in
+    force)."""
+
+    __tablename__ = "holiday_notices"
+    __table_args__ = (UniqueConstraint("year", "version",
+                                       name="uq_holiday_notices_year_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    notice: Mapped[str] = mapped_column(String(300))
+    holidays: Mapped[list[str]] = mapped_column(JSON)
+    workdays: Mapped[list[str]] = mapped_column(JSON)
+    loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
