@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from certsvc.domain.fields import digits
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.text import normalise
 from certsvc.domain.uscc import validate_uscc
@@ -33,9 +34,10 @@ class SearchResult:
     prefix_only: bool = False  # one or two characters: names that start with them
 
 def page_number(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
+    number = digits(text, 6)
+    if number is None or not 1 <= number <= MAX_PAGE:
         raise ValidationError("page", f"must be a number from 1 to {MAX_PAGE}")
-    return int(text)
+    return number
 
 
 def search(reader: LicenceReader, query: str, page: int) -> SearchResult:

@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certsvc.api.json_body import MAX_DEPTH, parse_json_body
+from certsvc.domain.fields import digits
 from certsvc.errors import ValidationError
 from certsvc.store import idempotency
 from tests.conftest import PASSPHRASE, PUBLIC_URL, Api, application_body
@@ -121,6 +122,36 @@ def test_an_object_or_array_where_a_scalar_belongs_is_422(
     kinds = api.post("/api/v1/applications", "enterprise", application_body(kind={"a": 1}))
     assert kinds.status_code == 422 and kinds.json is not None
     assert kinds.json["field"] == "kind"
+
+
+NUMBERS_THAT_ARE_NOT = ["9" * 5000, "²", "١٢", "１２", "0x10", "-0"]
+
+
+@pytest.mark.parametrize("text", NUMBERS_THAT_ARE_NOT)
+@freeze_time("2026-06-01 02:00:00")
+def test_digits_that_int_cannot_read_are_422_everywhere(api: Api, issuer: Any,
+                                                         text: str) -> None:
+    """Text that ``str.isdigit`` calls digits but ``int`` refuses (thousands of digits,
+    superscripts) or reads otherwise: a unit reference, a query number, a public page."""
+    from tests.test_authorisation import _licence
+
+    _licence(api, issuer)
+    answer = api.post("/api/v1/accidents", "enterprise", {
+        "product": text, "occurred_at": "2026-06-01T08:00", "learned_at": "2026-06-01T09:00",
+        "description": "x", "measures": "y"})
+    assert answer.status_code == 422 and answer.json is not None
+    assert answer.json["field"] == "product"
+    for query in (f"/api/v1/measures?limit={text}", f"/api/v1/measures?before={text}",
+                  f"/api/v1/applications?after={text}", f"/api/v1/audit?limit={text}"):
+        assert api.get(query, "national").status_code == 422, query
+    assert digits(text) is None
+
+
+@pytest.mark.parametrize("text", NUMBERS_THAT_ARE_NOT)
+def test_a_public_search_page_that_is_not_a_number_is_refused(site: Any, text: str) -> None:
+    for path in ("/search", "/api/v1/search"):
+        answer = site.get(path, query_string={"q": "华光", "page": text})
+        assert answer.status_code in (400, 422), (path, text, answer.status_code)
 
 
 @pytest.mark.parametrize("scheme", ["Bearer", "bearer", "BEARER", "bEaReR"])

@@ -18,6 +18,7 @@ from certsvc.console.forms import body_from_form
 from certsvc.credential.feed import page_payload, render_page, signature_line
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.documents import MAX_DOCUMENT
+from certsvc.domain.fields import digits
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc, utcnow
 from certsvc.domain.uscc import validate_uscc
@@ -335,9 +336,10 @@ def _int_arg(name: str, default: int | None = None, maximum: int = 10**9,
         if default is None:
             raise ValidationError(name, "is required")
         return default
-    if not value.isascii() or not value.isdigit() or not minimum <= int(value) <= maximum:
+    number = digits(value, 12)
+    if number is None or not minimum <= number <= maximum:
         raise ValidationError(name, f"must be an integer from {minimum} to {maximum}")
-    return int(value)
+    return number
 
 
 def _text_arg(name: str) -> str | None:

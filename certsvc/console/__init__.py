@@ -43,6 +43,7 @@ from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields,
 from certsvc.console.supervision import register_supervision
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.documents import ACCEPT, MAX_DOCUMENT, MAX_PER_APPLICATION
+from certsvc.domain.fields import digits
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
@@ -152,9 +153,7 @@ def console_blueprint(services: Services) -> Blueprint:
         if not isinstance(session, Session):
             return session
         principal = session.principal
-        page = request.args.get("page", "1")
-        number = int(page) if page.isascii() and page.isdigit() and 0 < int(page) < 10_000 \
-            else 1
+        number = digits(request.args.get("page", "1"), 4) or 1
         queue = services.applications.queue(principal, utcnow(),
                                             offset=(number - 1) * QUEUE_PAGE)
         held = services.licences.held_by(principal, utcnow()) \

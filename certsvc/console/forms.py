@@ -16,6 +16,7 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
+from certsvc.domain.fields import digits
 from certsvc.domain.specs import Field, Kind, Spec
 from certsvc.errors import ValidationError
 
@@ -62,7 +63,8 @@ def _value(field: Field, form: MultiDict[str, str], name: str) -> Any:
     if field.kind is Kind.BOOL:
         return {"yes": True, "no": False}.get(raw, raw)
     if field.kind is Kind.INT:
-        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 12 else raw
+        number = digits(raw, 11)
+        return raw if number is None else number
     if field.kind in (Kind.TEXT_LIST, Kind.DATE_LIST):
         return [line.strip() for line in raw.splitlines() if line.strip()]
     return raw

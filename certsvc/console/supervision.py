@@ -35,6 +35,7 @@ from certsvc.domain.duties import (
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
+from certsvc.domain.fields import digits
 from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.specs import NO_BODY, Spec
 from certsvc.domain.time import utcnow
@@ -261,7 +262,7 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
             return render_template("console/audit.html", session=session, spec=AUDIT_QUERY,
                                    values=values, errors=form_errors(invalid), entries=[],
                                    input_type=input_type, units=[], next_page=None), 422
-        limit = int(values.get("limit", "100")) if values.get("limit", "").isdigit() else 100
+        limit = digits(values.get("limit", ""), 3) or 100
         next_page = None
         if entries and len(entries) >= limit:
             next_page = {**values, "after": str(entries[-1].id)}

@@ -17,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from certsvc.domain.fields import digits
 from certsvc.domain.text import normalise
 from certsvc.errors import ValidationError
 
@@ -73,9 +74,10 @@ class Catalogue:
         """A unit by id (int or digits) or by Chinese or English name."""
         if isinstance(ref, int) and not isinstance(ref, bool):
             return self.unit(ref)
-        if isinstance(ref, str) and normalise(ref).isdigit():
-            return self.unit(int(normalise(ref)))
         if isinstance(ref, str):
+            unit_id = digits(normalise(ref))
+            if unit_id is not None:
+                return self.unit(unit_id)
             return self.unit_by_name(ref, field)
         raise ValidationError(field, "a unit is a name or an id")
 

@@ -49,6 +49,19 @@ def boolean(value: Any, field: str) -> bool:
     return bool(value)
 
 
+def digits(text: str, max_digits: int = 10) -> int | None:
+    """The number ASCII digits spell, if that is all ``text`` is and there are at most
+    ``max_digits`` of them; else None. (``str.isdigit`` also says yes to "²" and to "١",
+    and ``int`` of a few thousand digits raises: neither may reach ``int``.)
+
+    >>> digits("0042"), digits("²"), digits("9" * 5000), digits("")
+    (42, None, None, None)
+    """
+    if not text or len(text) > max_digits or not text.isascii() or not text.isdigit():
+        return None
+    return int(text)
+
+
 def integer(value: Any, field: str, minimum: int = 0, maximum: int = 2**31 - 1) -> int:
     if type(required(value, field)) is not int or not minimum <= value <= maximum:
         raise ValidationError(field, f"must be an integer from {minimum} to {maximum}")

@@ -40,7 +40,7 @@ def validate_uscc(text: str, field: str = "enterprise.uscc") -> str:
                 field, f"character {position} {char!r} is not allowed (I, O, S, V, Z never occur)"
             )
     for position in range(3, 9):
-        if not code[position - 1].isdigit():
+        if code[position - 1] not in "0123456789":
             raise ValidationError(
                 field, f"characters 3–8 are the GB/T 2260 region code; {position} is not a digit"
             )
