@@ -21,7 +21,6 @@ from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Principal
 from certsvc.domain.calendar import (
-    UnknownYear,
     WorkingDayCalendar,
     install,
     with_notices,
@@ -29,7 +28,7 @@ from certsvc.domain.calendar import (
 )
 from certsvc.domain.holiday_notice import NOTICE_SPEC, check_notice
 from certsvc.domain.lifecycle import Actor
-from certsvc.domain.time_limit import CLOCK_STATES, TIME_LIMIT, clock_due_on
+from certsvc.domain.time_limit import CLOCK_STATES, clock_due_on
 from certsvc.errors import NotFound
 from certsvc.store import applications, audit, holiday_notices
 from certsvc.workflow.authz import require
@@ -106,7 +105,7 @@ def _recount(conn: Connection, principal: Principal, before: WorkingDayCalendar,
         dues = [d["due"] for d in (old, new) if d["due"] is not None]
         if not dues or not row["accepted_on"].year <= year <= max(dues).year:
             continue
-        applications.save(conn, row["id"], {"clock_due_on": clock_due_on(row, after)})
+        applications.save(conn, row["id"], {"clock_due_on": new["due"]})
         audit.record(conn, principal, "deadline.recomputed", f"application:{row['id']}",
                      row["bureau_code"], _shown(old), _shown(new), request_id, now)
         moved.append(row["id"])
@@ -114,11 +113,11 @@ def _recount(conn: Connection, principal: Principal, before: WorkingDayCalendar,
 
 
 def _due(row: dict[str, Any], calendar: WorkingDayCalendar) -> dict[str, Any]:
-    try:
-        due = calendar.add(row["accepted_on"], TIME_LIMIT + row["paused_days"])
-    except UnknownYear:
-        return {"due": None, "provisional": False}
-    return {"due": due, "provisional": calendar.provisional(row["accepted_on"], due)}
+    """The stored due date's rule on ``calendar``, and whether it rests on a provisional
+    year."""
+    due = clock_due_on(row, calendar)
+    return {"due": due,
+            "provisional": due is not None and calendar.provisional(row["accepted_on"], due)}
 
 
 def _shown(due: dict[str, Any]) -> dict[str, Any]:
