@@ -389,6 +389,7 @@ def _register_workflow_commands() -> None:
                     w.calendar_command, w.serve, w.proxy_config):
         main.add_command(command)
     licence.add_command(w.licence_act)
+    licence.add_command(w.licence_merge)
 
 
 _register_workflow_commands()

@@ -340,6 +340,21 @@ def licence_act(number: str, action: str, account_id: int, data: str | None) -> 
         _fail(exc)
 
 
+@click.command("merge")
+@click.option("--uscc", required=True, help="The enterprise holding several licences.")
+@click.option("--bureau", required=True, help="The issuing bureau: code, abbreviation or name.")
+@click.option("--as", "account_id", type=int, required=True)
+def licence_merge(uscc: str, bureau: str, account_id: int) -> None:
+    """一企一证: merge an enterprise's licences from one bureau into its oldest one."""
+    ctx = _context()
+    try:
+        service = LicenceActions(ctx.engine, ctx.issuer, _publish)
+        _echo(service.merge(_as(account_id), validate_uscc(uscc, "--uscc"),
+                            find_bureau(bureau, "--bureau").code, utcnow(), _request_id()))
+    except CertsvcError as exc:
+        _fail(exc)
+
+
 @click.command("audit")
 @click.option("--subject")
 @click.option("--action")

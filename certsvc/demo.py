@@ -46,9 +46,10 @@ DEMO_LICENCES: list[tuple[dict[str, Any], LicenceStatus]] = [
     (_licence("江苏常州恒信水泥有限公司", "91320400MA1MXXXX0X", "江苏省常州市",
               ["通用硅酸盐水泥"], "2025-06-01", "江苏省市场监督管理局"), LicenceStatus.SUSPENDED),
     (_licence("广东佛山安达安全帽制造有限公司", "91440600MA4UXXXX1Y", "广东省佛山市",
-              ["安全帽"], "2024-09-10", "广东省市场监督管理局"), LicenceStatus.REVOKED),
+              ["安全帽"], "2024-10-10", "广东省市场监督管理局"), LicenceStatus.REVOKED),
+    # since the 2019 delegation the provinces approve 人民币鉴别仪 too (catalogue rules)
     (_licence("北京中钞鉴别仪器有限公司", "91110000MA01XXXX2Q", "北京市大兴区",
-              ["点验钞机", "纸币清分机"], "2026-01-20", "国家市场监督管理总局"),
+              ["点验钞机", "纸币清分机"], "2026-01-20", "北京市市场监督管理局"),
      LicenceStatus.VALID),
     (_licence("山东临沂鲁南化肥有限公司", "91371300MA3CXXXX3N", "山东省临沂市",
               ["复混肥料"], "2019-05-01", "山东省市场监督管理局", "2024-04-30"),
@@ -76,6 +77,10 @@ def _with_valid_uscc(data: dict[str, Any]) -> dict[str, Any]:
     return data | {"enterprise": enterprise}
 
 
+NEW_ENTERPRISE = {"name": "浙江宁波甬安安全防护用品有限公司",
+                  "uscc": "91330200MA2KXXXX4" + check_character("91330200MA2KXXXX4"),
+                  "residence": "浙江省宁波市鄞州区天童南路1号",
+                  "production_address": "浙江省宁波市鄞州区工业园区2号"}
 DEMO_PASSWORD = "try the console in development"  # development only: printed by make run
 
 
@@ -105,6 +110,9 @@ def _create_accounts(engine: Engine, now: dt.datetime) -> list[str]:
              {"uscc": REFERENCE_LICENCE["enterprise"]["uscc"]}),
             (Role.INSTITUTION, "浙江省产品质量安全检测研究院", {"institution_id": lab}),
             (Role.AUDITOR, "审计员 (auditor)", {}),
+            # an enterprise with no licence yet, to apply for one (一企一证: the reference
+            # enterprise adds products by a change of its licence)
+            (Role.ENTERPRISE, NEW_ENTERPRISE["name"], {"uscc": NEW_ENTERPRISE["uscc"]}),
         ]
         created = [(accounts.create_account(conn, role, name, now, **extra), role)
                    for role, name, extra in made]

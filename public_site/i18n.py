@@ -87,6 +87,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status": {"zh": "状态", "en": "Status"},
     "status_as_of": {"zh": "状态截至", "en": "Status as of"},
     "reason": {"zh": "原因", "en": "Reason"},
+    "commitment_pending": {"zh": "告知承诺发证，现场审查待进行",
+                           "en": "Issued on the enterprise's commitment; on-site review pending"},
+    "commitment_due": {"zh": "现场审查期限：", "en": "On-site review due by"},
+    "commitment_statement": {"zh": "企业承诺（公示）", "en": "The enterprise's commitment (public)"},
     "legal_basis": {"zh": "依据", "en": "Legal basis"},
     "deadline": {"zh": "整改期限", "en": "Deadline"},
     "counterfeit": {"zh": "此二维码无法验证为真实的电子许可证，产品可能是假冒的。请勿仅凭此标签信任该产品。",
@@ -141,6 +145,7 @@ STATUS_NAMES: dict[LicenceStatus, dict[str, str]] = {
     LicenceStatus.REVOKED: {"zh": "已撤销", "en": "Revoked"},
     LicenceStatus.CANCELLED: {"zh": "已注销", "en": "Cancelled"},
     LicenceStatus.NOT_REQUIRED: {"zh": "无需许可", "en": "No longer required"},
+    LicenceStatus.MERGED: {"zh": "已合并（一企一证）", "en": "Merged (one enterprise, one licence)"},
 }
 
 # The verdicts a consumer sees, in words (and, on the page, colour and a mark).

@@ -181,15 +181,16 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
             detail = site.reader.status_detail(record.number)
         except CertsvcError:
             record = None
-    declaration, recalls = None, []
+    declaration, recalls, commitment = None, [], None
     if record is not None:
+        commitment = site.reader.pending_commitment(record.number)
         declaration = current_declaration(site.reader.declarations(record.enterprise.uscc))
         units = {u.id for u in record.scope}
         recalls = [r for r in site.reader.recalls(record.enterprise.uscc)
                    if units & set(r["unit_ids"])]
     return render_template("landing.html", verdict=verdict, licence=view, record=record,
                            detail=detail, links=links, declaration=declaration,
-                           recalls=recalls)
+                           recalls=recalls, commitment=commitment)
 
 
 def _grouped(hex_text: str) -> str:

@@ -66,6 +66,8 @@ def licence_json(site: Site, record: LicenceRecord, verdict: Verdict,
         "status": record.status.value,
         "expired": china_date(utcnow()) > record.valid_until,
         "status_detail": detail,
+        # 告知承诺: the public commitment and the on-site review's due date, while pending
+        "commitment_review_pending": site.reader.pending_commitment(record.number),
         **verdict_json(verdict),
         "enterprise": {"name": e.name, "uscc": e.uscc, "residence": e.residence,
                        "production_address": e.production_address},

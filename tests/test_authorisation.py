@@ -66,6 +66,16 @@ def _ready(api: Api) -> str:
                                             "report_number": "R-1"}))
 
 
+def _issued_on_commitment(api: Api) -> str:
+    """Issued on commitment (告知承诺): the on-site review after issue is pending."""
+    from tests.test_procedure_rules import commitment_body
+
+    response = api.post("/api/v1/applications", "enterprise", commitment_body(api))
+    assert response.status_code == 201 and response.json is not None, response.json
+    return _moved(api, f"/api/v1/applications/{response.json['id']}", (
+        "accept", "zhejiang", None), ("approve", "zhejiang", None), ("issue", "zhejiang", None))
+
+
 def _renewal(api: Api, issuer: Any) -> str:
     _licence(api, issuer)
     body = application_body(kind="renewal", licence_number=NUMBER)
@@ -204,6 +214,9 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "approve": (lambda api, _: ("POST", _ready(api) + "/approve", None), BUREAUS, 200),
     "issue": (lambda api, _: ("POST", _moved(api, _ready(api), ("approve", "zhejiang", None))
                               + "/issue", None), BUREAUS, 200),
+    "record post review": (lambda api, _: ("POST", _issued_on_commitment(api)
+                                           + "/record_post_review", {
+        "passed": True, "inspectors": ["张伟", "李娜"]}), BUREAUS, 200),
     "change licence": (lambda api, issuer: ("POST", _licence(api, issuer) + "/change", {
         "enterprise": {"residence": "杭州市西湖区文三路200号"}}), BUREAUS, 200),
     "lift suspension": (lambda api, issuer: ("POST", _suspended(api, issuer)

@@ -185,3 +185,41 @@ def test_a_provisional_deadline_says_so(api: Api) -> None:
     deadline = re.search(r'<dd id="deadline">(.*?)</dd>', page.get_data(as_text=True))
     assert deadline is not None and "2027-01-11" in deadline.group(1)
     assert "暂定" in deadline.group(1) and "暂定" in queue
+
+
+@freeze_time(START)
+def test_commitment_in_the_console(api: Api) -> None:
+    """告知承诺 in the console: the form asks for the procedure, the test report and the
+    public commitment; a closed path is said beside the procedure; after issue the clerk's
+    home lists the on-site review, and a failure recorded with its form revokes the
+    licence."""
+    enterprise = signed_in(api, "enterprise")
+    def commitment(**changes: str) -> dict[str, Any]:  # new file streams each time
+        return {**APPLICATION, **files(), "procedure": "commitment",
+                "commitment_statement": "本企业承诺具备生产许可条件",
+                "test_report.institution_id": str(api.institutions["level1"]),
+                "test_report.report_number": "ZJ-2026-7",
+                "test_report.report": (io.BytesIO(EXAMPLE_PDF), "检验报告.pdf"), **changes}
+
+    hazardous = post_form(enterprise, "/console/apply", "/console/apply",
+                          commitment(scope="20"))
+    assert hazardous.status_code == 409
+    assert 'id="f-procedure-error"' in hazardous.get_data(as_text=True)
+    created = post_form(enterprise, "/console/apply", "/console/apply", commitment())
+    assert created.status_code == 303, created.get_data(as_text=True)[:2000]
+    path = created.location.split("?")[0]
+    clerk = signed_in(api, "zhejiang")
+    for action in ("accept", "approve", "issue"):
+        done = post_form(clerk, f"{path}/{action}", path, {})
+        assert done.status_code == 303, done.get_data(as_text=True)[:2000]
+    home = clerk.get("/console/", base_url=HTTPS).get_data(as_text=True)
+    assert 'id="post-reviews"' in home and path in home
+    page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
+    assert "告知承诺" in page and 'id="post-review"' in page
+    failed = post_form(clerk, f"{path}/record_post_review", path, {
+        "passed": "no", "inspectors": "张伟\n李娜", "finding": "onsite_failed"})
+    assert failed.status_code == 303, failed.get_data(as_text=True)[:2000]
+    page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
+    assert "许可证已撤销" in page
+    assert 'id="post-reviews"' not in clerk.get("/console/", base_url=HTTPS).get_data(
+        as_text=True)

@@ -57,8 +57,11 @@ def forge(signer: Signer, issued: IssuedLicence, **changes: object) -> bytes:
 
 # Each breaks a rule that issuance keeps (check_terms), or packs no USCC.
 MIS_ISSUED = {
-    "units-of-another-product": {"scope": (1, 2)},          # 建筑用钢筋 under an 06-001 number
-    "units-of-two-products": {"scope": (4, 29)},            # 电线电缆 and 安全帽
+    # 一企一证: a scope may span products, but the number must name a catalogue product
+    "number-of-no-product": {"category": 6, "product": 9},
+    # 安全帽 came under licence on 2024-09-25 (国发〔2024〕11号); issued 2024-09-24
+    "unit-not-yet-listed": {"scope": (4, 29),
+                            "issued_ordinal": dt.date(2024, 9, 24).toordinal()},
     "unit-not-in-catalogue": {"scope": (4, 999)},
     "unit-withdrawn-before-issue": {"category": 8, "product": 4, "scope": (32,)},
     "ends-before-it-starts": {"valid_until_ordinal": dt.date(2026, 3, 1).toordinal()},

@@ -14,6 +14,7 @@ from freezegun import freeze_time
 from certsvc.domain.holidays import statutory_days
 from tests.conftest import Api, application_body, init_keys, run
 from tests.test_cli_workflow import account
+from tests.test_procedure_rules import commitment_body
 
 # the statutory days and a bridge day after 元旦 (Monday 4 January)
 HOLIDAYS_2027 = sorted(d.isoformat() for d in statutory_days(2027) | {dt.date(2027, 1, 4)})
@@ -57,6 +58,29 @@ def test_a_loaded_notice_makes_a_provisional_deadline_final(api: Api) -> None:
     assert again.json["version"] == 2
     moved = api.get(path, "zhejiang").json
     assert moved is not None and moved["deadline"]["due"] == "2027-01-12"
+
+
+@freeze_time("2026-12-10 02:00:00")
+def test_a_loaded_notice_moves_a_pending_onsite_review(api: Api) -> None:
+    """告知承诺: the on-site review due 30 working days after issue reaches into 2027; a
+    notice with a bridge day on 4 January moves it a working day later, in its timeline."""
+    created = api.post("/api/v1/applications", "enterprise", commitment_body(api)).json
+    assert created is not None, created
+    path = f"/api/v1/applications/{created['id']}"
+    for action in ("accept", "approve", "issue"):
+        issued = api.post(f"{path}/{action}", "zhejiang").json
+    assert issued is not None and issued["post_review"]["provisional"] is True
+    before = issued["post_review"]["due"]
+    loaded = api.post("/api/v1/calendar/notices", "national", notice(workdays=[])).json
+    assert loaded is not None and loaded["recomputed"] == [created["id"]]
+    after = api.get(path, "zhejiang").json
+    assert after is not None and after["post_review"]["provisional"] is False
+    # Friday 22 January becomes Monday 25 January: one working day later
+    assert (before, after["post_review"]["due"]) == ("2027-01-22", "2027-01-25")
+    log = api.get(f"/api/v1/audit?subject=application:{created['id']}"
+                  "&action=deadline.recomputed", "auditor").json
+    assert log is not None and log["items"][0]["after"] == {
+        "post_review_due": after["post_review"]["due"]}
 
 
 @pytest.mark.parametrize(("change", "field"), [

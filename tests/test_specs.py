@@ -29,6 +29,7 @@ from tests.conftest import Api
 from tests.test_authorisation import (
     _awaiting_correction,
     _in_testing,
+    _issued_on_commitment,
     _licence,
     _measure,
     _moved,
@@ -60,6 +61,7 @@ SUBJECTS: dict[str, tuple[Setup, str]] = {  # action: (set-up, who acts)
     "refuse": (lambda api, _: _under_review(api), "zhejiang"),
     "issue": (lambda api, _: _moved(api, _ready(api), ("approve", "zhejiang", None)),
               "zhejiang"),
+    "record_post_review": (lambda api, _: _issued_on_commitment(api), "zhejiang"),
     "change": (_licence, "zhejiang"),
     "suspend": (_licence, "zhejiang"),
     "lift_suspension": (_suspended, "zhejiang"),

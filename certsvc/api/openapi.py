@@ -35,6 +35,7 @@ from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
     APPLICATION_SPEC,
     LICENCE_ACTIONS,
+    POST_REVIEW_LISTS,
     InvalidTransition,
     Transition,
 )
@@ -128,6 +129,10 @@ def openapi_document() -> dict[str, Any]:
                         {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
                         {"name": "due_within", "in": "query", "schema": {"type": "integer"},
                          "description": "working days left at most"},
+                        {"name": "post_review", "in": "query",
+                         "schema": {"type": "string", "enum": list(POST_REVIEW_LISTS)},
+                         "description": "licences issued on commitment (告知承诺) whose "
+                                        "on-site review is due, overdue or failed"},
                         {"name": "after", "in": "query", "schema": {"type": "integer"}},
                         {"name": "limit", "in": "query", "schema": {"type": "integer",
                                                                     "maximum": 500}}],
@@ -402,7 +407,11 @@ def openapi_document() -> dict[str, Any]:
                 "Application": {"type": "object", "properties": {
                     "id": {"type": "integer"}, "state": {"type": "string"},
                     "allowed_actions": {"type": "array", "items": {"type": "string"}},
-                    "deadline": {"type": ["object", "null"]}, "review": {"type": "object"}}},
+                    "deadline": {"type": ["object", "null"]}, "review": {"type": "object"},
+                    "procedure": {"enum": ["verify_first", "commitment"]},
+                    "post_review": {"type": ["object", "null"], "description":
+                                    "告知承诺: the on-site review after issue (state pending, "
+                                    "passed or failed; due date, working days left)"}}},
                 "Verdict": {"type": "object", "properties": {
                     "verdict": {"enum": [code.value for code in VerdictCode]},
                     "valid": {"type": "boolean"}, "authentic": {"type": "boolean"},
@@ -413,6 +422,10 @@ def openapi_document() -> dict[str, Any]:
                     "number": {"type": "string"}, "status": {"type": "string"},
                     "verdict": {"type": "string"}, "expired": {"type": "boolean"},
                     "status_detail": {"type": ["object", "null"]},
+                    "commitment_review_pending": {
+                        "type": ["object", "null"],
+                        "description": "承诺公示: a licence issued on commitment whose on-site "
+                                       "review is pending: the statement and the due date"},
                     "enterprise": {"type": "object"}, "scope": {"type": "array"},
                     "issued": {"type": "string", "format": "date"},
                     "valid_until": {"type": "string", "format": "date"},

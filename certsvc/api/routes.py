@@ -65,7 +65,8 @@ def register_routes(app: Flask, services: Services) -> None:
         items = services.applications.list(
             principal(), utcnow(), state=_text_arg("state"),
             due_within=_int_arg("due_within") if due_within is not None else None,
-            overdue=args.get("overdue") in ("1", "true"), after_id=_int_arg("after", 0),
+            overdue=args.get("overdue") in ("1", "true"),
+            post_review=_text_arg("post_review"), after_id=_int_arg("after", 0),
             limit=_int_arg("limit", 100, MAX_PAGE))
         return _json({"items": items, "next_after": items[-1]["id"] if items else None})
 

@@ -51,6 +51,7 @@ from certsvc.domain.lifecycle import (
     LICENCE_ACTIONS,
     Transition,
 )
+from certsvc.domain.procedure import ProcedureClosed
 from certsvc.domain.specs import Spec
 from certsvc.domain.time import china_date, china_time, utcnow
 from certsvc.errors import CertsvcError, ValidationError
@@ -158,8 +159,11 @@ def console_blueprint(services: Services) -> Blueprint:
                                             offset=(number - 1) * QUEUE_PAGE)
         held = services.licences.held_by(principal, utcnow()) \
             if principal.role is Role.ENTERPRISE else []
+        reviews = services.applications.list(principal, utcnow(), post_review="due",
+                                             limit=QUEUE_PAGE) if principal.is_bureau else []
         return render_template("console/home.html", session=session, queue=queue,
-                               page=number, more=len(queue) == QUEUE_PAGE, held=held)
+                               page=number, more=len(queue) == QUEUE_PAGE, held=held,
+                               reviews=sorted(reviews, key=lambda r: r["post_review"]["due"]))
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>")
     def application(application_id: int) -> str | BaseResponse:
@@ -258,6 +262,8 @@ def console_blueprint(services: Services) -> Blueprint:
                 g.request_id)
         except ValidationError as invalid:
             return _apply_page(session, values, {invalid.field: invalid.reason}), 422
+        except ProcedureClosed as closed:  # the rules of the day: said beside the procedure
+            return _apply_page(session, values, {"procedure": closed.detail}), 409
         return redirect(f"/console/applications/{created['id']}?done=submit", 303)
 
     def _take(session: Session, table: dict[str, Transition], action: str,

@@ -8,8 +8,8 @@ turned back into the domain's terms (catalogue units, dates, the number) and che
     >>> from certsvc.credential.payload import REFERENCE_CLAIMS_EXAMPLE
     >>> licence_rule_violation(REFERENCE_CLAIMS_EXAMPLE) is None
     True
-    >>> licence_rule_violation(REFERENCE_CLAIMS_EXAMPLE._replace(product=2))
-    'number: the number is for product 06-002, the scope is 06-001 电线电缆'
+    >>> licence_rule_violation(REFERENCE_CLAIMS_EXAMPLE._replace(product=9))
+    'number: the number is for product 06-009, which the catalogue does not know'
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ STATUS_CODES = {
     LicenceStatus.SUSPENDED: 1,
     LicenceStatus.REVOKED: 2,
     LicenceStatus.CANCELLED: 3,
+    LicenceStatus.MERGED: 3,  # ended: its products are on the enterprise's one licence
 }
 ENDED = 3  # cancelled, or a superseded token
 def code_for(status: str) -> int:

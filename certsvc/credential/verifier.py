@@ -108,6 +108,7 @@ _STATUS_VERDICTS: dict[LicenceStatus | str, VerdictCode] = {
     LicenceStatus.REVOKED: VerdictCode.REVOKED,
     LicenceStatus.CANCELLED: VerdictCode.CANCELLED,
     SUPERSEDED: VerdictCode.SUPERSEDED,
+    LicenceStatus.MERGED: VerdictCode.SUPERSEDED,  # 一企一证: merged into another licence
 }
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from certsvc.domain.bureaus import Bureau, find_bureau
-from certsvc.domain.catalogue import Product, Unit, scope_of
+from certsvc.domain.catalogue import Product, Unit, product_codes, scope_of
 from certsvc.domain.fields import date, text
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.specs import Field, Kind, Spec
@@ -50,6 +50,8 @@ class LicenceStatus(enum.Enum):
 
     ``NOT_REQUIRED``: the catalogue withdrew the product, so the licence is no longer
     required — nothing is wrong with it, and it is never shown as revoked.
+    ``MERGED``: one enterprise, one licence (一企一证): merged into the enterprise's other
+    licence from the same bureau, which now covers its products; its QR reads superseded.
     """
 
     VALID = "valid"
@@ -57,6 +59,7 @@ class LicenceStatus(enum.Enum):
     REVOKED = "revoked"
     CANCELLED = "cancelled"
     NOT_REQUIRED = "not_required"
+    MERGED = "merged"
 
 
 # The status of a token (not a licence) replaced by a change or renewal: its QR stops verifying.
@@ -83,6 +86,9 @@ class Licence:
 
     @property
     def product(self) -> Product:
+        """The product a new licence's number carries: its scope's first (the lowest unit
+        id). Under 一企一证 a licence covers several products, and its number keeps the one
+        of its first issue through every change (docs/credential.md)."""
         return self.scope[0].product
 
     def with_number(self, number: LicenceNumber) -> Licence:
@@ -160,26 +166,26 @@ def check_terms(number: LicenceNumber | None, issuer_code: str, scope: tuple[Uni
                               "(the credential counts days from then)")
     if valid_until < issued:
         raise ValidationError("valid_until", "is before the issue date")
-    products = {u.product.code for u in scope}
-    if len(products) != 1:
-        raise ValidationError("scope", "all units must belong to one product (one licence each)")
+    if not scope:
+        raise ValidationError("scope", "a licence covers one product unit at least")
     for unit in scope:
         if unit.is_withdrawn(issued):
             raise ValidationError(
                 "scope", f"{unit.name} was withdrawn from the catalogue on {unit.withdrawn}"
             )
+        if not unit.is_listed(issued):
+            raise ValidationError(
+                "scope", f"{unit.name} was not under licence on {issued} (the catalogue's "
+                "dates)")
     if number is not None:
-        product = scope[0].product
         if number.bureau_code != issuer_code:
             raise ValidationError(
                 "number", f"the number's series is bureau {number.bureau_code}'s, "
                 f"the issuer is bureau {issuer_code}")
-        if number.product_code != product.code:
+        if number.product_code not in product_codes():
             raise ValidationError(
-                "number",
-                f"the number is for product {number.product_code}, "
-                f"the scope is {product.code} {product.name}",
-            )
+                "number", f"the number is for product {number.product_code}, which the "
+                "catalogue does not know")
 
 
 def _status(value: Any) -> LicenceStatus:

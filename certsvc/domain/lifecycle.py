@@ -65,6 +65,17 @@ _REPORT_NUMBER = Field("report_number", Kind.TEXT, "检验报告编号", "Test r
 _INSTITUTION = Field("institution_id", Kind.INT, "检验机构", "Inspection institution",
                      minimum=1, example=1,
                      help_en="a filed institution of level II or above")
+def _onsite(step: str) -> tuple[Field, ...]:
+    """An on-site visit's record (核查 before the decision, 审查 after issue on commitment):
+    its conclusion, at least two named people, its date."""
+    return (Field("passed", Kind.BOOL, f"{step}结论：合格", "Passed", example=True),
+            Field("inspectors", Kind.TEXT_LIST, f"{step}人员", "Inspectors", max_length=50,
+                  min_items=2, max_items=10, example=["张伟", "李娜"],
+                  help_en="at least two"),
+            Field("date", Kind.DATE, f"{step}日期", "Date", required=False,
+                  help_en="default today; not in the future"))
+
+
 _UPLOAD = "上传 PDF、OFD、JPEG 或 PNG（每个 ≤ 10 MB）"
 _UPLOAD_EN = "upload a PDF, OFD, JPEG or PNG (10 MB at most each)"
 MATERIALS_SPEC = Spec((
@@ -85,6 +96,17 @@ ENTERPRISE_CHANGE_SPEC = Spec(tuple(
     Field(f.name, f.kind, f.label_zh, f.label_en, required=False, max_length=f.max_length,
           example=f.example) for f in ENTERPRISE_SPEC.fields if f.name != "uscc"))
 SUSPENSION_ORDERS = ("stop_production", "rectify")
+# 先核后证 (verify first: on-site verification and testing, then the licence) or 告知承诺 (the
+# licence after a formal review on the enterprise's commitment, the on-site review after):
+# 国发〔2018〕33号; which products may take the second path, and since when, is catalogue data.
+PROCEDURES = ("verify_first", "commitment")
+POST_REVIEW_LISTS = ("due", "overdue", "failed")  # the bureau's lists of those reviews
+POST_REVIEW_FINDINGS = {"false_commitment": "虚假承诺", "onsite_failed": "现场审查不合格"}
+TEST_REPORT_SPEC = Spec((
+    _INSTITUTION, _REPORT_NUMBER,
+    Field("report", Kind.DOCUMENT, "检验合格报告", "Passing test report",
+          example=EXAMPLE_REFERENCE, help_zh=_UPLOAD, help_en=_UPLOAD_EN),
+))
 APPLICATION_SPEC = Spec((
     Field("kind", Kind.CHOICE, "申请类型", "Kind", required=False, choices=("new", "renewal"),
           example="new", help_en="new (default), or renewal (延续)"),
@@ -96,6 +118,21 @@ APPLICATION_SPEC = Spec((
     Field("scope", Kind.UNITS, "产品单元", "Products", required=False,
           example=["架空绝缘电缆"], help_en="required for a new licence"),
     Field("materials", Kind.OBJECT, "申请材料", "Materials", sub=MATERIALS_SPEC),
+    Field("procedure", Kind.CHOICE, "审批方式", "Procedure", required=False,
+          choices=PROCEDURES, example="verify_first",
+          help_zh="先核后证（默认），或告知承诺：形式审查合格即发证，之后现场审查",
+          help_en="verify_first (先核后证, the default) or commitment (告知承诺: the licence "
+                  "after a formal review, the on-site review after; needs the test report "
+                  "and the public commitment)"),
+    Field("test_report", Kind.OBJECT, "产品检验合格报告", "Product test report",
+          required=False, sub=TEST_REPORT_SPEC,
+          help_en="a passing report of a filed institution of level II or above, submitted "
+                  "with the application (国发〔2018〕33号); required for commitment"),
+    Field("commitment_statement", Kind.TEXT, "保证产品质量安全的承诺（公示）",
+          "Public commitment to product quality and safety", required=False,
+          max_length=2000, example="本企业承诺具备生产许可条件，产品符合相关标准，承诺内容真实",
+          help_en="required for commitment; public on the licence page until the on-site "
+                  "review"),
 ))
 
 
@@ -115,13 +152,7 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
                     sub=SUPPLIED_MATERIALS_SPEC),))),
     "record_onsite": Transition(
         Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "实地核查", Spec((
-            Field("passed", Kind.BOOL, "核查结论：合格", "Passed", example=True),
-            Field("inspectors", Kind.TEXT_LIST, "核查人员", "Inspectors", max_length=50,
-                  min_items=2, max_items=10, example=["张伟", "李娜"],
-                  help_en="at least two"),
-            Field("date", Kind.DATE, "核查日期", "Date", required=False,
-                  help_en="default today; not in the future"),
-            Field("notes", Kind.TEXT, "备注", "Notes", required=False)))),
+            *_onsite("核查"), Field("notes", Kind.TEXT, "备注", "Notes", required=False)))),
     "accept_commitment": Transition(
         Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "延续承诺"),
     "choose_institution": Transition(
@@ -151,6 +182,14 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
         Actor.BUREAU, frozenset({_A.UNDER_REVIEW, _A.TESTING}), _A.REFUSED, "不予许可",
         Spec((_reason("reasons", "不予许可的理由", "Reasons"),))),
     "issue": Transition(Actor.BUREAU, frozenset({_A.APPROVED}), _A.ISSUED, "发证"),
+    "record_post_review": Transition(
+        Actor.BUREAU, frozenset({_A.ISSUED}), None, "后置现场审查", Spec((
+            *_onsite("审查"),
+            Field("finding", Kind.CHOICE, "不合格情形", "Finding", required=False,
+                  choices=tuple(POST_REVIEW_FINDINGS),
+                  help_en="when failed: false_commitment (虚假承诺) or onsite_failed "
+                          "(现场审查不合格); the licence is revoked"),
+            Field("notes", Kind.TEXT, "说明", "Notes", required=False)))),
 }
 
 _L = LicenceStatus

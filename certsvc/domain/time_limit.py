@@ -33,3 +33,14 @@ def clock_due_on(row: Mapping[str, Any], calendar: WorkingDayCalendar | None = N
                                                 TIME_LIMIT + row["paused_days"])
     except UnknownYear:
         return None
+
+
+def post_review_due_on(issued_on: dt.date, calendar: WorkingDayCalendar | None = None
+                       ) -> dt.date:
+    """告知承诺: the day the on-site review after a licence issued on commitment is due —
+    the catalogue's number of working days after the issue date (its source is in the data
+    file), on ``calendar`` or the one in force."""
+    from certsvc.domain.catalogue import procedure_rules
+
+    return (calendar or working_days()).add(issued_on,
+                                            procedure_rules().onsite_review_working_days)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, case, insert, select, update
+from sqlalchemy import Connection, Table, case, func, insert, select, update
 
 from certsvc.errors import NotFound
 from certsvc.store.models import ApplicationRow
@@ -35,8 +36,17 @@ def save(conn: Connection, application_id: int, values: dict[str, Any]) -> None:
 
 def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None = None,
          institution_id: int | None = None, states: Iterable[str] | None = None,
+         post_review: str | None = None, today: dt.date | None = None,
          after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """``post_review``: "due" (pending), "overdue" (pending, due before ``today``) or
+    "failed" — the on-site reviews that follow licences issued on commitment."""
     query = select(_T).where(_T.c.id > after_id).order_by(_T.c.id).limit(limit)
+    if post_review == "due":
+        query = query.where(_T.c.post_review_due_on.is_not(None))
+    elif post_review == "overdue":
+        query = query.where(_T.c.post_review_due_on < today)
+    elif post_review == "failed":
+        query = query.where(_T.c.post_review_failed_on.is_not(None))
     for column, value in ((_T.c.bureau_code, bureau_code), (_T.c.uscc, uscc),
                           (_T.c.institution_id, institution_id)):
         if value is not None:
@@ -71,4 +81,20 @@ def running_clocks(conn: Connection, states: Sequence[str]) -> list[dict[str, An
     query = select(_T.c.id, _T.c.state, _T.c.bureau_code, _T.c.accepted_on, _T.c.paused_days,
                    _T.c.clock_due_on).where(_T.c.state.in_(list(states)),
                                             _T.c.accepted_on.is_not(None))
+    return [dict(r) for r in conn.execute(query.order_by(_T.c.id)).mappings()]
+
+
+def last_post_review_failure(conn: Connection, uscc: str) -> dt.date | None:
+    """The latest day an on-site review after a licence issued on commitment failed for
+    this enterprise."""
+    value = conn.execute(select(func.max(_T.c.post_review_failed_on)).where(
+        _T.c.uscc == uscc)).scalar()
+    return cast(dt.date | None, value)
+
+
+def pending_post_reviews(conn: Connection) -> list[dict[str, Any]]:
+    """Every on-site review still pending after a licence issued on commitment (a new
+    calendar moves their due dates)."""
+    query = select(_T.c.id, _T.c.bureau_code, _T.c.review, _T.c.post_review_due_on).where(
+        _T.c.post_review_due_on.is_not(None))
     return [dict(r) for r in conn.execute(query.order_by(_T.c.id)).mappings()]

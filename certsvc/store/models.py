@@ -258,6 +258,10 @@ class ApplicationRow(Base):
     # the clock's due date, not counting a pause in progress (kept by every transition;
     # the queue sorts on it)
     clock_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    # 告知承诺: the due date of the on-site review after issue while it is pending, and the
+    # day it failed (the bureau's lists; the bar on the commitment path after a failure)
+    post_review_due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    post_review_failed_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 

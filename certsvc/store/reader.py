@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, RowMapping, Table, func, select
 
-from certsvc.domain.catalogue import catalogue
+from certsvc.domain.catalogue import catalogue, procedure_rules
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc
@@ -32,7 +33,6 @@ _SPOT = cast(Table, SpotCheckRow.__table__)
 _RECALL = cast(Table, RecallRow.__table__)
 _INST = cast(Table, InstitutionRow.__table__)
 _APP = cast(Table, ApplicationRow.__table__)
-MAX_TESTING_LEVEL = 2  # level II or above (I, II) may test for licences
 
 
 class LicenceReader:
@@ -103,6 +103,21 @@ class LicenceReader:
                 "licence_number": row["licence_number"] if row["state"] == "issued"
                 else None}
 
+    def pending_commitment(self, number: LicenceNumber) -> dict[str, Any] | None:
+        """承诺公示: the public commitment of a licence issued on commitment (告知承诺) and
+        the due date of its on-site review, while that review is pending; else None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(_APP.c.review, _APP.c.post_review_due_on).where(
+                _APP.c.bureau_code == number.bureau_code,
+                _APP.c.post_review_due_on.is_not(None),
+                _APP.c.licence_number == number.canonical).order_by(
+                _APP.c.id.desc()).limit(1)).mappings().first()
+        if row is None:
+            return None
+        procedure = (row["review"] or {}).get("procedure") or {}
+        return {"statement": procedure.get("statement", ""),
+                "due": row["post_review_due_on"].isoformat()}
+
     def declarations(self, uscc: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return declaration_history(conn, uscc)
@@ -161,6 +176,17 @@ def in_force_scopes(conn: Connection, uscc: str | None = None
         query = query.where(_T.c.uscc == uscc)
     rows = conn.execute(query)
     return [(LicenceNumber.parse(number), list(scope)) for number, scope in rows]
+
+
+def held_from(conn: Connection, uscc: str, bureau_code: str, today: dt.date
+               ) -> list[LicenceNumber]:
+    """The holder's licences from one bureau that are in force today (valid or suspended,
+    not expired): under 一企一证 there is one at most, or several not yet merged."""
+    rows = conn.execute(select(_T.c.number).where(
+        _T.c.uscc == uscc, _T.c.bureau_code == bureau_code, _T.c.valid_until >= today,
+        _T.c.status.in_([LicenceStatus.VALID.value, LicenceStatus.SUSPENDED.value]))
+        .order_by(_T.c.issued, _T.c.id))
+    return [LicenceNumber.parse(number) for (number,) in rows]
 
 
 def declaration_history(conn: Connection, uscc: str) -> list[dict[str, Any]]:
@@ -226,6 +252,7 @@ def qualified_institutions(conn: Connection, institution_id: int | None = None
     if institution_id is not None:
         query = query.where(_INST.c.id == institution_id)
     rows = conn.execute(query).mappings()
+    level = procedure_rules().max_testing_level
     return [{"id": r["id"], "name": r["name"], "accreditation": r["accreditation"],
              "level": r["level"], "filed": r["filed"],
-             "may_test": r["filed"] and r["level"] <= MAX_TESTING_LEVEL} for r in rows]
+             "may_test": r["filed"] and r["level"] <= level} for r in rows]

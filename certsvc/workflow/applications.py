@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Engine
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.bureaus import bureau_by_code, find_bureau
 from certsvc.domain.calendar import UnknownYear, working_days
-from certsvc.domain.catalogue import scope_of
+from certsvc.domain.catalogue import procedure_rules, scope_of
 from certsvc.domain.licence import (
     Enterprise,
     Licence,
@@ -34,22 +34,28 @@ from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
     APPLICATION_SPEC,
+    POST_REVIEW_FINDINGS,
+    POST_REVIEW_LISTS,
     ApplicationState,
     InvalidTransition,
     allowed_application_actions,
     application_transition,
 )
+from certsvc.domain.procedure import ProcedureClosed, choose, renewal_commitment_open
 from certsvc.domain.specs import Values
 from certsvc.domain.time import china_date
-from certsvc.domain.time_limit import TIME_LIMIT, clock_due_on
+from certsvc.domain.time_limit import TIME_LIMIT, clock_due_on, post_review_due_on
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, applications, audit
-from certsvc.store.reader import MAX_TESTING_LEVEL, LicenceReader, licence_in, spot_checks_of
+from certsvc.store.reader import LicenceReader, held_from, licence_in, spot_checks_of
 from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, require
 from certsvc.workflow.documents import Documents
 from certsvc.workflow.issuance import Issuer
+from certsvc.workflow.licences import LicenceActions
 
-EXEMPTION_MONTHS = 6
+_REVOKE = "revoke licence"  # a step's request to revoke, carried out by act() with its audit
+POST_REVIEW_BASIS = ("《国务院关于进一步压减工业产品生产许可证管理目录和简化审批程序的决定》"
+                     "（国发〔2018〕33号）")
 EXEMPTING_LEVELS = ("national", "provincial")  # spot checks that can exempt from testing
 QUEUE_PAGE = 50  # applications a page of the console's queue shows
 QUEUE_SCAN = 10_000  # open applications a list reads at most (a province has far fewer)
@@ -60,11 +66,14 @@ _S = ApplicationState
 
 class Applications:
     def __init__(self, engine: Engine, issuer: Issuer, documents: Documents,
-                 on_licence_issued: Callable[[], None] = lambda: None) -> None:
+                 publish: Callable[[], None] = lambda: None) -> None:
+        """``publish`` runs after a commit that changed the register's status list: an
+        issue, or a revocation after a failed on-site review."""
         self.engine = engine
         self.issuer = issuer
         self.documents = documents
-        self.on_licence_issued = on_licence_issued
+        self.publish = publish
+        self.licences = LicenceActions(engine, issuer)
 
     # --- application ---------------------------------------------------------------------
     def submit(self, principal: Principal, data: Any, now: dt.datetime,
@@ -78,8 +87,11 @@ class Applications:
         if enterprise.uscc != principal.uscc:
             raise Forbidden("an enterprise applies only for itself (enterprise.uscc)")
         commitment = values.materials.get("renewal_commitment")
-        materials: dict[str, Any] = self.documents.attach(principal, {
-            k: v for k, v in values.materials.items() if k != "renewal_commitment"})
+        report = values.get("test_report")
+        documents = {k: v for k, v in values.materials.items() if k != "renewal_commitment"}
+        if report is not None:  # 国发〔2018〕33号: the passing report comes with it
+            documents["test_report"] = report["report"]
+        materials: dict[str, Any] = self.documents.attach(principal, documents)
         if kind == "renewal" and commitment is not None:
             materials["renewal_commitment"] = commitment
         if kind == "renewal":
@@ -104,6 +116,14 @@ class Applications:
         today = china_date(now)
         check_licence(Licence(number, enterprise, scope, today, default_valid_until(today),
                               bureau))
+        procedure = choose(scope, bureau, today, values.procedure)
+        review: dict[str, Any] = {"procedure": procedure}
+        if procedure["path"] == "commitment":
+            for name in ("test_report", "commitment_statement"):
+                if values.get(name) is None:
+                    raise ValidationError(name, "is required for the commitment procedure "
+                                                "(告知承诺)")
+            procedure["statement"] = values.commitment_statement
         row_values = {
             "kind": kind, "state": _S.SUBMITTED.value, "bureau_code": bureau.code,
             "uscc": enterprise.uscc,
@@ -111,10 +131,22 @@ class Applications:
                            "residence": enterprise.residence,
                            "production_address": enterprise.production_address},
             "scope": [u.id for u in scope], "licence_number": number and number.canonical,
-            "materials": materials, "review": {}, "submitted_at": now, "paused_days": 0,
+            "materials": materials, "review": review, "submitted_at": now, "paused_days": 0,
             "updated_at": now,
         }
         with self.engine.begin() as conn:
+            held = held_from(conn, enterprise.uscc, bureau.code, today)
+            if kind == "new" and held:  # 一企一证: issue extends the licence held
+                procedure["extends"] = held[0].canonical
+            if procedure["path"] == "commitment":
+                _not_barred(conn, enterprise.uscc, today)
+            if report is not None:
+                _qualified_institution(conn, report["institution_id"],
+                                       "test_report.institution_id")
+                review["testing"] = {"method": "submitted_report", "passed": True,
+                                     "institution_id": report["institution_id"],
+                                     "report_number": report["report_number"],
+                                     "submitted": _iso(now)}
             application_id = applications.insert_application(conn, row_values)
             after = applications.load(conn, application_id)
             audit.record(conn, principal, "submit", f"application:{application_id}",
@@ -156,11 +188,23 @@ class Applications:
                  "deadline": deadline(row, now)} for row in rows]
 
     def list(self, principal: Principal, now: dt.datetime, *, state: str | None = None,
-             due_within: int | None = None, overdue: bool = False, after_id: int = 0,
+             due_within: int | None = None, overdue: bool = False,
+             post_review: str | None = None, after_id: int = 0,
              limit: int = 100) -> list[dict[str, Any]]:
-        """Applications this account may read; ``overdue`` / ``due_within`` for bureaus."""
+        """Applications this account may read; ``overdue`` / ``due_within`` for bureaus;
+        ``post_review`` (due, overdue, failed): licences issued on commitment by the state
+        of the on-site review that follows."""
         if principal.role is Role.DEPARTMENT:
             raise Forbidden("a department reads the data-sharing feed, not applications")
+        if post_review is not None:
+            if post_review not in POST_REVIEW_LISTS:
+                raise ValidationError("post_review", "is one of " + ", ".join(
+                    POST_REVIEW_LISTS))
+            with self.engine.connect() as conn:
+                rows = applications.find(conn, post_review=post_review,
+                                         today=china_date(now), after_id=after_id,
+                                         limit=limit, **_scope(principal))
+            return [view(row, now) for row in rows]
         states = None
         if state is not None:
             try:
@@ -198,14 +242,19 @@ class Applications:
             target = application_transition(state, action)
             before = _audit_view(row)
             changes = _STEPS[action](self, conn, principal, row, values, now)
+            revocation = changes.pop(_REVOKE, None)
+            if revocation is not None:  # the licence workflow's own revocation, audited
+                revoked, reasons = revocation
+                self.licences.act_in(conn, principal, revoked, "revoke", reasons, now,
+                                     request_id)
             changes.update(state=target.value, updated_at=now)
             changes["clock_due_on"] = clock_due_on({**row, **changes})
             applications.save(conn, application_id, changes)
             after = applications.load(conn, application_id)
             audit.record(conn, principal, action, f"application:{application_id}",
                          row["bureau_code"], before, _audit_view(after), request_id, now)
-        if action == "issue":
-            self.on_licence_issued()
+        if action == "issue" or revocation is not None:
+            self.publish()
         return view(after, now)
 
     def _accept(self, conn: Connection, p: Principal, row: dict[str, Any],
@@ -261,6 +310,12 @@ class Applications:
                 "a written commitment replaces on-site verification only for a renewal whose "
                 "enterprise committed that production conditions have not changed",
                 row["state"], _allowed_except(row, "accept_commitment"))
+        closed = renewal_commitment_open(_procedure(row))
+        if closed is not None:
+            rule = _procedure(row)["rules"][closed]
+            raise ProcedureClosed(
+                f"a renewal of {closed} needs the on-site verification: the rule of "
+                f"{rule['since']} ({', '.join(rule['sources'])}) ends renewal on commitment")
         conditions = {"method": "commitment", "passed": True, "date": china_date(now).isoformat(),
                       "commitment": row["materials"]["renewal_commitment"]}
         return {"review": _review(row, conditions=conditions)}
@@ -300,7 +355,7 @@ class Applications:
             raise ValidationError("spot_check_id", "only a passed spot check exempts")
         today = china_date(now)
         checked_on = dt.date.fromisoformat(check["checked_on"])
-        if checked_on < _months_before(today, EXEMPTION_MONTHS):
+        if checked_on < _months_before(today, procedure_rules().testing_exemption_months):
             raise ValidationError("spot_check_id", "the spot check is older than six months")
         if set(row["scope"]) - set(check["unit_ids"]):
             raise ValidationError("spot_check_id", "the spot check does not cover every unit "
@@ -331,8 +386,10 @@ class Applications:
     def _approve(self, conn: Connection, p: Principal, row: dict[str, Any],
                  values: Values, now: dt.datetime) -> dict[str, Any]:
         review = row["review"]
-        missing = [name for name in ("conditions", "testing")
-                   if not review.get(name, {}).get("passed")]
+        # 告知承诺: the licence follows the formal review; the on-site review comes after
+        steps = ("testing",) if _procedure(row)["path"] == "commitment" else (
+            "conditions", "testing")
+        missing = [name for name in steps if not review.get(name, {}).get("passed")]
         if missing:
             raise InvalidTransition(
                 f"cannot approve before {' and '.join(missing)} passed; refuse instead if "
@@ -356,12 +413,63 @@ class Applications:
             valid_until = default_valid_until(current.valid_until + dt.timedelta(days=1))
             licence = Licence(number, enterprise, scope, today, valid_until, bureau)
             issued = self.issuer.reissue_in(conn, licence, now)
+        elif held := held_from(conn, enterprise.uscc, bureau.code, today):
+            # 一企一证 (国发〔2018〕33号): a new application of an enterprise that holds a
+            # licence from this bureau ends in that licence, re-signed under its number with
+            # every product; its term stays, so no product's licence is lengthened unreviewed
+            current = licence_in(conn, held[0], for_update=True)
+            units = {u.id: u for u in (*current.scope, *scope)}
+            licence = Licence(current.number, enterprise,
+                              tuple(units[i] for i in sorted(units)), current.issued,
+                              current.valid_until, bureau, current.status)
+            check_licence(licence)
+            issued = self.issuer.reissue_in(conn, licence, now)
         else:
             licence = Licence(None, enterprise, scope, today, default_valid_until(today), bureau)
             issued = self.issuer.issue_in(conn, licence, now)
-        return {"licence_number": issued.number.canonical,
-                "review": _review(row, issued={"number": issued.number.canonical,
-                                               "on": _iso(now)})}
+        changes: dict[str, Any] = {"licence_number": issued.number.canonical}
+        steps: dict[str, Any] = {"issued": {"number": issued.number.canonical, "on": _iso(now)}}
+        if _procedure(row)["path"] == "commitment":
+            due = post_review_due_on(today)
+            steps["post_review"] = {"state": "pending", "due": due.isoformat()}
+            changes["post_review_due_on"] = due
+        return {**changes, "review": _review(row, **steps)}
+
+    def _record_post_review(self, conn: Connection, p: Principal, row: dict[str, Any],
+                            values: Values, now: dt.datetime) -> dict[str, Any]:
+        """后置现场审查: the on-site review of a licence issued on commitment. A failure
+        revokes the licence in this transaction, with the finding as its reason."""
+        pending = row["review"].get("post_review", {}).get("state") == "pending"
+        if not pending:
+            raise InvalidTransition(
+                "only a licence issued on commitment (告知承诺) has an on-site review after "
+                "issue, and it is recorded once", row["state"],
+                _allowed_except(row, "record_post_review"))
+        today = china_date(now)
+        reviewed = values.date or today
+        if reviewed > today:
+            raise ValidationError("date", "is in the future")
+        if not values.passed and values.finding is None:
+            raise ValidationError("finding", "is required when the review failed: "
+                                  + " or ".join(POST_REVIEW_FINDINGS))
+        outcome = {**row["review"]["post_review"], "state": "passed" if values.passed
+                   else "failed", "inspectors": values.inspectors,
+                   "date": reviewed.isoformat(), "notes": values.notes or "",
+                   "recorded": _iso(now)}
+        changes: dict[str, Any] = {"post_review_due_on": None}
+        if not values.passed:
+            finding = POST_REVIEW_FINDINGS[values.finding]
+            outcome["finding"] = values.finding
+            number = LicenceNumber.parse(row["licence_number"])
+            current = licence_in(conn, number)
+            if current.status in (LicenceStatus.VALID, LicenceStatus.SUSPENDED):
+                changes[_REVOKE] = (number, {
+                    "reason": f"{finding}（告知承诺后置现场审查）" + (
+                        f"：{values.notes}" if values.notes else ""),
+                    "legal_basis": POST_REVIEW_BASIS})
+                outcome["revoked"] = True
+            changes["post_review_failed_on"] = reviewed
+        return {**changes, "review": _review(row, post_review=outcome)}
 
 
 _STEPS: dict[str, Callable[..., dict[str, Any]]] = {
@@ -374,7 +482,8 @@ def view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
     state = ApplicationState(row["state"])
     return {
         "id": row["id"], "kind": row["kind"], "state": state.value,
-        "allowed_actions": allowed_application_actions(state),
+        "allowed_actions": _allowed(row),
+        "procedure": _procedure(row)["path"],
         "bureau_code": row["bureau_code"], "enterprise": row["enterprise"],
         "scope": [{"id": u.id, "name": u.name} for u in scope_of(row["scope"])],
         "licence_number": row["licence_number"],
@@ -383,7 +492,39 @@ def view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         "submitted_at": _iso(row["submitted_at"]),
         "accepted_on": row["accepted_on"] and row["accepted_on"].isoformat(),
         "deadline": deadline(row, now),
+        "post_review": post_review(row, now),
     }
+
+
+def post_review(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
+    """告知承诺: the on-site review after issue, with its working days left while pending."""
+    review = row["review"].get("post_review")
+    if review is None:
+        return None
+    if review["state"] != "pending":
+        return dict(review)
+    calendar = working_days()
+    today = china_date(now)
+    due = dt.date.fromisoformat(review["due"])
+    left = calendar.between(today, due) if today <= due else -calendar.between(due, today)
+    issued = dt.date.fromisoformat(row["review"]["issued"]["on"][:10])
+    return {**review, "working_days_left": left, "overdue": left < 0,
+            "provisional": calendar.provisional(issued, max(due, today))}
+
+
+def _procedure(row: dict[str, Any]) -> dict[str, Any]:
+    """The procedure the application follows, kept at submission (an application older than
+    the rules data followed the one procedure there was)."""
+    found: dict[str, Any] = row["review"].get("procedure") or {"path": "verify_first",
+                                                               "rules": {}}
+    return found
+
+
+def _allowed(row: dict[str, Any]) -> list[str]:
+    """The actions the state allows, less the post-issue review where none is pending."""
+    pending = row["review"].get("post_review", {}).get("state") == "pending"
+    return [a for a in allowed_application_actions(ApplicationState(row["state"]))
+            if a != "record_post_review" or pending]
 
 
 def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
@@ -437,15 +578,30 @@ def _testing_open(row: dict[str, Any]) -> None:
 
 
 def _allowed_except(row: dict[str, Any], *actions: str) -> list[str]:
-    return [a for a in allowed_application_actions(ApplicationState(row["state"]))
-            if a not in actions]
+    return [a for a in _allowed(row) if a not in actions]
 
 
-def _qualified_institution(conn: Connection, institution_id: int) -> None:
-    found = accounts.institution(conn, institution_id)
-    if not found.filed or found.level > MAX_TESTING_LEVEL:
-        raise ValidationError("institution_id", f"{found.name} may not test for licences: "
-                                                "it must be filed and of level II or above")
+def _qualified_institution(conn: Connection, institution_id: int,
+                           field: str = "institution_id") -> None:
+    try:
+        found = accounts.institution(conn, institution_id)
+    except NotFound:
+        raise ValidationError(field, f"no inspection institution {institution_id}") from None
+    if not found.filed or found.level > procedure_rules().max_testing_level:
+        raise ValidationError(field, f"{found.name} may not test for licences: it must be "
+                                     "filed and of level II or above")
+
+
+def _not_barred(conn: Connection, uscc: str, today: dt.date) -> None:
+    """After a licence issued on commitment was revoked for a false commitment or a failed
+    on-site review, the commitment path stays closed to the enterprise for a while."""
+    months = procedure_rules().commitment_bar_months
+    failed = applications.last_post_review_failure(conn, uscc)
+    if failed is not None and failed > _months_before(today, months):
+        raise ProcedureClosed(
+            f"an on-site review after a licence issued on commitment failed on {failed}; "
+            f"the commitment procedure (告知承诺) is closed to this enterprise for "
+            f"{months} months from then: apply with procedure verify_first")
 
 
 def _months_before(day: dt.date, months: int) -> dt.date:

@@ -28,7 +28,7 @@ from certsvc.domain.calendar import (
 )
 from certsvc.domain.holiday_notice import NOTICE_SPEC, check_notice
 from certsvc.domain.lifecycle import Actor
-from certsvc.domain.time_limit import CLOCK_STATES, clock_due_on
+from certsvc.domain.time_limit import CLOCK_STATES, clock_due_on, post_review_due_on
 from certsvc.errors import NotFound
 from certsvc.store import applications, audit, holiday_notices
 from certsvc.workflow.authz import require
@@ -108,6 +108,18 @@ def _recount(conn: Connection, principal: Principal, before: WorkingDayCalendar,
         applications.save(conn, row["id"], {"clock_due_on": new["due"]})
         audit.record(conn, principal, "deadline.recomputed", f"application:{row['id']}",
                      row["bureau_code"], _shown(old), _shown(new), request_id, now)
+        moved.append(row["id"])
+    for row in applications.pending_post_reviews(conn):  # 告知承诺: on-site reviews due
+        issued = dt.date.fromisoformat(row["review"]["issued"]["on"][:10])
+        old_due, new_due = row["post_review_due_on"], post_review_due_on(issued, after)
+        if old_due == new_due:
+            continue
+        review = dict(row["review"])
+        review["post_review"] = {**review["post_review"], "due": new_due.isoformat()}
+        applications.save(conn, row["id"], {"post_review_due_on": new_due, "review": review})
+        audit.record(conn, principal, "deadline.recomputed", f"application:{row['id']}",
+                     row["bureau_code"], {"post_review_due": old_due.isoformat()},
+                     {"post_review_due": new_due.isoformat()}, request_id, now)
         moved.append(row["id"])
     return moved
 

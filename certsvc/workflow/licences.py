@@ -23,6 +23,7 @@ from certsvc.domain.catalogue import catalogue
 from certsvc.domain.licence import (
     Enterprise,
     Licence,
+    LicenceStatus,
     check_licence,
 )
 from certsvc.domain.licence_number import LicenceNumber
@@ -32,11 +33,12 @@ from certsvc.domain.lifecycle import (
     allowed_licence_actions,
     licence_transition,
 )
+from certsvc.domain.procedure import choose
 from certsvc.domain.specs import Values
 from certsvc.domain.time import china_date
-from certsvc.errors import Forbidden, NotFound, ValidationError
+from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
 from certsvc.store import audit, feed, writer
-from certsvc.store.reader import LicenceReader, in_force_scopes, licence_in
+from certsvc.store.reader import LicenceReader, held_from, in_force_scopes, licence_in
 from certsvc.store.records import LicenceRecord
 from certsvc.workflow.authz import require
 from certsvc.workflow.issuance import Issuer
@@ -101,12 +103,62 @@ class LicenceActions:
         if fields == {"name": e.name, "residence": e.residence,
                       "production_address": e.production_address} and scope == record.scope:
             raise ValidationError("body", "changes nothing: give enterprise fields or scope")
+        added = tuple(u for u in scope if u not in record.scope)
+        if added:  # 一企一证: a product added follows the rules of the day, as a new one would
+            choose(added, record.issuer, china_date(now), None)
         licence = Licence(record.number, Enterprise(fields["name"], e.uscc, fields["residence"],
                                                     fields["production_address"]),
                           scope, record.issued, record.valid_until, record.issuer,
                           record.status)
         check_licence(licence)
         self.issuer.reissue_in(conn, licence, now)
+
+    def merge(self, principal: Principal, uscc: str, bureau_code: str, now: dt.datetime,
+              request_id: str) -> dict[str, Any]:
+        """一企一证 for an enterprise that holds several licences from one bureau (issued
+        before the rule): the oldest takes every product of the others and is re-signed
+        under its number; the others are marked merged, their QR codes read superseded and
+        their numbers still resolve, saying where their products went. The merged licence
+        ends on the earliest end date among them, so no product's licence is lengthened
+        without a review. One transaction, one publication."""
+        require(principal, Actor.BUREAU, bureau_code=bureau_code)
+        today = china_date(now)
+        with self.engine.begin() as conn:
+            numbers = held_from(conn, uscc, bureau_code, today)
+            if len(numbers) < 2:
+                raise Conflict(f"the enterprise holds {len(numbers)} licence(s) in force from "
+                               f"bureau {bureau_code}: nothing to merge")
+            records = [licence_in(conn, n, for_update=True) for n in numbers]
+            suspended = [r.number.canonical for r in records
+                         if r.status is not LicenceStatus.VALID]
+            if suspended:
+                raise Conflict("a suspended licence is not merged (the merge would lift its "
+                               "suspension): " + ", ".join(suspended))
+            survivor, absorbed = records[0], records[1:]
+            scope = tuple(sorted({u.id: u for r in records for u in r.scope}.values(),
+                                 key=lambda u: u.id))
+            before = licence_view(survivor, today)
+            merged = Licence(survivor.number, survivor.enterprise, scope, survivor.issued,
+                             min(r.valid_until for r in records), survivor.issuer)
+            check_licence(merged)
+            self.issuer.reissue_in(conn, merged, now)
+            for record in absorbed:
+                number = record.number
+                reason = f"一企一证：并入 {survivor.number}"
+                writer.set_status(conn, number, LicenceStatus.MERGED, now,
+                                  {"action": "merge", "reason": reason})
+                feed.record(conn, "licence.status", uscc, f"licence:{number.canonical}", {
+                    "number": number.canonical, "status": LicenceStatus.MERGED.value,
+                    "action": "merge", "reason": reason,
+                    "merged_into": survivor.number.canonical}, now)
+                audit.record(conn, principal, "merge", f"licence:{number.canonical}",
+                             bureau_code, licence_view(record, today),
+                             licence_view(licence_in(conn, number), today), request_id, now)
+            after = licence_view(licence_in(conn, survivor.number), today)
+            audit.record(conn, principal, "merge", f"licence:{survivor.number.canonical}",
+                         bureau_code, before, after, request_id, now)
+        self.on_status_change()
+        return {**after, "merged": [r.number.canonical for r in absorbed]}
 
     def held_by(self, principal: Principal, now: dt.datetime) -> list[dict[str, Any]]:
         """An enterprise's own licences, as the licence page shows them (public facts, listed
