@@ -174,19 +174,20 @@ def _suspended(api: Api, issuer: Any) -> str:
 Case = Callable[[Api, Any], tuple[str, str, Any]]  # → (method, path, body)
 
 BUREAUS = {"national", "zhejiang"}
+PROVINCE = {"zhejiang"}  # it approves; the national authority no longer does
 EVERYONE = set(ROLES)
 ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "me": (lambda api, _: ("GET", "/api/v1/me", None), EVERYONE, 200),
     "list applications": (lambda api, _: ("GET", "/api/v1/applications", None),
                           EVERYONE - {"department"}, 200),
     "refuse acceptance": (lambda api, _: ("POST", _submitted(api) + "/refuse_acceptance",
-                                          {"reasons": "不属于本机关"}), BUREAUS, 200),
+                                          {"reasons": "不属于本机关"}), PROVINCE, 200),
     "record onsite": (lambda api, _: ("POST", _under_review(api) + "/record_onsite", {
-        "passed": True, "inspectors": ["张伟", "李娜"]}), BUREAUS, 200),
+        "passed": True, "inspectors": ["张伟", "李娜"]}), PROVINCE, 200),
     "accept commitment": (lambda api, issuer: ("POST", _renewal(api, issuer)
-                                               + "/accept_commitment", None), BUREAUS, 200),
+                                               + "/accept_commitment", None), PROVINCE, 200),
     "exempt testing": (lambda api, issuer: ("POST", _under_review(api) + "/exempt_testing", {
-        "spot_check_id": _spot_check(api, issuer)}), BUREAUS, 200),
+        "spot_check_id": _spot_check(api, issuer)}), PROVINCE, 200),
     "record spot check": (lambda api, issuer: _licensed_post(
         api, issuer, "/api/v1/spot-checks", _spot_check_body(api)), BUREAUS, 201),
     "announce recall": (lambda api, issuer: _licensed_post(api, issuer, "/api/v1/recalls",
@@ -210,15 +211,15 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "accept prior report": (lambda api, _: ("POST", _under_review(api) + "/accept_prior_report",
                                             {"institution_id": api.institutions["level1"],
                                              "commissioned": "2026-05-20", "passed": True,
-                                             "report_number": "R-1"}), BUREAUS, 200),
-    "approve": (lambda api, _: ("POST", _ready(api) + "/approve", None), BUREAUS, 200),
+                                             "report_number": "R-1"}), PROVINCE, 200),
+    "approve": (lambda api, _: ("POST", _ready(api) + "/approve", None), PROVINCE, 200),
     "issue": (lambda api, _: ("POST", _moved(api, _ready(api), ("approve", "zhejiang", None))
-                              + "/issue", None), BUREAUS, 200),
+                              + "/issue", None), PROVINCE, 200),
     "record post review": (lambda api, _: ("POST", _issued_on_commitment(api)
                                            + "/record_post_review", {
-        "passed": True, "inspectors": ["张伟", "李娜"]}), BUREAUS, 200),
+        "passed": True, "inspectors": ["张伟", "李娜"]}), PROVINCE, 200),
     "change licence": (lambda api, issuer: ("POST", _licence(api, issuer) + "/change", {
-        "enterprise": {"residence": "杭州市西湖区文三路200号"}}), BUREAUS, 200),
+        "enterprise": {"residence": "杭州市西湖区文三路200号"}}), PROVINCE, 200),
     "lift suspension": (lambda api, issuer: ("POST", _suspended(api, issuer)
                                              + "/lift_suspension", {"reason": "整改合格"}),
                         BUREAUS, 200),
@@ -237,10 +238,10 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "read application": (lambda api, _: ("GET", _submitted(api), None),
                          {"national", "zhejiang", "enterprise", "auditor"}, 200),
     "accept": (lambda api, _: ("POST", _submitted(api) + "/accept", None),
-               {"national", "zhejiang"}, 200),
+               PROVINCE, 200),
     "request correction": (lambda api, _: ("POST", _submitted(api) + "/request_correction",
                                            {"missing": ["营业执照"]}),
-                           {"national", "zhejiang"}, 200),
+                           PROVINCE, 200),
     "resubmit": (lambda api, _: ("POST", _awaiting_correction(api) + "/resubmit",
                                  {"materials": {"business_licence": EXAMPLE_REFERENCE}}),
                  {"enterprise"}, 200),
@@ -251,7 +252,7 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
                                     {"passed": True, "report_number": "R-1",
                                      "report": EXAMPLE_REFERENCE}), {"institution"}, 200),
     "refuse": (lambda api, _: ("POST", _in_testing(api) + "/refuse", {"reasons": "不合格"}),
-               {"national", "zhejiang"}, 200),
+               PROVINCE, 200),
     "suspend licence": (lambda api, issuer: ("POST", _licence(api, issuer) + "/suspend", {
         "order": "stop_production", "reason": "事故"}), {"national", "zhejiang"}, 200),
     "revoke licence": (lambda api, issuer: ("POST", _licence(api, issuer) + "/revoke", {

@@ -275,3 +275,14 @@ def _status_index(api: Api, number: str) -> int:
     from certsvc.store.reader import LicenceReader
 
     return LicenceReader(api.engine).by_number(LicenceNumber.parse(number)).status_index
+
+
+def test_the_national_authority_no_longer_decides_applications(api: Api) -> None:
+    """It keeps the catalogue, the register and the calendar; the province approves."""
+    with at("2026-06-01"):
+        application = post(api, "/api/v1/applications", "enterprise", application_body(), 201)
+        refused = api.post(f"/api/v1/applications/{application['id']}/accept", "national")
+        assert refused.status_code == 403 and refused.json is not None
+        assert "no longer approves" in refused.json["detail"]
+        assert post(api, f"/api/v1/applications/{application['id']}/accept",
+                    "zhejiang")["state"] == "under_review"

@@ -29,9 +29,10 @@ def may(principal: Principal, transition: Transition, item: dict[str, Any]) -> b
 
 
 def units() -> list[Unit]:
-    """The catalogue's units that may be applied for today, in catalogue order."""
+    """The catalogue's units under licence today (the ones that may be applied for), in
+    catalogue order."""
     today = china_date(utcnow())
-    return [u for u in catalogue().units.values() if not u.is_withdrawn(today)]
+    return [u for u in catalogue().units.values() if u.is_listed(today)]
 
 
 def signed_in() -> Session | BaseResponse:

@@ -23,7 +23,10 @@ from certsvc.errors import Conflict
 class Actor(enum.Enum):
     """Which side of the procedure performs an action (roles map onto these)."""
 
-    BUREAU = "bureau"
+    BUREAU = "bureau"  # a licensing bureau: the province's, or the national authority
+    # the provincial bureau only: it approves, and since the 2019 delegation the national
+    # authority no longer does (国发〔2024〕11号: provincial approval, not delegated further)
+    PROVINCE = "provincial bureau"
     ENTERPRISE = "enterprise"
     INSTITUTION = "institution"
     NATIONAL = "national"  # the national authority only
@@ -138,12 +141,12 @@ APPLICATION_SPEC = Spec((
 
 _A = ApplicationState
 APPLICATION_ACTIONS: dict[str, Transition] = {
-    "accept": Transition(Actor.BUREAU, frozenset({_A.SUBMITTED}), _A.UNDER_REVIEW, "受理"),
+    "accept": Transition(Actor.PROVINCE, frozenset({_A.SUBMITTED}), _A.UNDER_REVIEW, "受理"),
     "refuse_acceptance": Transition(
-        Actor.BUREAU, frozenset({_A.SUBMITTED}), _A.NOT_ACCEPTED, "不予受理",
+        Actor.PROVINCE, frozenset({_A.SUBMITTED}), _A.NOT_ACCEPTED, "不予受理",
         Spec((_reason("reasons", "不予受理的理由", "Reasons"),))),
     "request_correction": Transition(
-        Actor.BUREAU, frozenset({_A.SUBMITTED}), _A.AWAITING_CORRECTION, "补正告知",
+        Actor.PROVINCE, frozenset({_A.SUBMITTED}), _A.AWAITING_CORRECTION, "补正告知",
         Spec((Field("missing", Kind.TEXT_LIST, "需补正的材料", "Missing material",
                     max_length=200, example=["营业执照复印件（清晰）"]),))),
     "resubmit": Transition(
@@ -151,10 +154,10 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
         Spec((Field("materials", Kind.OBJECT, "补正的材料", "Supplied material",
                     sub=SUPPLIED_MATERIALS_SPEC),))),
     "record_onsite": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "实地核查", Spec((
+        Actor.PROVINCE, frozenset({_A.UNDER_REVIEW}), None, "实地核查", Spec((
             *_onsite("核查"), Field("notes", Kind.TEXT, "备注", "Notes", required=False)))),
     "accept_commitment": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "延续承诺"),
+        Actor.PROVINCE, frozenset({_A.UNDER_REVIEW}), None, "延续承诺"),
     "choose_institution": Transition(
         Actor.ENTERPRISE, frozenset({_A.UNDER_REVIEW}), _A.TESTING, "产品检验（委托）",
         Spec((_INSTITUTION,))),
@@ -166,24 +169,24 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
                     example=EXAMPLE_REFERENCE, help_zh="PDF、OFD、JPEG 或 PNG，10 MB 以内",
                     help_en="the signed report: PDF, OFD, JPEG or PNG, 10 MB at most")))),
     "exempt_testing": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "免于产品检验",
+        Actor.PROVINCE, frozenset({_A.UNDER_REVIEW}), None, "免于产品检验",
         Spec((Field("spot_check_id", Kind.INT, "监督抽查", "Spot check", minimum=1,
                     example=1, help_en="a passed provincial or national spot check of the "
                                        "register, within six months, covering the scope"),))),
     "accept_prior_report": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), None, "核查前委托检验报告", Spec((
+        Actor.PROVINCE, frozenset({_A.UNDER_REVIEW}), None, "核查前委托检验报告", Spec((
             _INSTITUTION,
             Field("commissioned", Kind.DATE, "委托日期", "Commissioned on",
                   example="2026-05-20", help_en="before the on-site verification"),
             Field("passed", Kind.BOOL, "检验结论：合格", "Passed", example=True),
             _REPORT_NUMBER))),
-    "approve": Transition(Actor.BUREAU, frozenset({_A.UNDER_REVIEW}), _A.APPROVED, "准予许可"),
+    "approve": Transition(Actor.PROVINCE, frozenset({_A.UNDER_REVIEW}), _A.APPROVED, "准予许可"),
     "refuse": Transition(
-        Actor.BUREAU, frozenset({_A.UNDER_REVIEW, _A.TESTING}), _A.REFUSED, "不予许可",
+        Actor.PROVINCE, frozenset({_A.UNDER_REVIEW, _A.TESTING}), _A.REFUSED, "不予许可",
         Spec((_reason("reasons", "不予许可的理由", "Reasons"),))),
-    "issue": Transition(Actor.BUREAU, frozenset({_A.APPROVED}), _A.ISSUED, "发证"),
+    "issue": Transition(Actor.PROVINCE, frozenset({_A.APPROVED}), _A.ISSUED, "发证"),
     "record_post_review": Transition(
-        Actor.BUREAU, frozenset({_A.ISSUED}), None, "后置现场审查", Spec((
+        Actor.PROVINCE, frozenset({_A.ISSUED}), None, "后置现场审查", Spec((
             *_onsite("审查"),
             Field("finding", Kind.CHOICE, "不合格情形", "Finding", required=False,
                   choices=tuple(POST_REVIEW_FINDINGS),
@@ -197,7 +200,7 @@ _IN_FORCE = frozenset({_L.VALID, _L.SUSPENDED})
 _REASON = Spec((_reason(),))
 _WITH_BASIS = Spec((_reason(), _LEGAL_BASIS))
 LICENCE_ACTIONS: dict[str, Transition] = {
-    "change": Transition(Actor.BUREAU, _IN_FORCE, None, "变更", Spec((
+    "change": Transition(Actor.PROVINCE, _IN_FORCE, None, "变更", Spec((
         Field("enterprise", Kind.OBJECT, "企业信息", "Enterprise", required=False,
               sub=ENTERPRISE_CHANGE_SPEC),
         Field("scope", Kind.UNITS, "产品单元", "Products", required=False,

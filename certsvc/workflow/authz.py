@@ -2,7 +2,8 @@
 
 A provincial bureau acts only in its own province, an enterprise only on its own
 applications and licences, an institution only on the tests assigned to it; the national
-authority acts everywhere; an auditor only reads. Refusals are 403 problems that say why.
+authority acts everywhere but on applications (it no longer approves); an auditor only
+reads. Refusals are 403 problems that say why.
 
     require(principal, Actor.BUREAU, bureau_code="33")
 """
@@ -29,6 +30,12 @@ def require(
     if actor is Actor.NATIONAL:
         if role is not Role.NATIONAL:
             raise Forbidden("only the national authority may do this")
+    elif actor is Actor.PROVINCE:
+        if role is Role.NATIONAL:
+            raise Forbidden("the national authority no longer approves licences: the "
+                            "provincial bureau decides (2019 delegation; 国发〔2024〕11号)")
+        if role is not Role.PROVINCIAL or bureau_code != principal.bureau_code:
+            raise Forbidden("only the provincial bureau of this application may do this")
     elif actor is Actor.BUREAU:
         if role is Role.PROVINCIAL:
             if bureau_code != principal.bureau_code:

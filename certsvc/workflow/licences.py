@@ -121,7 +121,7 @@ class LicenceActions:
         their numbers still resolve, saying where their products went. The merged licence
         ends on the earliest end date among them, so no product's licence is lengthened
         without a review. One transaction, one publication."""
-        require(principal, Actor.BUREAU, bureau_code=bureau_code)
+        require(principal, Actor.PROVINCE, bureau_code=bureau_code)
         today = china_date(now)
         with self.engine.begin() as conn:
             numbers = held_from(conn, uscc, bureau_code, today)
