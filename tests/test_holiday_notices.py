@@ -60,10 +60,17 @@ def test_a_loaded_notice_makes_a_provisional_deadline_final(api: Api) -> None:
     assert moved is not None and moved["deadline"]["due"] == "2027-01-12"
 
 
-@freeze_time("2026-12-10 02:00:00")
-def test_a_loaded_notice_moves_a_pending_onsite_review(api: Api) -> None:
+@pytest.mark.parametrize("moment", ["2026-12-10 02:00:00", "2026-12-09 16:30:00"])
+def test_a_loaded_notice_moves_a_pending_onsite_review(api: Api, moment: str) -> None:
     """告知承诺: the on-site review due 30 working days after issue reaches into 2027; a
-    notice with a bridge day on 4 January moves it a working day later, in its timeline."""
+    notice with a bridge day on 4 January moves it a working day later, in its timeline.
+    Issued at 00:30 in Beijing (16:30 UTC the day before), it counts from the Beijing day
+    both times (the recount once took the UTC day: a day early)."""
+    with freeze_time(moment):
+        _moved_by_the_notice(api)
+
+
+def _moved_by_the_notice(api: Api) -> None:
     created = api.post("/api/v1/applications", "enterprise", commitment_body(api)).json
     assert created is not None, created
     path = f"/api/v1/applications/{created['id']}"

@@ -240,8 +240,12 @@ def test_a_passed_review_clears_the_lists(api: Api) -> None:
         application = post(api, "/api/v1/applications", "enterprise", commitment_body(api), 201)
         for action in ("accept", "approve", "issue"):
             post(api, f"/api/v1/applications/{application['id']}/{action}", "zhejiang")
+        mixed = post(api, f"/api/v1/applications/{application['id']}/record_post_review",
+                     "zhejiang", {"passed": True, "inspectors": ["张伟", "李娜"],
+                                  "finding": "onsite_failed"}, 422)
+        assert mixed["field"] == "finding"
         passed = post(api, f"/api/v1/applications/{application['id']}/record_post_review",
-                       "zhejiang", {"passed": True, "inspectors": ["张伟", "李娜"]})
+                      "zhejiang", {"passed": True, "inspectors": ["张伟", "李娜"]})
     assert passed["post_review"]["state"] == "passed" and passed["allowed_actions"] == []
     with at("2026-09-01"):
         assert api.get("/api/v1/applications?post_review=overdue", "zhejiang").json == {

@@ -452,6 +452,8 @@ class Applications:
         if not values.passed and values.finding is None:
             raise ValidationError("finding", "is required when the review failed: "
                                   + " or ".join(POST_REVIEW_FINDINGS))
+        if values.passed and values.finding is not None:
+            raise ValidationError("finding", "is only for a review that failed")
         outcome = {**row["review"]["post_review"], "state": "passed" if values.passed
                    else "failed", "inspectors": values.inspectors,
                    "date": reviewed.isoformat(), "notes": values.notes or "",
@@ -507,9 +509,13 @@ def post_review(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
     today = china_date(now)
     due = dt.date.fromisoformat(review["due"])
     left = calendar.between(today, due) if today <= due else -calendar.between(due, today)
-    issued = dt.date.fromisoformat(row["review"]["issued"]["on"][:10])
     return {**review, "working_days_left": left, "overdue": left < 0,
-            "provisional": calendar.provisional(issued, max(due, today))}
+            "provisional": calendar.provisional(issued_on(row["review"]), max(due, today))}
+
+
+def issued_on(review: dict[str, Any]) -> dt.date:
+    """The day (in China) the application's licence was issued, from its review."""
+    return china_date(dt.datetime.fromisoformat(review["issued"]["on"]))
 
 
 def _procedure(row: dict[str, Any]) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from certsvc.domain.lifecycle import Actor
 from certsvc.domain.time_limit import CLOCK_STATES, clock_due_on, post_review_due_on
 from certsvc.errors import NotFound
 from certsvc.store import applications, audit, holiday_notices
+from certsvc.workflow.applications import issued_on
 from certsvc.workflow.authz import require
 
 REFRESH_EVERY = 30.0  # seconds a process may count on a calendar another one replaced
@@ -110,8 +111,8 @@ def _recount(conn: Connection, principal: Principal, before: WorkingDayCalendar,
                      row["bureau_code"], _shown(old), _shown(new), request_id, now)
         moved.append(row["id"])
     for row in applications.pending_post_reviews(conn):  # 告知承诺: on-site reviews due
-        issued = dt.date.fromisoformat(row["review"]["issued"]["on"][:10])
-        old_due, new_due = row["post_review_due_on"], post_review_due_on(issued, after)
+        old_due = row["post_review_due_on"]
+        new_due = post_review_due_on(issued_on(row["review"]), after)
         if old_due == new_due:
             continue
         review = dict(row["review"])
