@@ -93,3 +93,29 @@ def test_who_may_report_and_read(api: Api) -> None:
 def test_bad_reports_name_the_field(api: Api, change: dict[str, Any], field: str) -> None:
     with freeze_time("2026-06-01 03:00:00"):
         assert report(api, status=422, **change)["field"] == field
+
+
+def test_the_lists_are_paged_newest_first_with_their_filters_in_the_query(api: Api) -> None:
+    """A province's accident list is read a page at a time, however many reports there are;
+    the late and missing-follow-up filters hold across pages."""
+    with freeze_time("2026-06-02 03:00:00"):  # each report a day late (learned 06-01 02:00)
+        ids = [report(api)["id"] for _ in range(5)]
+        on_time = report(api, learned_at="2026-06-02T10:00:00+08:00")["id"]
+    with freeze_time("2026-06-20 03:00:00"):
+        followed = api.post(f"/api/v1/accidents/{ids[0]}/follow_up", "enterprise",
+                            {"cause": "原因", "measures": "措施"})
+        assert followed.status_code == 200
+        seen: list[int] = []
+        path = "/api/v1/accidents?late=true&limit=2"
+        while True:
+            page = api.get(path, "zhejiang").json
+            assert page is not None and len(page["items"]) <= 2
+            seen += [a["id"] for a in page["items"]]
+            if not page["items"]:
+                break
+            path = f"/api/v1/accidents?late=true&limit=2&before={page['next_before']}"
+        assert seen == sorted(ids, reverse=True)
+        missing = api.get("/api/v1/accidents?missing_follow_up=true", "zhejiang").json
+        assert missing is not None
+        assert [a["id"] for a in missing["items"]] == [on_time, *sorted(ids[1:], reverse=True)]
+        assert api.get("/api/v1/accidents?limit=0", "zhejiang").status_code == 422

@@ -207,11 +207,9 @@ def openapi_document() -> dict[str, Any]:
                      "operationId": "report_accident", "parameters": [_IDEMPOTENCY],
                      "requestBody": _body(ACCIDENT_SPEC),
                      "responses": _ok("the report", "Object", "201")},
-            "get": {"summary": "Accident reports (bureaus: own province; ?late=true, "
-                               "?missing_follow_up=true)", "operationId": "list_accidents",
-                    "parameters": [{"name": n, "in": "query", "schema": {"type": "boolean"}}
-                                   for n in ("late", "missing_follow_up")],
-                    "responses": _ok("the reports")}},
+            "get": _list_op("Accident reports (bureaus: own province; an enterprise: its "
+                            "own), newest first; ?late=true, ?missing_follow_up=true",
+                            "list_accidents", "late", "missing_follow_up")},
         "/api/v1/accidents/{id}/follow_up": {"post": {
             "summary": "The established cause and the measures taken",
             "operationId": "accident_follow_up",

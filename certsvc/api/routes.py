@@ -162,10 +162,9 @@ def register_routes(app: Flask, services: Services) -> None:
 
     @app.get("/api/v1/accidents")
     def list_accidents() -> Response:
-        flags = request.args
-        return _json({"items": services.accidents.list(
-            principal(), utcnow(), late=flags.get("late") in ("1", "true"),
-            missing_follow_up=flags.get("missing_follow_up") in ("1", "true"))})
+        return _listing(services.accidents.list(
+            principal(), utcnow(), late=_flag("late"),
+            missing_follow_up=_flag("missing_follow_up"), **_page_args()))
 
     @app.get("/api/v1/spot-checks")
     def list_spot_checks() -> Response:

@@ -51,6 +51,7 @@ BUREAUS = frozenset({Role.PROVINCIAL, Role.NATIONAL})
 ENTERPRISE = frozenset({Role.ENTERPRISE})
 LIST_READERS = frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.AUDITOR, Role.ENTERPRISE})
 MAX_NUMBERS_FILE = 64 * 1024  # a list of 1,000 licence numbers is about 25 kB
+ACCIDENTS_SHOWN = 100  # accident reports the supervision page lists (late and overdue first)
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,20 @@ DUTIES: dict[str, Duty] = {
 }
 
 
+def _accidents_first_due(services: Services, p: Principal, now: dt.datetime
+                         ) -> list[dict[str, Any]]:
+    """The accident reports a clerk sees first: late ones, then those whose follow-up is
+    overdue, then the newest — a bounded page of each, without repeats."""
+    shown: dict[int, dict[str, Any]] = {}
+    for page in (services.accidents.list(p, now, late=True, limit=ACCIDENTS_SHOWN),
+                 services.accidents.list(p, now, missing_follow_up=True,
+                                         limit=ACCIDENTS_SHOWN),
+                 services.accidents.list(p, now, limit=ACCIDENTS_SHOWN)):
+        for accident in page:
+            shown.setdefault(accident["id"], accident)
+    return list(shown.values())[:ACCIDENTS_SHOWN]
+
+
 def register_supervision(bp: Blueprint, services: Services) -> None:
     @bp.get("/supervision")
     def supervision() -> str | BaseResponse:
@@ -123,10 +138,8 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
         lists: dict[str, Any] = {}
         if p.role in LIST_READERS:
             now = utcnow()
-            accidents = services.accidents.list(p, now)
             lists = {
-                "accidents": sorted(accidents, key=lambda a: (
-                    not a["late"], not a["follow_up_overdue"], -a["id"]))[:100],
+                "accidents": _accidents_first_due(services, p, now),
                 "recalls": services.recalls.list(p, open_only=True),
                 "measures": services.measures.list(p, open_only=True),
                 "spot_checks": services.spot_checks.list(p, limit=50),

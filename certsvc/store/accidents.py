@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Connection, RowMapping, Table, insert, select, update
+from sqlalchemy import Connection, RowMapping, Table, func, insert, select, update
 
 from certsvc.errors import NotFound
 from certsvc.store.models import AccidentRow
@@ -28,11 +29,22 @@ def amend(conn: Connection, accident_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(_T).where(_T.c.id == accident_id).values(**values))
 
 
-def find(conn: Connection, *, bureau_code: str | None = None,
-         uscc: str | None = None) -> list[RowMapping]:
-    query = select(_T).order_by(_T.c.id)
+def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None = None,
+         late: bool = False, follow_up_due_before: dt.datetime | None = None,
+         before: int | None = None, limit: int = 100) -> list[RowMapping]:
+    """Reports newest first, within a province or of one enterprise: ``late`` ones only;
+    ``follow_up_due_before``: those with no follow-up reported before that time; ``before``
+    an id pages back. The filters are in the query, so a page costs a page."""
+    query = select(_T)
     if bureau_code is not None:
         query = query.where(_T.c.bureau_code == bureau_code)
     if uscc is not None:
         query = query.where(_T.c.uscc == uscc)
-    return list(conn.execute(query).mappings())
+    if late:
+        query = query.where(_T.c.late.is_(True))
+    if follow_up_due_before is not None:
+        query = query.where(func.json_array_length(_T.c.follow_ups) == 0,
+                            _T.c.reported_at < follow_up_due_before)
+    if before is not None:
+        query = query.where(_T.c.id < before)
+    return list(conn.execute(query.order_by(_T.c.id.desc()).limit(limit)).mappings())

@@ -83,17 +83,16 @@ class Accidents:
         return after
 
     def list(self, principal: Principal, now: dt.datetime, *, late: bool = False,
-             missing_follow_up: bool = False) -> list[dict[str, Any]]:
-        """Reports this account may read: a bureau's province, an enterprise's own."""
+             missing_follow_up: bool = False, before: int | None = None,
+             limit: int = 100) -> list[dict[str, Any]]:
+        """Reports this account may read (a bureau's province, an enterprise's own), newest
+        first, a page at a time: ``late`` ones, or those ``missing_follow_up``."""
         scope = list_scope(principal, "accident reports")
         with self.engine.connect() as conn:
-            views = [_view(r, now) for r in accidents.find(
-                conn, bureau_code=scope.bureau_code, uscc=scope.uscc)]
-        if late:
-            views = [v for v in views if v["late"]]
-        if missing_follow_up:
-            views = [v for v in views if v["follow_up_overdue"]]
-        return views
+            return [_view(r, now) for r in accidents.find(
+                conn, bureau_code=scope.bureau_code, uscc=scope.uscc, late=late,
+                follow_up_due_before=now - FOLLOW_UP_DUE if missing_follow_up else None,
+                before=before, limit=limit)]
 
 
 def _view(row: Any, now: dt.datetime) -> dict[str, Any]:
