@@ -12,7 +12,7 @@ from flask import request
 
 from certsvc.credential.verifier import MESSAGES as VERDICTS
 from certsvc.credential.verifier import Verdict, VerdictCode
-from certsvc.domain.licence import LicenceStatus
+from certsvc.domain.licence import STATUS_TERMS, LicenceStatus
 from certsvc.domain.time import CHINA, as_utc, china_date, utcnow
 from certsvc.store.records import LicenceRecord
 
@@ -140,13 +140,7 @@ MESSAGES: dict[str, dict[str, str]] = {
 }
 
 STATUS_NAMES: dict[LicenceStatus, dict[str, str]] = {
-    LicenceStatus.VALID: {"zh": "有效", "en": "Valid"},
-    LicenceStatus.SUSPENDED: {"zh": "已暂停", "en": "Suspended"},
-    LicenceStatus.REVOKED: {"zh": "已撤销", "en": "Revoked"},
-    LicenceStatus.CANCELLED: {"zh": "已注销", "en": "Cancelled"},
-    LicenceStatus.NOT_REQUIRED: {"zh": "无需许可", "en": "No longer required"},
-    LicenceStatus.MERGED: {"zh": "已合并（一企一证）", "en": "Merged (one enterprise, one licence)"},
-}
+    status: {"zh": zh, "en": en} for status, (zh, en) in STATUS_TERMS.items()}
 
 # The verdicts a consumer sees, in words (and, on the page, colour and a mark).
 HEADLINES: dict[VerdictCode, dict[str, str]] = {

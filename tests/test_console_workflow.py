@@ -98,7 +98,8 @@ def test_apply_accept_and_record_the_onsite_check_in_the_console(api: Api) -> No
     assert two.status_code == 303
     unconfirmed = post_form(clerk, f"{path}/refuse", path, {"reasons": "不符合条件"})
     assert unconfirmed.status_code == 422
-    assert re.search(r'id="state">under_review<', clerk.get(path, base_url=HTTPS)
+    assert re.search(r'id="state">审查中 <span lang="en">under_review</span><',
+                     clerk.get(path, base_url=HTTPS)
                      .get_data(as_text=True))
     timeline = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
     for action in ("submit", "accept", "record_onsite"):

@@ -34,6 +34,7 @@ from flask import (
     render_template,
     request,
 )
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
@@ -44,11 +45,13 @@ from certsvc.console.supervision import register_supervision
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.documents import ACCEPT, MAX_DOCUMENT, MAX_PER_APPLICATION
 from certsvc.domain.fields import digits
+from certsvc.domain.licence import STATUS_TERMS, LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
     APPLICATION_SPEC,
     LICENCE_ACTIONS,
+    ApplicationState,
     Transition,
 )
 from certsvc.domain.procedure import ProcedureClosed
@@ -104,6 +107,18 @@ def console_blueprint(services: Services) -> Blueprint:
                    static_folder="static", static_url_path="/static")
     signin = services.signin
     throttle = ClientThrottle(SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW)
+
+    @bp.app_template_filter("status_term")
+    def status_term(status: str) -> Markup:
+        """A licence status in words: 有效 (valid)."""
+        zh, en = STATUS_TERMS[LicenceStatus(status)]
+        return Markup('{} <span lang="en">{}</span>').format(zh, en)
+
+    @bp.app_template_filter("state_term")
+    def state_term(state: str) -> Markup:
+        """An application state in words: 审查中 (under_review)."""
+        return Markup('{} <span lang="en">{}</span>').format(ApplicationState(state).term,
+                                                            state)
 
     @bp.app_template_filter("beijing")
     def beijing(moment: dt.datetime | str) -> str:

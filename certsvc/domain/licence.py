@@ -62,6 +62,16 @@ class LicenceStatus(enum.Enum):
     MERGED = "merged"
 
 
+# Each status in words (Chinese, English): the public site, the console and the PDF say these.
+STATUS_TERMS: dict[LicenceStatus, tuple[str, str]] = {
+    LicenceStatus.VALID: ("有效", "Valid"),
+    LicenceStatus.SUSPENDED: ("已暂停", "Suspended"),
+    LicenceStatus.REVOKED: ("已撤销", "Revoked"),
+    LicenceStatus.CANCELLED: ("已注销", "Cancelled"),
+    LicenceStatus.NOT_REQUIRED: ("无需许可", "No longer required"),
+    LicenceStatus.MERGED: ("已合并（一企一证）", "Merged (one enterprise, one licence)"),
+}
+
 # The status of a token (not a licence) replaced by a change or renewal: its QR stops verifying.
 SUPERSEDED = "superseded"
 

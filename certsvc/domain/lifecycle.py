@@ -46,6 +46,19 @@ class ApplicationState(enum.Enum):
     def clock_running(self) -> bool:
         return self is ApplicationState.UNDER_REVIEW
 
+    @property
+    def term(self) -> str:
+        """The procedure's word for the state, as the console shows it."""
+        return _STATE_TERMS[self]
+
+
+_STATE_TERMS = {
+    ApplicationState.SUBMITTED: "已申请", ApplicationState.AWAITING_CORRECTION: "待补正",
+    ApplicationState.NOT_ACCEPTED: "不予受理", ApplicationState.UNDER_REVIEW: "审查中",
+    ApplicationState.TESTING: "产品检验中", ApplicationState.APPROVED: "准予许可",
+    ApplicationState.REFUSED: "不予许可", ApplicationState.ISSUED: "已发证",
+}
+
 
 @dataclass(frozen=True)
 class Transition:
