@@ -115,6 +115,43 @@ def test_overdue_and_due_soon_lists(api: Api) -> None:
         assert other is not None and other["items"] == []
 
 
+def test_the_due_lists_read_the_stored_due_date_and_count_a_pause(api: Api) -> None:
+    """Overdue and due-soon lists are narrowed in the query by the stored due date and
+    decided by each deadline: a clock paused for testing after it ran out stays overdue, one
+    paused in time does not count the pause; a page of one pages through them all."""
+    with at("2026-09-24"):
+        late_testing = submit(api)["id"]
+        late_review = submit(api)["id"]
+        for late in (late_testing, late_review):
+            act(api, late, "accept", "zhejiang")
+    with at("2026-11-02"):
+        paused = submit(api)["id"]
+        act(api, paused, "accept", "zhejiang")
+    with at("2026-11-05"):
+        act(api, paused, "choose_institution", "enterprise",
+            {"institution_id": api.institutions["level1"]})
+    with at("2026-11-16"):  # four days after the 12 November due date, testing begins
+        act(api, late_testing, "choose_institution", "enterprise",
+            {"institution_id": api.institutions["level1"]})
+    with at("2026-11-20"):
+        seen, after = [], 0
+        while True:
+            page = api.get(f"/api/v1/applications?overdue=true&limit=1&after={after}",
+                           "zhejiang").json
+            assert page is not None
+            if not page["items"]:
+                break
+            seen += [a["id"] for a in page["items"]]
+            after = page["next_after"]
+        assert seen == [late_testing, late_review]
+        left = {a["id"]: a["deadline"]["working_days_left"] for a in api.get(
+            "/api/v1/applications?due_within=30", "zhejiang").json["items"]}  # type: ignore[index]
+        assert set(left) == {late_testing, late_review, paused}
+        assert left[paused] == 27  # as on 5 November, when testing began
+        soon = api.get("/api/v1/applications?due_within=26", "zhejiang").json
+        assert soon is not None and paused not in [a["id"] for a in soon["items"]]
+
+
 def test_a_deadline_in_a_year_without_a_notice_is_provisional(api: Api) -> None:
     """2027's holiday notice is not in the data: the deadline is counted on the statutory
     holidays and says it is provisional; one within 2026 does not."""

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, case, func, insert, select, update
+from sqlalchemy import Connection, Table, case, func, insert, or_, select, update
 
 from certsvc.errors import NotFound
 from certsvc.store.models import ApplicationRow
@@ -37,10 +37,14 @@ def save(conn: Connection, application_id: int, values: dict[str, Any]) -> None:
 def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None = None,
          institution_id: int | None = None, states: Iterable[str] | None = None,
          post_review: str | None = None, today: dt.date | None = None,
-         after_id: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+         due_by: dt.date | None = None, after_id: int = 0,
+         limit: int = 100) -> list[dict[str, Any]]:
     """``post_review``: "due" (pending), "overdue" (pending, due before ``today``) or
-    "failed" — the on-site reviews that follow licences issued on commitment."""
+    "failed" — the on-site reviews that follow licences issued on commitment. ``due_by``:
+    a stored due date on or before it, or none (a year the calendar does not reach)."""
     query = select(_T).where(_T.c.id > after_id).order_by(_T.c.id).limit(limit)
+    if due_by is not None:
+        query = query.where(or_(_T.c.clock_due_on.is_(None), _T.c.clock_due_on <= due_by))
     if post_review == "due":
         query = query.where(_T.c.post_review_due_on.is_not(None))
     elif post_review == "overdue":

@@ -12,6 +12,7 @@ none of it does.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Callable
 from typing import Any
@@ -44,7 +45,12 @@ from certsvc.domain.lifecycle import (
 from certsvc.domain.procedure import ProcedureClosed, choose, renewal_commitment_open
 from certsvc.domain.specs import Values
 from certsvc.domain.time import china_date
-from certsvc.domain.time_limit import TIME_LIMIT, clock_due_on, post_review_due_on
+from certsvc.domain.time_limit import (
+    CLOCK_STATES,
+    TIME_LIMIT,
+    clock_due_on,
+    post_review_due_on,
+)
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, applications, audit
 from certsvc.store.reader import LicenceReader, held_from, licence_in, spot_checks_of
@@ -58,7 +64,6 @@ POST_REVIEW_BASIS = ("《国务院关于进一步压减工业产品生产许可�
                      "（国发〔2018〕33号）")
 EXEMPTING_LEVELS = ("national", "provincial")  # spot checks that can exempt from testing
 QUEUE_PAGE = 50  # applications a page of the console's queue shows
-QUEUE_SCAN = 10_000  # open applications a list reads at most (a province has far fewer)
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.AWAITING_CORRECTION,
                ApplicationState.UNDER_REVIEW, ApplicationState.TESTING)
 _S = ApplicationState
@@ -211,19 +216,38 @@ class Applications:
                 states = [ApplicationState(state).value]
             except ValueError:
                 raise ValidationError("state", f"unknown state {state!r}") from None
-        if overdue or due_within is not None:
-            states = [s.value for s in OPEN_STATES if s in (_S.UNDER_REVIEW, _S.TESTING)]
+        if not overdue and due_within is None:
+            with self.engine.connect() as conn:
+                rows = applications.find(conn, states=states, after_id=after_id, limit=limit,
+                                         **_scope(principal))
+            return [view(row, now) for row in rows]
+        return self._due(principal, now, overdue, due_within, after_id, limit)
+
+    def _due(self, principal: Principal, now: dt.datetime, overdue: bool,
+             due_within: int | None, after_id: int, limit: int) -> builtins.list[dict[str, Any]]:
+        """Running clocks overdue, or due within ``due_within`` working days. The stored due
+        date (a pause in progress not counted) narrows the rows in the query: a clock
+        overdue or due by then has it before today, or by the working day ``due_within``
+        from today — a pause only moves the real date later. The deadline of each row so
+        found decides, and the rows are read in batches until the page is full."""
+        today = china_date(now)
+        due_by = (today - dt.timedelta(days=1) if overdue
+                  else working_days().add(today, max(due_within or 0, 0)))
+        found: builtins.list[dict[str, Any]] = []
         with self.engine.connect() as conn:
-            rows = applications.find(conn, states=states, after_id=after_id,
-                                     limit=limit if not (overdue or due_within) else QUEUE_SCAN,
-                                     **_scope(principal))
-        views = [view(row, now) for row in rows]
-        if overdue:
-            views = [v for v in views if _deadline_unknown(v) or v["deadline"]["overdue"]]
-        elif due_within is not None:
-            views = [v for v in views if _deadline_unknown(v)
-                     or v["deadline"]["working_days_left"] <= due_within]
-        return views[:limit]
+            while len(found) < limit:
+                rows = applications.find(conn, states=list(CLOCK_STATES), due_by=due_by,
+                                         after_id=after_id, limit=limit, **_scope(principal))
+                for row in rows:
+                    v = view(row, now)
+                    d = v["deadline"]
+                    if "error" in d or (d["overdue"] if overdue
+                                        else d["working_days_left"] <= (due_within or 0)):
+                        found.append(v)
+                if len(rows) < limit:
+                    break
+                after_id = rows[-1]["id"]
+        return found[:limit]
 
     # --- transitions ---------------------------------------------------------------------
     def act(self, principal: Principal, application_id: int, action: str, data: Any,
@@ -553,10 +577,6 @@ def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
     return {"due": due.isoformat(), "working_days_left": left, "overdue": left < 0,
             "provisional": calendar.provisional(accepted_on, max(due, today)),
             "paused": state is _S.TESTING, "paused_working_days": paused}
-
-
-def _deadline_unknown(v: dict[str, Any]) -> bool:
-    return v["deadline"] is not None and "error" in v["deadline"]
 
 
 def _resume_clock(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
