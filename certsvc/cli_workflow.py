@@ -97,8 +97,11 @@ def account() -> None:
 @click.option("--bureau", help="provincial: the bureau (code, name or abbreviation).")
 @click.option("--uscc", help="enterprise: its Unified Social Credit Code.")
 @click.option("--institution", "institution_id", type=int, help="institution: its id.")
+@click.option("--staff-admin", is_flag=True,
+              help="national or provincial: the bureau's staff administrator (adds staff, "
+                   "makes their set-up links, unlocks them in the console).")
 def account_create(role: str, name: str | None, bureau: str | None, uscc: str | None,
-                   institution_id: int | None) -> None:
+                   institution_id: int | None, staff_admin: bool) -> None:
     """Create an account and print its id."""
     try:
         kind = Role(role)
@@ -117,16 +120,36 @@ def account_create(role: str, name: str | None, bureau: str | None, uscc: str | 
             raise ValidationError("--institution", "an institution account needs its id")
         if not name:
             raise ValidationError("--name", "is required for this role")
+        if staff_admin and kind not in (Role.NATIONAL, Role.PROVINCIAL):
+            raise ValidationError("--staff-admin", "only a bureau account administers staff")
         with _context().engine.begin() as conn:
             if institution_id is not None:
                 accounts.institution(conn, institution_id)
             account_id = accounts.create_account(
                 conn, kind, name, utcnow(), bureau_code=bureau_code,
                 uscc=uscc if kind is Role.ENTERPRISE else None,
-                institution_id=institution_id if kind is Role.INSTITUTION else None)
+                institution_id=institution_id if kind is Role.INSTITUTION else None,
+                staff_admin=staff_admin)
     except CertsvcError as exc:
         _fail(exc)
-    click.echo(f"account {account_id}: {role} {name}")
+    click.echo(f"account {account_id}: {role} {name}"
+               + (" (staff administrator)" if staff_admin else ""))
+
+
+@account.command("staff-admin")
+@click.argument("account_id", type=int)
+@click.option("--off", is_flag=True, help="Take the role away.")
+def account_staff_admin(account_id: int, off: bool) -> None:
+    """Make ACCOUNT_ID its bureau's staff administrator (or, with --off, no longer)."""
+    ctx = _context()
+    try:
+        with ctx.engine.begin() as conn:
+            accounts.set_staff_admin(conn, account_id, not off)
+            audit.record_operator(conn, "account.staff_admin", f"account:{account_id}", None,
+                                  {"staff_admin": not off}, utcnow())
+    except CertsvcError as exc:
+        _fail(exc)
+    click.echo(f"account {account_id}: staff administrator {'off' if off else 'on'}")
 
 
 @account.command("list")

@@ -114,8 +114,11 @@ def _create_accounts(engine: Engine, now: dt.datetime) -> list[str]:
             # enterprise adds products by a change of its licence)
             (Role.ENTERPRISE, NEW_ENTERPRISE["name"], {"uscc": NEW_ENTERPRISE["uscc"]}),
         ]
-        created = [(accounts.create_account(conn, role, name, now, **extra), role)
-                   for role, name, extra in made]
+        # the national authority's and the Zhejiang bureau's accounts administer their staff
+        created = [(accounts.create_account(
+            conn, role, name, now, staff_admin=role in (Role.NATIONAL, Role.PROVINCIAL)
+            and extra.get("bureau_code") in ("00", "33"), **extra), role)
+            for role, name, extra in made]
         enterprise = next(account for account, role in created if role is Role.ENTERPRISE)
         declarations.append_version(conn, REFERENCE_LICENCE["enterprise"]["uscc"],
                                     DEMO_DECLARATION.to_json(), enterprise, now)

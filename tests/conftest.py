@@ -178,8 +178,9 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
             "other": accounts.create_institution(conn, "江苏省检测院", "CMA-2", 2, True),
         }
         for who, role, extra in (
-            ("national", Role.NATIONAL, {"bureau_code": "00"}),
-            ("zhejiang", Role.PROVINCIAL, {"bureau_code": "33"}),
+            ("national", Role.NATIONAL, {"bureau_code": "00", "staff_admin": True}),
+            ("zhejiang", Role.PROVINCIAL, {"bureau_code": "33", "staff_admin": True}),
+            ("zhejiang_clerk", Role.PROVINCIAL, {"bureau_code": "33"}),
             ("jiangsu", Role.PROVINCIAL, {"bureau_code": "32"}),
             ("enterprise", Role.ENTERPRISE, {"uscc": ENTERPRISE_USCC}),
             ("other_enterprise", Role.ENTERPRISE, {"uscc": other_uscc}),

@@ -122,3 +122,21 @@ def test_a_development_server_prints_the_current_code(env: dict[str, str]) -> No
     code = run(development, "account", "totp-code", str(clerk))
     assert code.exit_code == 0 and code.output.splitlines()[0] == pyotp.TOTP(seed).now()
     assert run(env, "account", "totp-code", str(clerk)).exit_code != 0
+
+
+def test_the_operator_names_each_bureau_s_staff_administrator(env: dict[str, str]) -> None:
+    init_keys(env)
+    admin = run(env, "account", "create", "--role", "provincial", "--bureau", "浙",
+                "--staff-admin")
+    assert admin.exit_code == 0 and "(staff administrator)" in admin.output, admin.output
+    clerk = account(env, "--role", "provincial", "--bureau", "浙", "--name", "科员")
+    refused = run(env, "account", "create", "--role", "enterprise", "--uscc",
+                  ENTERPRISE_USCC, "--name", "x", "--staff-admin")
+    assert refused.exit_code == 2 and "--staff-admin" in refused.output
+    on = run(env, "account", "staff-admin", str(clerk))
+    assert on.exit_code == 0 and "staff administrator on" in on.output
+    off = run(env, "account", "staff-admin", str(clerk), "--off")
+    assert off.exit_code == 0 and "staff administrator off" in off.output
+    log = run(env, "audit", "--action", "account.staff_admin")
+    assert sorted(json.loads(line)["after"]["staff_admin"]
+                  for line in log.output.splitlines()) == [False, True]

@@ -34,7 +34,7 @@ PAGES: dict[str, tuple[str, set[str]]] = {  # page: (path, who may open it)
     "supervision": ("/console/supervision", set(ROLES)),
     "bulk": ("/console/bulk", BUREAUS),
     "audit": ("/console/audit", BUREAUS | {"auditor"}),
-    "staff": ("/console/staff", BUREAUS),
+    "staff": ("/console/staff", {"national", "zhejiang"}),  # the staff administrators
     **{f"duty {name}": (f"/console/duties/{name}" + ("/1" if duty.subject else ""),
                         {who for role in duty.roles for who in TEST_ROLES[role]})
        for name, duty in DUTIES.items()},

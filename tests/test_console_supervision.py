@@ -8,11 +8,14 @@ import re
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from certsvc.domain.time import utcnow
+from certsvc.errors import Forbidden
 from certsvc.store.models import LicenceRow
-from tests.conftest import Api
+from tests.conftest import Api, signin_of
 from tests.test_authorisation import NUMBER, _licence
 from tests.test_bulk import _issue
 from tests.test_console_signin import START
@@ -212,3 +215,33 @@ def test_a_bureau_adds_staff_with_a_one_time_link(api: Api) -> None:
     assert "王芳" not in staff.get_data(as_text=True)  # another province's staff
     blank = post_form(clerk, "/console/staff", "/console/staff", {"name": "  "})
     assert blank.status_code == 422
+
+
+@freeze_time(START)
+def test_only_the_staff_administrator_makes_set_up_links(api: Api) -> None:
+    """A set-up link sets a new password: a clerk who could make one for a colleague could
+    take the colleague's account over. Only the bureau's staff administrator can."""
+    clerk = signed_in(api, "zhejiang_clerk")
+    assert clerk.get("/console/staff", base_url=HTTPS).status_code == 403
+    assert "/console/staff" not in clerk.get("/console/", base_url=HTTPS).get_data(
+        as_text=True)
+    page = clerk.get("/console/", base_url=HTTPS).get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    takeover = clerk.post(f"/console/staff/{api.accounts['zhejiang']}/invite",
+                          base_url=HTTPS, data={"csrf": csrf.group(1)})
+    assert takeover.status_code == 403
+    added = clerk.post("/console/staff", base_url=HTTPS,
+                       data={"csrf": csrf.group(1), "name": "王芳"})
+    assert added.status_code == 403
+    signin = signin_of(api)
+    with api.engine.connect() as conn:
+        from certsvc.store.accounts import principal_for_account
+
+        as_clerk = principal_for_account(conn, api.accounts["zhejiang_clerk"])
+        as_admin = principal_for_account(conn, api.accounts["zhejiang"])
+    with pytest.raises(Forbidden):
+        signin.invite(as_clerk, api.accounts["zhejiang"], utcnow(), "t")
+    with pytest.raises(Forbidden):
+        signin.unlock(as_clerk, api.accounts["zhejiang"], utcnow(), "t")
+    assert signin.invite(as_admin, api.accounts["zhejiang_clerk"], utcnow(), "t")

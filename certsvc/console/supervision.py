@@ -41,7 +41,7 @@ from certsvc.domain.specs import NO_BODY, Spec
 from certsvc.domain.time import utcnow
 from certsvc.errors import ValidationError
 from certsvc.workflow.audit_log import AUDIT_QUERY, READERS
-from certsvc.workflow.signin import STAFF_ADMINS, Session
+from certsvc.workflow.signin import Session, administers_staff
 
 if TYPE_CHECKING:
     from certsvc.api.app import Services
@@ -318,8 +318,9 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
 
     def _staff_page(session: Session, account_id: int | None, token: str | None,
                     errors: dict[str, str]) -> str:
-        if session.principal.role not in STAFF_ADMINS:
-            abort(403, "只有监管部门管理本部门人员 / Only a bureau administers its staff")
+        if not administers_staff(session.principal):
+            abort(403, "只有本部门的人员管理员管理人员 / Only the bureau's staff administrator "
+                       "administers its staff")
         link = f"{request.host_url.rstrip('/')}/console/invite/{token}" if token else None
         return render_template("console/staff.html", session=session,
                                staff=services.signin.staff(session.principal),

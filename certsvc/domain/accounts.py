@@ -29,6 +29,7 @@ class Principal:
     bureau_code: str | None = None  # NATIONAL_CODE for the national authority
     uscc: str | None = None
     institution_id: int | None = None
+    staff_admin: bool = False  # administers its bureau's staff (set by the operator)
 
     @property
     def label(self) -> str:

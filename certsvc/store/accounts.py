@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.time import as_utc
-from certsvc.errors import NotFound
+from certsvc.errors import NotFound, ValidationError
 from certsvc.store.models import AccountRow, ApiTokenRow, InstitutionRow
 
 _ACC = cast(Table, AccountRow.__table__)
@@ -30,11 +30,19 @@ def digest(token: str) -> str:
 
 def create_account(conn: Connection, role: Role, name: str, now: dt.datetime, *,
                    bureau_code: str | None = None, uscc: str | None = None,
-                   institution_id: int | None = None) -> int:
+                   institution_id: int | None = None, staff_admin: bool = False) -> int:
     result = conn.execute(insert(_ACC).values(
         role=role.value, name=name, bureau_code=bureau_code, uscc=uscc,
-        institution_id=institution_id, created_at=now))
+        institution_id=institution_id, created_at=now, staff_admin=staff_admin))
     return int(cast(Any, result.inserted_primary_key)[0])
+
+
+def set_staff_admin(conn: Connection, account_id: int, on: bool) -> None:
+    """Mark or unmark a bureau account as its bureau's staff administrator."""
+    principal = principal_for_account(conn, account_id)
+    if not principal.is_bureau and on:
+        raise ValidationError("account", "only a bureau account administers staff")
+    conn.execute(update(_ACC).where(_ACC.c.id == account_id).values(staff_admin=on))
 
 
 def create_token(conn: Connection, account_id: int, now: dt.datetime,
@@ -80,7 +88,7 @@ def list_accounts(conn: Connection) -> list[Principal]:
 
 def _principal(row: Any) -> Principal:
     return Principal(row.id, Role(row.role), row.name, row.bureau_code, row.uscc,
-                     row.institution_id)
+                     row.institution_id, row.staff_admin)
 
 
 def create_institution(conn: Connection, name: str, accreditation: str, level: int,

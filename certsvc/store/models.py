@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -146,6 +147,9 @@ class AccountRow(Base):
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"),
                                                        nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # administers its bureau's staff: adds accounts, makes set-up links, unlocks
+    staff_admin: Mapped[bool] = mapped_column(Boolean, default=False,
+                                              server_default=false())
 
 
 class ApiTokenRow(Base):

@@ -43,7 +43,15 @@ IDLE_LIMIT = dt.timedelta(minutes=30)
 ABSOLUTE_LIMIT = dt.timedelta(hours=12)
 LOCK_AT = 6  # the sixth wrong password in a row locks the account
 SECOND_FACTOR_ROLES = frozenset({Role.NATIONAL, Role.PROVINCIAL, Role.AUDITOR})
-STAFF_ADMINS = (Role.PROVINCIAL, Role.NATIONAL)  # administer their own staff in the console
+STAFF_ADMINS = (Role.PROVINCIAL, Role.NATIONAL)  # bureaus whose staff administrator ...
+
+
+def administers_staff(principal: Principal) -> bool:
+    """... adds its bureau's staff, makes their set-up links and unlocks them: only the
+    account the operator marked as the bureau's staff administrator (a set-up link sets a
+    new password, so any clerk who could make one could take over a colleague's
+    account)."""
+    return principal.role in STAFF_ADMINS and principal.staff_admin
 ISSUER = "certsvc"
 _HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 # checked against for an account with no password, so that the answer takes as long and a
@@ -104,8 +112,8 @@ class SignIn:
         """The accounts ``admin`` administers in the console: a provincial bureau's own
         staff, the national authority's own; whether each has set its password, is
         locked."""
-        if admin.role not in STAFF_ADMINS:
-            raise Forbidden("only a bureau administers its staff")
+        if not administers_staff(admin):
+            raise Forbidden("only the bureau's staff administrator administers its staff")
         with self.engine.connect() as conn:
             staff = [p for p in accounts.list_accounts(conn) if p.role is admin.role
                      and p.bureau_code == admin.bureau_code]
@@ -121,8 +129,8 @@ class SignIn:
                   request_id: str) -> tuple[int, str]:
         """A new staff account in ``admin``'s own bureau (its role and province), and the
         one-time link token that sets it up."""
-        if admin.role not in STAFF_ADMINS:
-            raise Forbidden("only a bureau administers its staff")
+        if not administers_staff(admin):
+            raise Forbidden("only the bureau's staff administrator administers its staff")
         name = text(name, "name", 100)
         with self.engine.begin() as conn:
             account_id = accounts.create_account(conn, admin.role, name, now,
@@ -290,15 +298,18 @@ def _password_matches(password_hash: str, password: str) -> bool:
 
 
 def _administered(conn: Connection, admin: Principal | None, account_id: int) -> Principal:
-    """The account ``admin`` may invite or unlock: the national authority any, a provincial
-    bureau its own staff (``admin`` None: the operator on the command line)."""
+    """The account ``admin`` may invite or unlock: the national authority's staff
+    administrator any, a provincial bureau's its own staff (``admin`` None: the operator on
+    the command line)."""
+    if admin is not None and not administers_staff(admin):
+        raise Forbidden("only the bureau's staff administrator administers its staff")
     target = accounts.principal_for_account(conn, account_id)
     if admin is None or admin.role is Role.NATIONAL or (
             admin.role is Role.PROVINCIAL and target.role is Role.PROVINCIAL
             and target.bureau_code == admin.bureau_code):
         return target
-    raise Forbidden("the national authority administers every account; a provincial bureau "
-                    "only its own staff")
+    raise Forbidden("the national authority's staff administrator administers every "
+                    "account; a provincial bureau's only its own staff")
 
 
 def _open_invite(conn: Connection, token: str, now: dt.datetime, for_update: bool = False
