@@ -9,12 +9,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 from freezegun import freeze_time
 
 from certsvc.credential.qr_text import qr_text
 from certsvc.domain.licence import Licence
 from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.time import utcnow
+from certsvc.store.accounts import principal_for_account
 from certsvc.store.reader import LicenceReader
 from tests.conftest import (
     ENTERPRISE_USCC,
@@ -135,3 +138,40 @@ def test_the_reference_scope_plus_two_units_of_another_category_fits_version_12(
     assert qr_version(text) == 12
     assert read_qr(qr_png(text)) == text  # zxing-cpp reads the image back
     assert re.fullmatch(r"https://CERTSVC\.EXAMPLE/V/[0-9]+", text)
+
+
+def test_two_issues_at_once_make_one_licence(api: Api) -> None:
+    """While one transaction issues to an enterprise from a bureau, another waits for it
+    and then finds its licence: never two licences through a race. The lock is
+    PostgreSQL's (SQLite has one writer at a time): the test holds it, the issue waits; the
+    test issues and lets go; the waiting issue extends that licence."""
+    import threading
+
+    from certsvc.store.writer import lock_holder
+
+    if api.engine.dialect.name != "postgresql":
+        pytest.skip("the lock is PostgreSQL's; SQLite has one writer at a time")
+    with freeze_time("2026-06-01 02:00"):
+        application = post(api, "/api/v1/applications", "enterprise",
+                           commitment_body(api, scope=["胶合板"]), 201)
+        for action in ("accept", "approve"):
+            post(api, f"/api/v1/applications/{application['id']}/{action}", "zhejiang")
+        service = api.client.application.extensions["certsvc"].applications
+        with api.engine.connect() as conn:
+            bureau = principal_for_account(conn, api.accounts["zhejiang"])
+        results: list[dict[str, Any]] = []
+        waiting = threading.Thread(target=lambda: results.append(service.act(
+            bureau, application["id"], "issue", {}, utcnow(), "race")))
+        with api.engine.begin() as conn:
+            lock_holder(conn, ENTERPRISE_USCC, "33")
+            waiting.start()
+            waiting.join(timeout=3)
+            assert waiting.is_alive()  # it waits for the lock this transaction holds
+            won = api.client.application.extensions["certsvc"].issuer.issue_in(
+                conn, Licence.from_dict({**json.loads(REFERENCE.read_text("utf-8")),
+                                         "number": None, "issued": "2026-06-01"}), utcnow())
+        waiting.join(timeout=30)
+    assert not waiting.is_alive() and results
+    assert results[0]["licence_number"] == won.number.canonical
+    record = LicenceReader(api.engine).by_number(won.number)
+    assert "胶合板" in [u.name for u in record.scope]

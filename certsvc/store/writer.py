@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from hashlib import sha256
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from certsvc.domain.licence import SUPERSEDED, LicenceStatus
@@ -54,6 +54,17 @@ def reserve_serial(conn: Connection, bureau_code: str, product_code: str) -> int
     if serial > MAX_SERIAL:
         raise Conflict(f"the series {bureau_code}/{product_code} is exhausted")
     return serial
+
+
+def lock_holder(conn: Connection, uscc: str, bureau_code: str) -> None:
+    """Hold, until the transaction ends, the right to issue to this enterprise from this
+    bureau (一企一证: the issue that finds no licence and makes one must not race another
+    doing the same). PostgreSQL: a transaction-scoped advisory lock on the pair; SQLite lets
+    one writer at a time anyway."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(sha256(f"holder:{uscc}:{bureau_code}".encode()).digest()[:8],
+                             "big", signed=True)
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def advance_series(conn: Connection, numbers: Iterable[LicenceNumber]) -> None:

@@ -20,9 +20,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Principal, Role
-from certsvc.domain.bureaus import bureau_by_code, find_bureau
+from certsvc.domain.bureaus import Bureau, bureau_by_code, find_bureau
 from certsvc.domain.calendar import UnknownYear, working_days
-from certsvc.domain.catalogue import procedure_rules, scope_of
+from certsvc.domain.catalogue import Unit, procedure_rules, scope_of
 from certsvc.domain.licence import (
     Enterprise,
     Licence,
@@ -52,11 +52,11 @@ from certsvc.domain.time_limit import (
     post_review_due_on,
 )
 from certsvc.errors import Forbidden, NotFound, ValidationError
-from certsvc.store import accounts, applications, audit
+from certsvc.store import accounts, applications, audit, writer
 from certsvc.store.reader import LicenceReader, held_from, licence_in, spot_checks_of
 from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, require
 from certsvc.workflow.documents import Documents
-from certsvc.workflow.issuance import Issuer
+from certsvc.workflow.issuance import IssuedLicence, Issuer
 from certsvc.workflow.licences import LicenceActions
 
 _REVOKE = "revoke licence"  # a step's request to revoke, carried out by act() with its audit
@@ -437,20 +437,8 @@ class Applications:
             valid_until = default_valid_until(current.valid_until + dt.timedelta(days=1))
             licence = Licence(number, enterprise, scope, today, valid_until, bureau)
             issued = self.issuer.reissue_in(conn, licence, now)
-        elif held := held_from(conn, enterprise.uscc, bureau.code, today):
-            # 一企一证 (国发〔2018〕33号): a new application of an enterprise that holds a
-            # licence from this bureau ends in that licence, re-signed under its number with
-            # every product; its term stays, so no product's licence is lengthened unreviewed
-            current = licence_in(conn, held[0], for_update=True)
-            units = {u.id: u for u in (*current.scope, *scope)}
-            licence = Licence(current.number, enterprise,
-                              tuple(units[i] for i in sorted(units)), current.issued,
-                              current.valid_until, bureau, current.status)
-            check_licence(licence)
-            issued = self.issuer.reissue_in(conn, licence, now)
         else:
-            licence = Licence(None, enterprise, scope, today, default_valid_until(today), bureau)
-            issued = self.issuer.issue_in(conn, licence, now)
+            issued = self._issue_new(conn, enterprise, scope, bureau, today, now)
         changes: dict[str, Any] = {"licence_number": issued.number.canonical}
         steps: dict[str, Any] = {"issued": {"number": issued.number.canonical, "on": _iso(now)}}
         if _procedure(row)["path"] == "commitment":
@@ -458,6 +446,24 @@ class Applications:
             steps["post_review"] = {"state": "pending", "due": due.isoformat()}
             changes["post_review_due_on"] = due
         return {**changes, "review": _review(row, **steps)}
+
+    def _issue_new(self, conn: Connection, enterprise: Enterprise, scope: tuple[Unit, ...],
+                   bureau: Bureau, today: dt.date, now: dt.datetime) -> IssuedLicence:
+        """A new licence — or, 一企一证 (国发〔2018〕33号), for an enterprise that holds a
+        licence from this bureau, that licence, re-signed under its number with every
+        product; its term stays, so no product's licence is lengthened unreviewed. The pair
+        is locked first, so two issues at once cannot both find no licence."""
+        writer.lock_holder(conn, enterprise.uscc, bureau.code)
+        held = held_from(conn, enterprise.uscc, bureau.code, today)
+        if not held:
+            return self.issuer.issue_in(conn, Licence(
+                None, enterprise, scope, today, default_valid_until(today), bureau), now)
+        current = licence_in(conn, held[0], for_update=True)
+        units = {u.id: u for u in (*current.scope, *scope)}
+        licence = Licence(current.number, enterprise, tuple(units[i] for i in sorted(units)),
+                          current.issued, current.valid_until, bureau, current.status)
+        check_licence(licence)
+        return self.issuer.reissue_in(conn, licence, now)
 
     def _record_post_review(self, conn: Connection, p: Principal, row: dict[str, Any],
                             values: Values, now: dt.datetime) -> dict[str, Any]:
