@@ -222,5 +222,6 @@ def test_commitment_in_the_console(api: Api) -> None:
     assert failed.status_code == 303, failed.get_data(as_text=True)[:2000]
     page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
     assert "许可证已撤销" in page
-    assert 'id="post-reviews"' not in clerk.get("/console/", base_url=HTTPS).get_data(
-        as_text=True)
+    home = clerk.get("/console/", base_url=HTTPS).get_data(as_text=True)
+    assert 'id="post-reviews"' not in home
+    assert 'id="failed-reviews"' in home and path in home

@@ -37,12 +37,14 @@ def save(conn: Connection, application_id: int, values: dict[str, Any]) -> None:
 def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None = None,
          institution_id: int | None = None, states: Iterable[str] | None = None,
          post_review: str | None = None, today: dt.date | None = None,
-         due_by: dt.date | None = None, after_id: int = 0,
+         due_by: dt.date | None = None, after_id: int = 0, newest_first: bool = False,
          limit: int = 100) -> list[dict[str, Any]]:
     """``post_review``: "due" (pending), "overdue" (pending, due before ``today``) or
     "failed" — the on-site reviews that follow licences issued on commitment. ``due_by``:
-    a stored due date on or before it, or none (a year the calendar does not reach)."""
-    query = select(_T).where(_T.c.id > after_id).order_by(_T.c.id).limit(limit)
+    a stored due date on or before it, or none (a year the calendar does not reach).
+    ``newest_first``: the newest page (the console's), instead of paging on from ``after_id``."""
+    query = select(_T).where(_T.c.id > after_id).order_by(
+        _T.c.id.desc() if newest_first else _T.c.id).limit(limit)
     if due_by is not None:
         query = query.where(or_(_T.c.clock_due_on.is_(None), _T.c.clock_due_on <= due_by))
     if post_review == "due":

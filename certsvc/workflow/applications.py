@@ -194,7 +194,7 @@ class Applications:
 
     def list(self, principal: Principal, now: dt.datetime, *, state: str | None = None,
              due_within: int | None = None, overdue: bool = False,
-             post_review: str | None = None, after_id: int = 0,
+             post_review: str | None = None, after_id: int = 0, newest_first: bool = False,
              limit: int = 100) -> list[dict[str, Any]]:
         """Applications this account may read; ``overdue`` / ``due_within`` for bureaus;
         ``post_review`` (due, overdue, failed): licences issued on commitment by the state
@@ -208,7 +208,8 @@ class Applications:
             with self.engine.connect() as conn:
                 rows = applications.find(conn, post_review=post_review,
                                          today=china_date(now), after_id=after_id,
-                                         limit=limit, **_scope(principal))
+                                         newest_first=newest_first, limit=limit,
+                                         **_scope(principal))
             return [view(row, now) for row in rows]
         states = None
         if state is not None:
