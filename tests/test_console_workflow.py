@@ -192,8 +192,8 @@ def test_a_provisional_deadline_says_so(api: Api) -> None:
 def test_commitment_in_the_console(api: Api) -> None:
     """告知承诺 in the console: the form asks for the procedure, the test report and the
     public commitment; a closed path is said beside the procedure; after issue the clerk's
-    home lists the on-site review, and a failure recorded with its form revokes the
-    licence."""
+    supervision page lists the on-site review, and a failure recorded with its form revokes
+    the licence and lists it as failed."""
     enterprise = signed_in(api, "enterprise")
     def commitment(**changes: str) -> dict[str, Any]:  # new file streams each time
         return {**APPLICATION, **files(), "procedure": "commitment",
@@ -213,8 +213,8 @@ def test_commitment_in_the_console(api: Api) -> None:
     for action in ("accept", "approve", "issue"):
         done = post_form(clerk, f"{path}/{action}", path, {})
         assert done.status_code == 303, done.get_data(as_text=True)[:2000]
-    home = clerk.get("/console/", base_url=HTTPS).get_data(as_text=True)
-    assert 'id="post-reviews"' in home and path in home
+    listed = clerk.get("/console/supervision", base_url=HTTPS).get_data(as_text=True)
+    assert 'id="post-reviews"' in listed and path in listed
     page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
     assert "告知承诺" in page and 'id="post-review"' in page
     failed = post_form(clerk, f"{path}/record_post_review", path, {
@@ -222,6 +222,6 @@ def test_commitment_in_the_console(api: Api) -> None:
     assert failed.status_code == 303, failed.get_data(as_text=True)[:2000]
     page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
     assert "许可证已撤销" in page
-    home = clerk.get("/console/", base_url=HTTPS).get_data(as_text=True)
-    assert 'id="post-reviews"' not in home
-    assert 'id="failed-reviews"' in home and path in home
+    listed = clerk.get("/console/supervision", base_url=HTTPS).get_data(as_text=True)
+    assert 'id="post-reviews"' not in listed
+    assert 'id="failed-reviews"' in listed and path in listed

@@ -174,16 +174,8 @@ def console_blueprint(services: Services) -> Blueprint:
                                             offset=(number - 1) * QUEUE_PAGE)
         held = services.licences.held_by(principal, utcnow()) \
             if principal.role is Role.ENTERPRISE else []
-        reviews, failed = [], []
-        if principal.is_bureau:  # 告知承诺: the on-site reviews due, and those that failed
-            reviews = services.applications.list(principal, utcnow(), post_review="due",
-                                                 limit=QUEUE_PAGE)
-            failed = services.applications.list(principal, utcnow(), post_review="failed",
-                                                newest_first=True, limit=QUEUE_PAGE)
         return render_template("console/home.html", session=session, queue=queue,
-                               page=number, more=len(queue) == QUEUE_PAGE, held=held,
-                               reviews=sorted(reviews, key=lambda r: r["post_review"]["due"]),
-                               failed=failed)
+                               page=number, more=len(queue) == QUEUE_PAGE, held=held)
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>")
     def application(application_id: int) -> str | BaseResponse:

@@ -52,6 +52,7 @@ ENTERPRISE = frozenset({Role.ENTERPRISE})
 LIST_READERS = frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.AUDITOR, Role.ENTERPRISE})
 MAX_NUMBERS_FILE = 64 * 1024  # a list of 1,000 licence numbers is about 25 kB
 ACCIDENTS_SHOWN = 100  # accident reports the supervision page lists (late and overdue first)
+REVIEWS_SHOWN = 50  # on-site reviews after issue on commitment it lists, due and failed each
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,12 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
                 "measures": services.measures.list(p, open_only=True),
                 "spot_checks": services.spot_checks.list(p, limit=50),
             }
+            if p.is_bureau:  # 告知承诺: the on-site reviews due (soonest first), failed
+                reviews = services.applications.list(p, now, post_review="due",
+                                                     limit=REVIEWS_SHOWN)
+                lists["post_reviews"] = sorted(reviews, key=lambda r: r["post_review"]["due"])
+                lists["failed_reviews"] = services.applications.list(
+                    p, now, post_review="failed", newest_first=True, limit=REVIEWS_SHOWN)
         if p.role is Role.ENTERPRISE:
             lists["declaration"] = services.declarations.current(p)
         return render_template(

@@ -22,13 +22,18 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("applications", sa.Column("post_review_due_on", sa.Date, nullable=True))
     op.add_column("applications", sa.Column("post_review_failed_on", sa.Date, nullable=True))
+    # the lists (a bureau's or all: the few pending or failed rows first), the licence page's
+    # pending commitment, and the bar (an enterprise's latest failure)
     op.create_index("ix_applications_post_review_due", "applications",
-                    ["bureau_code", "post_review_due_on"])
+                    ["post_review_due_on", "bureau_code"])
     op.create_index("ix_applications_post_review_failed", "applications",
+                    ["post_review_failed_on", "bureau_code"])
+    op.create_index("ix_applications_post_review_bar", "applications",
                     ["uscc", "post_review_failed_on"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_applications_post_review_bar", table_name="applications")
     op.drop_index("ix_applications_post_review_failed", table_name="applications")
     op.drop_index("ix_applications_post_review_due", table_name="applications")
     op.drop_column("applications", "post_review_failed_on")
