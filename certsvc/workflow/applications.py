@@ -460,8 +460,8 @@ class Applications:
             return self.issuer.issue_in(conn, Licence(
                 None, enterprise, scope, today, default_valid_until(today), bureau), now)
         current = licence_in(conn, held[0], for_update=True)
-        units = {u.id: u for u in (*current.scope, *scope)}
-        licence = Licence(current.number, enterprise, tuple(units[i] for i in sorted(units)),
+        licence = Licence(current.number, enterprise,
+                          scope_of(sorted({u.id for u in (*current.scope, *scope)})),
                           current.issued, current.valid_until, bureau, current.status)
         check_licence(licence)
         return self.issuer.reissue_in(conn, licence, now)

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Principal, Role
-from certsvc.domain.catalogue import catalogue
+from certsvc.domain.catalogue import catalogue, scope_of
 from certsvc.domain.licence import (
     Enterprise,
     Licence,
@@ -135,8 +135,7 @@ class LicenceActions:
                 raise Conflict("a suspended licence is not merged (the merge would lift its "
                                "suspension): " + ", ".join(suspended))
             survivor, absorbed = records[0], records[1:]
-            scope = tuple(sorted({u.id: u for r in records for u in r.scope}.values(),
-                                 key=lambda u: u.id))
+            scope = scope_of(sorted({u.id for r in records for u in r.scope}))
             before = licence_view(survivor, today)
             merged = Licence(survivor.number, survivor.enterprise, scope, survivor.issued,
                              min(r.valid_until for r in records), survivor.issuer)
