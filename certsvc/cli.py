@@ -375,9 +375,9 @@ def dev_setup(ctx: Context) -> None:
     if created_accounts:
         click.echo("demo accounts: " + ", ".join(created_accounts))
     click.echo(f"console: {ctx.settings.public_url}/console/sign-in — account numbers: "
-               "`certsvc account list` (2 Zhejiang bureau, 4 enterprise, 5 institution); "
-               f"password: {DEMO_PASSWORD}; bureau, national and auditor accounts then ask "
-               "for a code: `certsvc account totp-code NUMBER`")
+               "`certsvc account list` (2 Zhejiang bureau, 4 enterprise, 5 institution, "
+               f"8 review body); password: {DEMO_PASSWORD}; bureau, national, auditor and "
+               "review-body accounts then ask for a code: `certsvc account totp-code NUMBER`")
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
     click.echo(f"published to {ctx.settings.publish_dir}")
 

@@ -32,7 +32,7 @@ from certsvc.domain.time import utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
-from certsvc.store import accounts, audit
+from certsvc.store import accounts, audit, review_bodies
 from certsvc.store.documents import DocumentStore, document_store
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.documents import Documents
@@ -97,11 +97,14 @@ def account() -> None:
 @click.option("--bureau", help="provincial: the bureau (code, name or abbreviation).")
 @click.option("--uscc", help="enterprise: its Unified Social Credit Code.")
 @click.option("--institution", "institution_id", type=int, help="institution: its id.")
+@click.option("--review-body", "review_body_id", type=int,
+              help="review_body: the review body's id in the register.")
 @click.option("--staff-admin", is_flag=True,
               help="national or provincial: the bureau's staff administrator (adds staff, "
                    "makes their set-up links, unlocks them in the console).")
 def account_create(role: str, name: str | None, bureau: str | None, uscc: str | None,
-                   institution_id: int | None, staff_admin: bool) -> None:
+                   institution_id: int | None, review_body_id: int | None,
+                   staff_admin: bool) -> None:
     """Create an account and print its id."""
     try:
         kind = Role(role)
@@ -118,6 +121,8 @@ def account_create(role: str, name: str | None, bureau: str | None, uscc: str | 
             uscc = validate_uscc(uscc or "", "--uscc")
         elif kind is Role.INSTITUTION and institution_id is None:
             raise ValidationError("--institution", "an institution account needs its id")
+        elif kind is Role.REVIEW_BODY and review_body_id is None:
+            raise ValidationError("--review-body", "a review body's account needs its id")
         if not name:
             raise ValidationError("--name", "is required for this role")
         if staff_admin and kind not in (Role.NATIONAL, Role.PROVINCIAL):
@@ -125,10 +130,13 @@ def account_create(role: str, name: str | None, bureau: str | None, uscc: str | 
         with _context().engine.begin() as conn:
             if institution_id is not None:
                 accounts.institution(conn, institution_id)
+            if review_body_id is not None and kind is Role.REVIEW_BODY:
+                review_bodies.body(conn, review_body_id)
             account_id = accounts.create_account(
                 conn, kind, name, utcnow(), bureau_code=bureau_code,
                 uscc=uscc if kind is Role.ENTERPRISE else None,
                 institution_id=institution_id if kind is Role.INSTITUTION else None,
+                review_body_id=review_body_id if kind is Role.REVIEW_BODY else None,
                 staff_admin=staff_admin)
     except CertsvcError as exc:
         _fail(exc)
@@ -156,8 +164,9 @@ def account_staff_admin(account_id: int, off: bool) -> None:
 def account_list() -> None:
     with _context().engine.connect() as conn:
         for p in accounts.list_accounts(conn):
-            click.echo(f"{p.account_id}\t{p.role.value}\t{p.bureau_code or p.uscc or ''}"
-                       f"\t{p.name}")
+            which = p.bureau_code or p.uscc or (
+                f"body {p.review_body_id}" if p.review_body_id else "")
+            click.echo(f"{p.account_id}\t{p.role.value}\t{which}\t{p.name}")
 
 
 @account.command("invite")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Role
+from certsvc.domain.catalogue import catalogue
 from certsvc.domain.declarations import STANDARD_COMMITMENT, parse_declaration
 from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.uscc import check_character
-from certsvc.store import accounts, declarations, writer
+from certsvc.store import accounts, declarations, review_bodies, writer
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.signin import SignIn
@@ -102,6 +103,7 @@ def _create_accounts(engine: Engine, now: dt.datetime) -> list[str]:
             return []
         lab = accounts.create_institution(conn, "浙江省产品质量安全检测研究院", "CMA 2019110001",
                                           1, True)
+        body = _demo_review_body(conn, now)
         made = [
             (Role.NATIONAL, "国家市场监督管理总局", {"bureau_code": "00"}),
             (Role.PROVINCIAL, "浙江省市场监督管理局", {"bureau_code": "33"}),
@@ -113,6 +115,8 @@ def _create_accounts(engine: Engine, now: dt.datetime) -> list[str]:
             # an enterprise with no licence yet, to apply for one (一企一证: the reference
             # enterprise adds products by a change of its licence)
             (Role.ENTERPRISE, NEW_ENTERPRISE["name"], {"uscc": NEW_ENTERPRISE["uscc"]}),
+            # the review body Zhejiang assigns on-site visits to (审查机构)
+            (Role.REVIEW_BODY, DEMO_REVIEW_BODY, {"review_body_id": body}),
         ]
         # the national authority's and the Zhejiang bureau's accounts administer their staff
         created = [(accounts.create_account(
@@ -123,6 +127,25 @@ def _create_accounts(engine: Engine, now: dt.datetime) -> list[str]:
         declarations.append_version(conn, REFERENCE_LICENCE["enterprise"]["uscc"],
                                     DEMO_DECLARATION.to_json(), enterprise, now)
         return [f"{account} {role.value}" for account, role in created]
+
+
+DEMO_REVIEW_BODY = "浙江省工业产品生产许可证审查中心"
+DEMO_REVIEWERS = (("张伟", "SC-33-2021-0012"), ("李娜", "SC-33-2022-0031"),
+                  ("王强", "SC-33-2023-0007"))
+
+
+def _demo_review_body(conn: Connection, now: dt.datetime) -> int:
+    """A review body registered by the Zhejiang bureau for every product, with three
+    reviewers."""
+    body_id = review_bodies.insert_row(conn, review_bodies.BODIES, {
+        "name": DEMO_REVIEW_BODY, "uscc": "123300004700033400", "keeper_code": "33",
+        "qualification": "浙江省工业产品生产许可证审查机构", "status": "active",
+        "unit_ids": sorted(catalogue().units), "registered_at": now})
+    for name, number in DEMO_REVIEWERS:
+        review_bodies.insert_row(conn, review_bodies.REVIEWERS, {
+            "body_id": body_id, "name": name, "qualification_number": number,
+            "registered_at": now})
+    return body_id
 
 
 DEMO_DECLARATION = parse_declaration({

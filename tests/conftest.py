@@ -140,6 +140,7 @@ class Api:
     tokens: dict[str, str]
     accounts: dict[str, int]
     institutions: dict[str, int]
+    review_bodies: dict[str, int]
 
     def call(self, method: str, path: str, who: str | None, body: Any = None,
              **headers: str) -> TestResponse:
@@ -171,6 +172,7 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
     })
     tokens, ids = {}, {}
     with engine.begin() as conn:
+        review_bodies = {name: review_body(conn, name) for name in REVIEW_BODIES}
         institutions = {
             "level1": accounts.create_institution(conn, "浙江省检测院", "CMA-1", 1, True),
             "level3": accounts.create_institution(conn, "某市检测所", "CMA-3", 3, True),
@@ -188,6 +190,9 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
             ("other_institution", Role.INSTITUTION, {"institution_id": institutions["other"]}),
             ("auditor", Role.AUDITOR, {}),
             ("department", Role.DEPARTMENT, {}),
+            ("review_body", Role.REVIEW_BODY, {"review_body_id": review_bodies["zhejiang"]}),
+            ("other_review_body", Role.REVIEW_BODY,
+             {"review_body_id": review_bodies["jiangsu"]}),
         ):
             ids[who] = accounts.create_account(conn, role, who, KEYS_CREATED, **extra)
             _, tokens[who] = accounts.create_token(conn, ids[who], KEYS_CREATED,
@@ -197,7 +202,48 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
         with engine.connect() as conn:
             principal = accounts.principal_for_account(conn, ids[who])
         documents.upload(principal, "营业执照.pdf", EXAMPLE_PDF, KEYS_CREATED, "fixture")
-    return Api(app.test_client(), engine, publish_dir, tokens, ids, institutions)
+    return Api(app.test_client(), engine, publish_dir, tokens, ids, institutions,
+               review_bodies)
+
+
+# Two review bodies, each with three reviewers: Zhejiang's (registered for every product)
+# and Jiangsu's.
+REVIEW_BODIES = {
+    "zhejiang": ("浙江省产品质量审查中心", "33", ["SC-33-2021-0012", "SC-33-2022-0031",
+                                                "SC-33-2023-0007"]),
+    "jiangsu": ("江苏省产品质量审查中心", "32", ["SC-32-2020-0101", "SC-32-2021-0102",
+                                                "SC-32-2022-0103"]),
+}
+REVIEWERS = REVIEW_BODIES["zhejiang"][2][:2]  # the two who visit in most tests
+
+
+def review_body(conn: Any, which: str) -> int:
+    from certsvc.domain.catalogue import catalogue
+    from certsvc.domain.uscc import check_character
+    from certsvc.store import review_bodies
+
+    name, keeper, reviewers = REVIEW_BODIES[which]
+    body = f"12{keeper}0000470003{len(which):03d}"
+    body_id = review_bodies.insert_row(conn, review_bodies.BODIES, {
+        "name": name, "uscc": body + check_character(body), "keeper_code": keeper,
+        "qualification": f"{name}资质", "unit_ids": sorted(catalogue().units),
+        "status": "active", "registered_at": KEYS_CREATED})
+    for number in reviewers:
+        review_bodies.insert_row(conn, review_bodies.REVIEWERS, {
+            "body_id": body_id, "name": f"审查员{number[-4:]}", "qualification_number": number,
+            "registered_at": KEYS_CREATED})
+    return body_id
+
+
+def onsite(api: Api, path: str, action: str = "record_onsite", **fields: Any) -> Any:
+    """The on-site visit of an application (``record_onsite``) or after a licence issued on
+    commitment (``record_post_review``): Zhejiang assigns its review body and two reviewers,
+    the body records what it found (passed unless ``fields`` say otherwise)."""
+    assigned = api.post(f"{path}/assign_review", "zhejiang", {
+        "review_body_id": api.review_bodies["zhejiang"], "reviewers": REVIEWERS})
+    assert assigned.status_code == 200, assigned.json
+    return api.post(f"{path}/{action}", "review_body",
+                    {"passed": True, "reviewers": REVIEWERS, **fields})
 
 
 def application_body(**changes: Any) -> dict[str, Any]:

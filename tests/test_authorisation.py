@@ -9,6 +9,7 @@ assigned to and ``other_institution`` another filed institution.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from collections.abc import Callable
 from typing import Any
@@ -22,10 +23,17 @@ from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.holidays import statutory_days
 from certsvc.domain.licence import Licence
 from certsvc.store.models import LicenceRow
-from tests.conftest import REFERENCE, Api, application_body
+from tests.conftest import (
+    EXAMPLE_PDF,
+    REFERENCE,
+    REVIEWERS,
+    Api,
+    application_body,
+    onsite,
+)
 
 ROLES = ("national", "zhejiang", "jiangsu", "enterprise", "other_enterprise", "institution",
-         "other_institution", "auditor", "department")
+         "other_institution", "auditor", "department", "review_body", "other_review_body")
 NUMBER = "浙XK06-001-00012"
 
 
@@ -59,11 +67,56 @@ def _under_review(api: Api) -> str:
 
 def _ready(api: Api) -> str:
     """Conditions and testing passed: ready for the decision."""
-    return _moved(api, _under_review(api), (
-        "record_onsite", "zhejiang", {"passed": True, "inspectors": ["张伟", "李娜"]}), (
+    path = _under_review(api)
+    assert onsite(api, path).status_code == 200
+    return _moved(api, path, (
         "accept_prior_report", "zhejiang", {"institution_id": api.institutions["level1"],
                                             "commissioned": "2026-05-20", "passed": True,
                                             "report_number": "R-1"}))
+
+
+def _assigned(api: Api, path: str) -> str:
+    """The on-site visit assigned to Zhejiang's review body and two of its reviewers."""
+    return _moved(api, path, ("assign_review", "zhejiang", _assignment(api)))
+
+
+def _assignment(api: Api) -> dict[str, Any]:
+    return {"review_body_id": api.review_bodies["zhejiang"], "reviewers": REVIEWERS}
+
+
+def _body_path(api: Api, which: str = "zhejiang") -> str:
+    return f"/api/v1/review-bodies/{api.review_bodies[which]}"
+
+
+def _reporting(api: Api, bureau: str = "zhejiang") -> None:
+    response = api.post("/api/v1/review-bodies/annual-reports", bureau,
+                        {"year": 2026, "due_on": "2027-01-31"})
+    assert response.status_code == 200, response.json
+
+
+def _filed(api: Api) -> str:
+    """Zhejiang's body filed its 2026 report (the example document, uploaded by it)."""
+    _reporting(api)
+    reference = _upload(api, "review_body")
+    path = f"{_body_path(api)}/annual-reports/2026"
+    response = api.post(path, "review_body", {"report": reference, "head_report": reference})
+    assert response.status_code == 200, response.json
+    return path
+
+
+def _report_filing(api: Api) -> tuple[str, str, Any]:
+    _reporting(api)
+    reference = _upload(api, "review_body")
+    return ("POST", f"{_body_path(api)}/annual-reports/2026",
+            {"report": reference, "head_report": reference})
+
+
+def _upload(api: Api, who: str) -> str:
+    response = api.client.post("/api/v1/documents", headers={
+        "Authorization": f"Bearer {api.tokens[who]}"}, data={
+        "file": (io.BytesIO(EXAMPLE_PDF), "年度报告.pdf")})
+    assert response.status_code == 201 and response.json is not None, response.json
+    return str(response.json["ref"])
 
 
 def _issued_on_commitment(api: Api) -> str:
@@ -176,14 +229,20 @@ Case = Callable[[Api, Any], tuple[str, str, Any]]  # → (method, path, body)
 BUREAUS = {"national", "zhejiang"}
 PROVINCE = {"zhejiang"}  # it approves; the national authority no longer does
 EVERYONE = set(ROLES)
+# supervision lists (accidents, spot checks, recalls, measures) are not theirs
+NOT_SUPERVISION = {"institution", "other_institution", "department", "review_body",
+                   "other_review_body"}
 ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "me": (lambda api, _: ("GET", "/api/v1/me", None), EVERYONE, 200),
     "list applications": (lambda api, _: ("GET", "/api/v1/applications", None),
                           EVERYONE - {"department"}, 200),
     "refuse acceptance": (lambda api, _: ("POST", _submitted(api) + "/refuse_acceptance",
                                           {"reasons": "不属于本机关"}), PROVINCE, 200),
-    "record onsite": (lambda api, _: ("POST", _under_review(api) + "/record_onsite", {
-        "passed": True, "inspectors": ["张伟", "李娜"]}), PROVINCE, 200),
+    "assign review": (lambda api, _: ("POST", _under_review(api) + "/assign_review",
+                                      _assignment(api)), PROVINCE, 200),
+    "record onsite": (lambda api, _: ("POST", _assigned(api, _under_review(api))
+                                      + "/record_onsite", {
+        "passed": True, "reviewers": REVIEWERS}), {"review_body"}, 200),
     "accept commitment": (lambda api, issuer: ("POST", _renewal(api, issuer)
                                                + "/accept_commitment", None), PROVINCE, 200),
     "exempt testing": (lambda api, issuer: ("POST", _under_review(api) + "/exempt_testing", {
@@ -215,9 +274,37 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "approve": (lambda api, _: ("POST", _ready(api) + "/approve", None), PROVINCE, 200),
     "issue": (lambda api, _: ("POST", _moved(api, _ready(api), ("approve", "zhejiang", None))
                               + "/issue", None), PROVINCE, 200),
-    "record post review": (lambda api, _: ("POST", _issued_on_commitment(api)
+    "record post review": (lambda api, _: ("POST", _assigned(api, _issued_on_commitment(api))
                                            + "/record_post_review", {
-        "passed": True, "inspectors": ["张伟", "李娜"]}), PROVINCE, 200),
+        "passed": True, "reviewers": REVIEWERS}), {"review_body"}, 200),
+    "register review body": (lambda api, _: ("POST", "/api/v1/review-bodies", {
+        "name": "新审查机构", "uscc": "123300004700033400", "not_for_profit": True,
+        "qualification": "审查机构资质", "products": ["架空绝缘电缆"]}), BUREAUS | {"jiangsu"},
+                             201),
+    "list review bodies": (lambda api, _: ("GET", "/api/v1/review-bodies", None),
+                           BUREAUS | {"jiangsu", "auditor", "review_body",
+                                      "other_review_body"}, 200),
+    "add reviewer": (lambda api, _: ("POST", _body_path(api) + "/reviewers", {
+        "name": "王芳", "qualification_number": "SC-33-2024-0099"}), BUREAUS, 201),
+    "declare conflict": (lambda api, _: ("POST", _body_path(api) + "/conflicts", {
+        "uscc": "91330106MA2H7K3LXA", "note": "曾为该企业提供咨询"}),
+                         BUREAUS | {"review_body"}, 201),
+    "review body status": (lambda api, _: ("POST", _body_path(api) + "/status", {
+        "status": "suspended", "reason": "年度检查不合格"}), BUREAUS, 200),
+    "set report deadline": (lambda api, _: ("POST", "/api/v1/review-bodies/annual-reports", {
+        "year": 2026, "due_on": "2027-01-31"}), BUREAUS | {"jiangsu"}, 200),
+    "list annual reports": (lambda api, _: ("GET", "/api/v1/review-bodies/annual-reports"
+                                                   "?state=due", None),
+                            BUREAUS | {"jiangsu", "auditor", "review_body",
+                                       "other_review_body"}, 200),
+    "file annual report": (lambda api, _: _report_filing(api), {"review_body"}, 200),
+    "inspect annual report": (lambda api, _: ("POST", _filed(api) + "/inspection", {
+        "passed": True, "note": "符合要求"}), BUREAUS, 200),
+    "annual report document": (lambda api, _: ("GET", _filed(api) + "/documents/report",
+                                               None), BUREAUS | {"review_body"}, 200),
+    "institution status": (lambda api, _: (
+        "POST", f"/api/v1/institutions/{api.institutions['level3']}/status",
+        {"status": "barred", "reason": "市场反映不具备相应技术能力"}), {"national"}, 200),
     "change licence": (lambda api, issuer: ("POST", _licence(api, issuer) + "/change", {
         "enterprise": {"residence": "杭州市西湖区文三路200号"}}), PROVINCE, 200),
     "lift suspension": (lambda api, issuer: ("POST", _suspended(api, issuer)
@@ -276,7 +363,7 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         "POST", f"/api/v1/accidents/{_reported(api, issuer)}/follow_up",
         {"cause": "原因", "measures": "措施"}), {"enterprise"}, 200),
     "list accidents": (lambda api, _: ("GET", "/api/v1/accidents", None),
-                       EVERYONE - {"institution", "other_institution", "department"}, 200),
+                       EVERYONE - NOT_SUPERVISION, 200),
     "bulk preview": (lambda api, issuer: (
         "POST", (_licence(api, issuer), "/api/v1/bulk-status-changes/preview")[1],
         {"action": "cancel", "numbers": [NUMBER], "reason": "停产"}), BUREAUS | {"jiangsu"},
@@ -289,11 +376,11 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
             d.isoformat() for d in sorted(statutory_days(2027))]}), {"national"}, 201),
     "calendar year": (lambda api, _: ("GET", "/api/v1/calendar/2027", None), EVERYONE, 200),
     "list spot checks": (lambda api, _: ("GET", "/api/v1/spot-checks", None),
-                         EVERYONE - {"institution", "other_institution", "department"}, 200),
+                         EVERYONE - NOT_SUPERVISION, 200),
     "list recalls": (lambda api, _: ("GET", "/api/v1/recalls?open=true", None),
-                     EVERYONE - {"institution", "other_institution", "department"}, 200),
+                     EVERYONE - NOT_SUPERVISION, 200),
     "list measures": (lambda api, _: ("GET", "/api/v1/measures?open=true&limit=5", None),
-                      EVERYONE - {"institution", "other_institution", "department"}, 200),
+                      EVERYONE - NOT_SUPERVISION, 200),
 }
 # An enterprise declares only for itself, so another enterprise is not refused but told it
 # holds no licence for those products.

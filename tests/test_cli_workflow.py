@@ -15,7 +15,15 @@ from certsvc.domain.time import utcnow
 from certsvc.signer.secret_box import secret_box
 from certsvc.store.db import make_engine
 from certsvc.workflow.signin import SignIn
-from tests.conftest import ENTERPRISE_USCC, REFERENCE, application_body, init_keys, run
+from tests.conftest import (
+    ENTERPRISE_USCC,
+    REFERENCE,
+    REVIEWERS,
+    application_body,
+    init_keys,
+    review_body,
+    run,
+)
 from tests.test_console_signin import GOOD
 
 
@@ -50,13 +58,21 @@ def test_application_through_the_cli(env: dict[str, str], tmp_path: Path) -> Non
         application_id = str(json.loads(submitted.output)["id"])
         refused = run(env, "application", "act", application_id, "accept", "--as", str(other))
         assert refused.exit_code == 2 and "does not exist or is not yours" in refused.output
-        steps = [("accept", None), ("record_onsite",
-                                    {"passed": True, "inspectors": ["张伟", "李娜"]}),
+        with make_engine(env["CERTSVC_DATABASE_URL"]).begin() as conn:
+            body_id = review_body(conn, "zhejiang")
+        no_id = run(env, "account", "create", "--role", "review_body", "--name", "审查中心")
+        assert no_id.exit_code == 2 and "--review-body" in no_id.output
+        reviewing = account(env, "--role", "review_body", "--review-body", str(body_id),
+                            "--name", "浙江省产品质量审查中心")
+        steps = [("accept", None, bureau),
+                 ("assign_review", {"review_body_id": body_id, "reviewers": REVIEWERS},
+                  bureau),
+                 ("record_onsite", {"passed": True, "reviewers": REVIEWERS}, reviewing),
                  ("accept_prior_report", {"institution_id": 1, "commissioned": "2026-05-20",
-                                          "passed": True, "report_number": "R-1"}),
-                 ("approve", None), ("issue", None)]
-        for action, data in steps:
-            args = ["application", "act", application_id, action, "--as", str(bureau)]
+                                          "passed": True, "report_number": "R-1"}, bureau),
+                 ("approve", None, bureau), ("issue", None, bureau)]
+        for action, data, who in steps:
+            args = ["application", "act", application_id, action, "--as", str(who)]
             if data:
                 args += ["--data", json.dumps(data, ensure_ascii=False)]
             result = run(env, *args)

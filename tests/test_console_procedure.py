@@ -1,5 +1,6 @@
 """The whole procedure in Debian's Chromium, in three browser contexts with JavaScript off:
-the enterprise applies → the clerk accepts and records the on-site check → the enterprise
+the enterprise applies → the clerk accepts and assigns the on-site check to a review body,
+which records it → the enterprise
 chooses the institution → the institution records a passing test → the clerk approves and
 issues → the enterprise downloads the PDF, whose QR decodes and verifies valid → the clerk
 revokes → the public landing page of that QR says 已撤销. Served as `make run` serves it (the
@@ -29,7 +30,7 @@ from certsvc.domain.documents import EXAMPLE_PDF
 from certsvc.domain.time import utcnow
 from certsvc.publish.artefacts import publish_trust_list
 from public_site import create_app as public_app
-from tests.conftest import PUBLIC_URL, Api, signin_of
+from tests.conftest import PUBLIC_URL, REVIEWERS, Api, signin_of
 from tests.test_browser import CHROMIUM, PHONE, SCREENSHOTS, browser
 from tests.test_console_signin import GOOD
 
@@ -134,9 +135,15 @@ def test_the_whole_procedure_in_three_browsers(browser: Browser, server: str, ap
             "href"))
     assert download.ok and download.body().startswith(b"\x89PNG")
     clerk.act(application, "accept")
-    clerk.act(application, "record_onsite", {"#f-inspectors": "张伟\n李娜"},
-              ("input[name=passed][value=yes]",))
+    clerk.act(application, "assign_review", {
+        "#f-review_body_id": str(api.review_bodies["zhejiang"]),
+        "#f-reviewers": "\n".join(REVIEWERS)})
     shot(clerk.page, "clerk-application")
+    reviewing = Person(browser, server, api, "review_body")
+    reviewing.page.goto(f"{server}/console/")
+    shot(reviewing.page, "review-body-queue")
+    reviewing.act(application, "record_onsite", {"#f-reviewers": "\n".join(REVIEWERS)},
+                  ("input[name=passed][value=yes]",))
     enterprise.act(application, "choose_institution",
                    {"#f-institution_id": str(api.institutions["level1"])})
     institution.page.goto(f"{server}/console/")

@@ -17,7 +17,7 @@ from certsvc.domain.documents import EXAMPLE_PDF
 from certsvc.domain.time import utcnow
 from certsvc.store.accounts import principal_for_account
 from certsvc.workflow.applications import Applications
-from tests.conftest import Api, application_body, signin_of
+from tests.conftest import REVIEWERS, Api, application_body, signin_of
 from tests.test_console_signin import GOOD, START, csrf_of, sign_in
 
 HTTPS = "https://localhost"
@@ -90,19 +90,33 @@ def test_apply_accept_and_record_the_onsite_check_in_the_console(api: Api) -> No
     assert 'id="action-accept"' in page and 'id="action-resubmit"' not in page
     accepted = post_form(clerk, f"{path}/accept", path, {})
     assert accepted.status_code == 303
-    one = post_form(clerk, f"{path}/record_onsite", path,
-                    {"passed": "yes", "inspectors": "张伟"})
+    body = str(api.review_bodies["zhejiang"])
+    one = post_form(clerk, f"{path}/assign_review", path,
+                    {"review_body_id": body, "reviewers": REVIEWERS[0]})
     assert one.status_code == 422 and "at least 2" in one.get_data(as_text=True)
-    two = post_form(clerk, f"{path}/record_onsite", path,
-                    {"passed": "yes", "inspectors": "张伟\n李娜"})
+    assigned = post_form(clerk, f"{path}/assign_review", path,
+                         {"review_body_id": body, "reviewers": "\n".join(REVIEWERS)})
+    assert assigned.status_code == 303
+    reviewing = signed_in(api, "review_body")
+    queue = reviewing.get("/console/", base_url=HTTPS).get_data(as_text=True)
+    assert f'href="/console/applications/{application_id}"' in queue
+    assert 'id="action-record_onsite"' in reviewing.get(path, base_url=HTTPS).get_data(
+        as_text=True)
+    stranger = post_form(reviewing, f"{path}/record_onsite", path,
+                         {"passed": "yes", "reviewers": "SC-33-2023-0007\n" + REVIEWERS[0]})
+    assert stranger.status_code == 422 and "not assigned" in stranger.get_data(as_text=True)
+    two = post_form(reviewing, f"{path}/record_onsite", path,
+                    {"passed": "yes", "reviewers": "\n".join(REVIEWERS)})
     assert two.status_code == 303
+    # recorded: the visit leaves the body's queue, and with it the body's view
+    assert reviewing.get(path, base_url=HTTPS).status_code == 403
     unconfirmed = post_form(clerk, f"{path}/refuse", path, {"reasons": "不符合条件"})
     assert unconfirmed.status_code == 422
     assert re.search(r'id="state">审查中 <span lang="en">under_review</span><',
                      clerk.get(path, base_url=HTTPS)
                      .get_data(as_text=True))
     timeline = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
-    for action in ("submit", "accept", "record_onsite"):
+    for action in ("submit", "accept", "assign_review", "record_onsite"):
         assert f"· {action} ·" in timeline
 
 
@@ -217,8 +231,11 @@ def test_commitment_in_the_console(api: Api) -> None:
     assert 'id="post-reviews"' in listed and path in listed
     page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
     assert "告知承诺" in page and 'id="post-review"' in page
-    failed = post_form(clerk, f"{path}/record_post_review", path, {
-        "passed": "no", "inspectors": "张伟\n李娜", "finding": "onsite_failed"})
+    assigned = post_form(clerk, f"{path}/assign_review", path, {
+        "review_body_id": str(api.review_bodies["zhejiang"]), "reviewers": "\n".join(REVIEWERS)})
+    assert assigned.status_code == 303, assigned.get_data(as_text=True)[:2000]
+    failed = post_form(signed_in(api, "review_body"), f"{path}/record_post_review", path, {
+        "passed": "no", "reviewers": "\n".join(REVIEWERS), "finding": "onsite_failed"})
     assert failed.status_code == 303, failed.get_data(as_text=True)[:2000]
     page = clerk.get(path, base_url=HTTPS).get_data(as_text=True)
     assert "许可证已撤销" in page

@@ -22,7 +22,7 @@ from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.procedure import ProcedureClosed, choose
 from certsvc.errors import ValidationError
 from certsvc.signer.signer import Signer
-from tests.conftest import Api, application_body, load_trust_list
+from tests.conftest import REVIEWERS, Api, application_body, load_trust_list, onsite
 
 CATALOGUE = Path(__file__).parents[1] / "certsvc" / "domain" / "data" / "catalogue.json"
 
@@ -177,7 +177,7 @@ def test_commitment_end_to_end(api: Api, site: FlaskClient, signer: Signer) -> N
     number = issued["licence_number"]
     review = issued["post_review"]
     assert review["state"] == "pending" and review["working_days_left"] == 30
-    assert issued["allowed_actions"] == ["record_post_review"]
+    assert issued["allowed_actions"] == ["assign_review"]  # then the body records it
     due = dt.date.fromisoformat(review["due"])
     with at("2026-06-10"):
         page = site.get(f"/licence/{number}").get_data(as_text=True)
@@ -197,23 +197,34 @@ def test_commitment_end_to_end(api: Api, site: FlaskClient, signer: Signer) -> N
     with at(later):
         overdue = api.get("/api/v1/applications?post_review=overdue", "zhejiang").json
         assert overdue is not None and overdue["items"][0]["post_review"]["overdue"] is True
-        one = post(api, f"/api/v1/applications/{application['id']}/record_post_review",
-                    "zhejiang", {"passed": False, "inspectors": ["张伟"]}, 422)
-        assert one["field"] == "inspectors"
-        no_finding = post(api, f"/api/v1/applications/{application['id']}/record_post_review",
-                           "zhejiang", {"passed": False, "inspectors": ["张伟", "李娜"]}, 422)
+        path = f"/api/v1/applications/{application['id']}"
+        unassigned = post(api, f"{path}/record_post_review", "review_body",
+                          {"passed": False, "reviewers": REVIEWERS}, 403)
+        assert "is not yours" in unassigned["detail"]  # not its visit: nothing to see
+        post(api, f"{path}/assign_review", "jiangsu", {
+            "review_body_id": api.review_bodies["jiangsu"], "reviewers": REVIEWERS}, 403)
+        post(api, f"{path}/assign_review", "zhejiang", {
+            "review_body_id": api.review_bodies["zhejiang"], "reviewers": REVIEWERS})
+        one = post(api, f"{path}/record_post_review", "review_body",
+                   {"passed": False, "reviewers": REVIEWERS[:1]}, 422)
+        assert one["field"] == "reviewers"
+        no_finding = post(api, f"{path}/record_post_review", "review_body",
+                          {"passed": False, "reviewers": REVIEWERS}, 422)
         assert no_finding["field"] == "finding"
-        post(api, f"/api/v1/applications/{application['id']}/record_post_review",
-              "jiangsu", {"passed": False, "inspectors": ["张伟", "李娜"],
-                          "finding": "false_commitment"}, 403)
-        failed = post(api, f"/api/v1/applications/{application['id']}/record_post_review",
-                       "zhejiang", {"passed": False, "inspectors": ["张伟", "李娜"],
-                                    "finding": "false_commitment", "notes": "无检验设备"})
+        for who in ("zhejiang", "other_review_body"):
+            post(api, f"{path}/record_post_review", who, {
+                "passed": False, "reviewers": REVIEWERS, "finding": "false_commitment"}, 403)
+        failed = post(api, f"{path}/record_post_review", "review_body", {
+            "passed": False, "reviewers": REVIEWERS, "finding": "false_commitment",
+            "notes": "无检验设备"})
         assert failed["post_review"]["state"] == "failed"
+        assert failed["post_review"]["reviewers"][0]["qualification_number"] == REVIEWERS[0]
         assert failed["post_review"]["revoked"] is True and failed["allowed_actions"] == []
-        again = api.post(f"/api/v1/applications/{application['id']}/record_post_review",
-                         "zhejiang", {"passed": True, "inspectors": ["张伟", "李娜"]})
-        assert again.status_code == 409
+        again = api.post(f"{path}/record_post_review", "review_body",
+                         {"passed": True, "reviewers": REVIEWERS})
+        assert again.status_code == 403  # recorded: the visit is no longer the body's
+        post(api, f"{path}/assign_review", "zhejiang", {
+            "review_body_id": api.review_bodies["zhejiang"], "reviewers": REVIEWERS}, 409)
         licence = site.get(f"/api/v1/licences/{number}").json
         assert licence is not None and licence["status"] == "revoked"
         page = site.get(f"/licence/{number}").get_data(as_text=True)
@@ -240,12 +251,12 @@ def test_a_passed_review_clears_the_lists(api: Api) -> None:
         application = post(api, "/api/v1/applications", "enterprise", commitment_body(api), 201)
         for action in ("accept", "approve", "issue"):
             post(api, f"/api/v1/applications/{application['id']}/{action}", "zhejiang")
-        mixed = post(api, f"/api/v1/applications/{application['id']}/record_post_review",
-                     "zhejiang", {"passed": True, "inspectors": ["张伟", "李娜"],
-                                  "finding": "onsite_failed"}, 422)
-        assert mixed["field"] == "finding"
+        mixed = onsite(api, f"/api/v1/applications/{application['id']}", "record_post_review",
+                       finding="onsite_failed")
+        assert mixed.status_code == 422 and mixed.json is not None
+        assert mixed.json["field"] == "finding"
         passed = post(api, f"/api/v1/applications/{application['id']}/record_post_review",
-                      "zhejiang", {"passed": True, "inspectors": ["张伟", "李娜"]})
+                      "review_body", {"passed": True, "reviewers": REVIEWERS})
     assert passed["post_review"]["state"] == "passed" and passed["allowed_actions"] == []
     with at("2026-09-01"):
         assert api.get("/api/v1/applications?post_review=overdue", "zhejiang").json == {

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from certsvc.domain.time import utcnow
 from certsvc.publish.artefacts import publish_trust_list
 from certsvc.signer.signer import Signer
-from tests.conftest import Api, application_body
+from tests.conftest import REVIEWERS, Api, application_body, onsite
 from tests.test_public_site import make_client
 
 
@@ -21,8 +21,7 @@ def test_progress_by_number_and_uscc(api: Api, database_url: str, tmp_path: Path
     assert created.json is not None
     number = created.json["id"]
     api.post(f"/api/v1/applications/{number}/accept", "zhejiang")
-    api.post(f"/api/v1/applications/{number}/record_onsite", "zhejiang",
-             {"passed": True, "inspectors": ["张伟", "李娜"], "notes": "内部备注"})
+    assert onsite(api, f"/api/v1/applications/{number}", notes="内部备注").status_code == 200
     publish_trust_list(signer, tmp_path / "trust-list.cose", utcnow())
     client = make_client(database_url, tmp_path, signer)
     page = client.get("/progress", query_string={"application": number,
@@ -31,7 +30,7 @@ def test_progress_by_number_and_uscc(api: Api, database_url: str, tmp_path: Path
     assert page.status_code == 200
     for shown in ("提交申请", "受理", "实地核查", "under_review", "2026-06-01"):
         assert shown in html, shown
-    for hidden in ("张伟", "内部备注", "营业执照.pdf"):
+    for hidden in (REVIEWERS[0], "审查员", "审查中心", "内部备注", "营业执照.pdf"):
         assert hidden not in html, hidden
     answers = set()
     for query in ({"application": number, "uscc": "91320400MA1MXXXX0X"},

@@ -31,7 +31,7 @@ from certsvc.publish.artefacts import publish_trust_list
 from tests.conftest import PASSPHRASE, PUBLIC_URL, Api
 
 SAMPLES = {"id": "1", "number": "浙XK06-001-00012", "uscc": "91330106MA2H7K3LXA",
-           "year": "2027"}
+           "year": "2027", "material": "report"}
 
 
 def operations() -> list[tuple[str, str, bool]]:

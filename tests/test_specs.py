@@ -24,10 +24,22 @@ from certsvc.domain.duties import (
 )
 from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.lifecycle import APPLICATION_ACTIONS, APPLICATION_SPEC, LICENCE_ACTIONS
+from certsvc.domain.review_bodies import (
+    BODY_STATUS_SPEC,
+    CONFLICT_SPEC,
+    INSPECTION_SPEC,
+    INSTITUTION_STATUS_SPEC,
+    REPORTING_SPEC,
+    REVIEW_BODY_SPEC,
+    REVIEWER_SPEC,
+)
 from certsvc.domain.specs import Spec
 from tests.conftest import Api
 from tests.test_authorisation import (
+    _assigned,
     _awaiting_correction,
+    _body_path,
+    _filed,
     _in_testing,
     _issued_on_commitment,
     _licence,
@@ -50,7 +62,8 @@ SUBJECTS: dict[str, tuple[Setup, str]] = {  # action: (set-up, who acts)
     "refuse_acceptance": (lambda api, _: _submitted(api), "zhejiang"),
     "request_correction": (lambda api, _: _submitted(api), "zhejiang"),
     "resubmit": (lambda api, _: _awaiting_correction(api), "enterprise"),
-    "record_onsite": (lambda api, _: _under_review(api), "zhejiang"),
+    "assign_review": (lambda api, _: _under_review(api), "zhejiang"),
+    "record_onsite": (lambda api, _: _assigned(api, _under_review(api)), "review_body"),
     "accept_commitment": (_renewal, "zhejiang"),
     "choose_institution": (lambda api, _: _under_review(api), "enterprise"),
     "record_test": (lambda api, _: _in_testing(api), "institution"),
@@ -61,7 +74,8 @@ SUBJECTS: dict[str, tuple[Setup, str]] = {  # action: (set-up, who acts)
     "refuse": (lambda api, _: _under_review(api), "zhejiang"),
     "issue": (lambda api, _: _moved(api, _ready(api), ("approve", "zhejiang", None)),
               "zhejiang"),
-    "record_post_review": (lambda api, _: _issued_on_commitment(api), "zhejiang"),
+    "record_post_review": (lambda api, _: _assigned(api, _issued_on_commitment(api)),
+                           "review_body"),
     "change": (_licence, "zhejiang"),
     "suspend": (_licence, "zhejiang"),
     "lift_suspension": (_suspended, "zhejiang"),
@@ -171,6 +185,19 @@ DUTIES: dict[str, tuple[Spec, Callable[[Api, Any], str], str, int]] = {
                     "enterprise", 201),
     "follow-up": (FOLLOW_UP_SPEC, lambda api, issuer: f"/api/v1/accidents/"
                   f"{_reported(api, issuer)}/follow_up", "enterprise", 200),
+    "review body": (REVIEW_BODY_SPEC, lambda api, _: "/api/v1/review-bodies", "zhejiang", 201),
+    "reviewer": (REVIEWER_SPEC, lambda api, _: _body_path(api) + "/reviewers", "zhejiang",
+                 201),
+    "conflict": (CONFLICT_SPEC, lambda api, _: _body_path(api) + "/conflicts", "review_body",
+                 201),
+    "body status": (BODY_STATUS_SPEC, lambda api, _: _body_path(api) + "/status", "zhejiang",
+                    200),
+    "reporting": (REPORTING_SPEC, lambda api, _: "/api/v1/review-bodies/annual-reports",
+                  "zhejiang", 200),
+    "inspection": (INSPECTION_SPEC, lambda api, _: _filed(api) + "/inspection", "zhejiang",
+                   200),
+    "institution status": (INSTITUTION_STATUS_SPEC, lambda api, _: (
+        f"/api/v1/institutions/{api.institutions['level3']}/status"), "national", 200),
 }
 
 

@@ -19,7 +19,7 @@ from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.licence import LicenceStatus
 from certsvc.publish.artefacts import delta_path
 from certsvc.signer.signer import Signer
-from tests.conftest import Api, application_body, load_trust_list
+from tests.conftest import REVIEWERS, Api, application_body, load_trust_list
 
 CHINA_MORNING = "02:00:00"  # 10:00 in Beijing
 
@@ -43,6 +43,13 @@ def act(api: Api, application_id: int, action: str, who: str, body: Any = None,
     return response.json
 
 
+def visit(api: Api, application_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """The on-site verification: assigned by the bureau, recorded by the review body."""
+    act(api, application_id, "assign_review", "zhejiang", {
+        "review_body_id": api.review_bodies["zhejiang"], "reviewers": REVIEWERS})
+    return act(api, application_id, "record_onsite", "review_body", body)
+
+
 def test_normal_application_across_national_day(api: Api, signer: Signer) -> None:
     with at("2026-09-24"):
         application = submit(api)
@@ -59,8 +66,8 @@ def test_normal_application_across_national_day(api: Api, signer: Signer) -> Non
                                         "paused_working_days": 0,
                                         "provisional": False}
     with at("2026-09-28"):
-        act(api, application["id"], "record_onsite", "zhejiang",
-            {"passed": True, "inspectors": ["张伟", "李娜"], "notes": "生产条件符合要求"})
+        visit(api, application["id"],
+            {"passed": True, "reviewers": REVIEWERS, "notes": "生产条件符合要求"})
     with at("2026-09-29"):
         testing = act(api, application["id"], "choose_institution", "enterprise",
                       {"institution_id": api.institutions["level1"]})
@@ -186,8 +193,9 @@ def test_renewal_with_commitment_and_testing_exemption(api: Api, issuer: Any) ->
         committed = act(api, renewal["id"], "accept_commitment", "zhejiang")
         assert committed["deadline"]["working_days_left"] == 29
         # the commitment replaced the visit; recording one now is refused with the reason
-        refused = act(api, renewal["id"], "record_onsite", "zhejiang",
-                      {"passed": True, "inspectors": ["a", "b"]}, status=409)
+        refused = act(api, renewal["id"], "assign_review", "zhejiang", {
+            "review_body_id": api.review_bodies["zhejiang"], "reviewers": REVIEWERS},
+            status=409)
         assert "already recorded" in refused["detail"]
         checks = {name: spot_check(api, **values) for name, values in {
             "stale": {"checked_on": "2025-12-21"},
@@ -229,8 +237,8 @@ def test_prior_report_must_predate_the_visit(api: Api) -> None:
     with at("2026-06-01"):
         application = submit(api)
         act(api, application["id"], "accept", "zhejiang")
-        act(api, application["id"], "record_onsite", "zhejiang",
-            {"passed": True, "inspectors": ["张伟", "李娜"], "date": "2026-06-01"})
+        visit(api, application["id"],
+            {"passed": True, "reviewers": REVIEWERS, "date": "2026-06-01"})
         late = act(api, application["id"], "accept_prior_report", "zhejiang", {
             "institution_id": api.institutions["level1"], "commissioned": "2026-06-02",
             "passed": True, "report_number": "R1"}, status=422)
@@ -274,8 +282,8 @@ def test_refusals_and_missing_material(api: Api) -> None:
         assert accepted["materials"]["business_licence"] == {
             "document": clearer.json["ref"], "media_type": "application/pdf",
             "size": clearer.json["size"], "name": "营业执照-清晰.pdf"}
-        act(api, corrected["id"], "record_onsite", "zhejiang",
-            {"passed": False, "inspectors": ["张伟", "李娜"], "notes": "检验设备不全"})
+        visit(api, corrected["id"],
+            {"passed": False, "reviewers": REVIEWERS, "notes": "检验设备不全"})
         early = act(api, corrected["id"], "approve", "zhejiang", status=409)
         assert "conditions and testing" in early["detail"]
         refused = act(api, corrected["id"], "refuse", "zhejiang",
@@ -332,8 +340,8 @@ def test_idempotency_key_never_issues_twice(api: Api) -> None:
         act(api, application["id"], "accept_prior_report", "zhejiang", {
             "institution_id": api.institutions["level1"], "commissioned": "2026-05-20",
             "passed": True, "report_number": "R1"})
-        act(api, application["id"], "record_onsite", "zhejiang",
-            {"passed": True, "inspectors": ["张伟", "李娜"]})
+        visit(api, application["id"],
+            {"passed": True, "reviewers": REVIEWERS})
         act(api, application["id"], "approve", "zhejiang")
         path = f"/api/v1/applications/{application['id']}/issue"
         first = api.post(path, "zhejiang", None, **{"Idempotency-Key": "issue-1"})

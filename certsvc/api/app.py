@@ -53,6 +53,7 @@ from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
 from certsvc.workflow.measures import Measures
 from certsvc.workflow.oversight import Institutions, Recalls, SpotChecks
+from certsvc.workflow.review_bodies import ReviewBodies
 from certsvc.workflow.signin import SignIn
 
 log = logging.getLogger("certsvc.api")
@@ -91,6 +92,7 @@ class Services:
         self.recalls: Recalls = Recalls(self.engine)
         self.institutions: Institutions = Institutions(self.engine)
         self.measures: Measures = Measures(self.engine, self.licences)
+        self.review_bodies: ReviewBodies = ReviewBodies(self.engine, self.documents)
         self.bulk: BulkStatusChanges = BulkStatusChanges(self.engine, self.licences)
         self.audit_log: AuditLog = AuditLog(self.engine)
         self.holiday_notices: HolidayNotices = HolidayNotices(self.engine)

@@ -39,6 +39,17 @@ from certsvc.domain.lifecycle import (
     InvalidTransition,
     Transition,
 )
+from certsvc.domain.review_bodies import (
+    ANNUAL_REPORT_SPEC,
+    BODY_STATUS_SPEC,
+    CONFLICT_SPEC,
+    INSPECTION_SPEC,
+    INSTITUTION_STATUS_SPEC,
+    REPORT_STATES,
+    REPORTING_SPEC,
+    REVIEW_BODY_SPEC,
+    REVIEWER_SPEC,
+)
 from certsvc.domain.specs import Spec
 from certsvc.errors import PROBLEM_TYPES
 from certsvc.workflow.audit_log import AUDIT_QUERY
@@ -80,6 +91,8 @@ def _ok(description: str, schema: str = "Object", status: str = "200") -> dict[s
 
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_YEAR = {"name": "year", "in": "path", "required": True,
+         "schema": {"type": "integer", "minimum": 1, "maximum": 9999}}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                 "schema": {"type": "string", "maxLength": 128},
                 "description": "Retries with the same key replay the first answer "
@@ -241,6 +254,69 @@ def openapi_document() -> dict[str, Any]:
                        "(filed: true/false)", "operationId": "institution_filing",
             "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(FILING_SPEC),
             "responses": _ok("the institution")}},
+        "/api/v1/institutions/{id}/status": {"post": {
+            "summary": "不得承担检验任务: the national authority bars an institution from testing "
+                       "(status barred, reason) or lifts the bar (active); a barred "
+                       "institution's open tests return to review for the enterprise to "
+                       "choose another", "operationId": "institution_status",
+            "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(INSTITUTION_STATUS_SPEC),
+            "responses": _ok("the institution and the applications returned")}},
+        "/api/v1/review-bodies": {"post": {
+            "summary": "审查机构: the national authority or a province registers a review body "
+                       "(an independent legal person, not for profit in this work) and the "
+                       "products it may review", "operationId": "register_review_body",
+            "parameters": [_IDEMPOTENCY], "requestBody": _body(REVIEW_BODY_SPEC),
+            "responses": _ok("the body", "Object", "201")},
+            "get": _list_op("Review bodies with their reviewers, status and declared "
+                            "conflicts (a province: its own and the national authority's; a "
+                            "body: itself), newest first", "list_review_bodies")},
+        "/api/v1/review-bodies/{id}/reviewers": {"post": {
+            "summary": "The keeper registers a reviewer (name, qualification number)",
+            "operationId": "add_reviewer", "parameters": [_ID, _IDEMPOTENCY],
+            "requestBody": _body(REVIEWER_SPEC), "responses": _ok("the body", "Object", "201")}},
+        "/api/v1/review-bodies/{id}/conflicts": {"post": {
+            "summary": "利益冲突: the body or its keeper declares that the body, or one reviewer, "
+                       "may not review an enterprise (an assignment is then refused, 409)",
+            "operationId": "declare_conflict", "parameters": [_ID, _IDEMPOTENCY],
+            "requestBody": _body(CONFLICT_SPEC),
+            "responses": _ok("the declaration", "Object", "201")}},
+        "/api/v1/review-bodies/{id}/status": {"post": {
+            "summary": "The keeper suspends or bars a body (reason; the day is recorded) or "
+                       "reinstates it; a body no longer active gives its open assignments "
+                       "back to their bureaus", "operationId": "review_body_status",
+            "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(BODY_STATUS_SPEC),
+            "responses": _ok("the body and the applications returned")}},
+        "/api/v1/review-bodies/annual-reports": {"post": {
+            "summary": "年度报告: a bureau sets the day its bodies' annual reports for a year are "
+                       "due", "operationId": "set_report_deadline",
+            "parameters": [_IDEMPOTENCY], "requestBody": _body(REPORTING_SPEC),
+            "responses": _ok("the bodies concerned")},
+            "get": {**_list_op("Annual reports (a province: its bodies'; a body: its own), "
+                               "newest first; ?state=due|overdue|filed|inspected",
+                               "list_annual_reports"),
+                    "parameters": [
+                        {"name": "state", "in": "query", "schema": {
+                            "type": "string", "enum": list(REPORT_STATES)}},
+                        *_list_op("", "")["parameters"]]}},
+        "/api/v1/review-bodies/{id}/annual-reports/{year}": {"post": {
+            "summary": "The body files its annual report and its head's 述职报告 (uploaded "
+                       "documents)", "operationId": "file_annual_report",
+            "parameters": [_ID, _YEAR, _IDEMPOTENCY], "requestBody": _body(ANNUAL_REPORT_SPEC),
+            "responses": _ok("the report")}},
+        "/api/v1/review-bodies/{id}/annual-reports/{year}/inspection": {"post": {
+            "summary": "年度检查: the keeper's conclusion on a filed report",
+            "operationId": "inspect_annual_report",
+            "parameters": [_ID, _YEAR, _IDEMPOTENCY], "requestBody": _body(INSPECTION_SPEC),
+            "responses": _ok("the report")}},
+        "/api/v1/review-bodies/{id}/annual-reports/{year}/documents/{material}": {"get": {
+            "summary": "A filed report's document (the keeper and the body only)",
+            "operationId": "annual_report_document",
+            "parameters": [_ID, _YEAR, {"name": "material", "in": "path", "required": True,
+                                        "schema": {"type": "string", "enum": [
+                                            "report", "head_report"]}}],
+            "responses": {"200": {"description": "the document as uploaded", "content": {
+                "application/pdf": {}, "application/ofd": {}, "image/jpeg": {},
+                "image/png": {}}}, "default": _problems()}}},
         "/api/v1/institutions": {"post": {
             "summary": "The national authority adds an inspection institution (name, "
                        "accreditation, level 1–3, filed)", "operationId": "add_institution",

@@ -36,6 +36,7 @@ STATUS_LIST_CACHE = "public, max-age=60, must-revalidate"
 # names nothing (404), instead of reaching the database and failing there.
 ID = "int(min=1, max=2147483647)"
 MAX_PAGE = 500
+YEAR = "int(min=1, max=9999)"
 
 
 def register_routes(app: Flask, services: Services) -> None:
@@ -124,7 +125,7 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(
             services.holiday_notices.load(p, _body(), utcnow(), g.request_id), 201))
 
-    @app.get("/api/v1/calendar/<int(min=1, max=9999):year>")
+    @app.get(f"/api/v1/calendar/<{YEAR}:year>")
     def calendar_year(year: int) -> Response:
         principal()
         return _json(services.holiday_notices.year(year))
@@ -209,6 +210,72 @@ def register_routes(app: Flask, services: Services) -> None:
         p = principal()
         return run_idempotently(services, p, lambda: _json(services.institutions.file(
             p, institution_id, _body(), utcnow(), g.request_id)))
+
+    @app.post(f"/api/v1/institutions/<{ID}:institution_id>/status")
+    def institution_status(institution_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.institutions.set_status(
+            p, institution_id, _body(), utcnow(), g.request_id)))
+
+    @app.post("/api/v1/review-bodies")
+    def register_review_body() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.review_bodies.register(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.get("/api/v1/review-bodies")
+    def list_review_bodies() -> Response:
+        return _listing(services.review_bodies.list(principal(), **_page_args()))
+
+    @app.post(f"/api/v1/review-bodies/<{ID}:body_id>/reviewers")
+    def add_reviewer(body_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.review_bodies.add_reviewer(
+            p, body_id, _body(), utcnow(), g.request_id), 201))
+
+    @app.post(f"/api/v1/review-bodies/<{ID}:body_id>/conflicts")
+    def declare_conflict(body_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.review_bodies.declare_conflict(p, body_id, _body(), utcnow(),
+                                                    g.request_id), 201))
+
+    @app.post(f"/api/v1/review-bodies/<{ID}:body_id>/status")
+    def review_body_status(body_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.review_bodies.set_status(
+            p, body_id, _body(), utcnow(), g.request_id)))
+
+    @app.post("/api/v1/review-bodies/annual-reports")
+    def set_report_deadline() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.review_bodies.set_deadline(p, _body(), utcnow(), g.request_id)))
+
+    @app.get("/api/v1/review-bodies/annual-reports")
+    def list_annual_reports() -> Response:
+        return _listing(services.review_bodies.reports(
+            principal(), utcnow(), state=_text_arg("state"), **_page_args()))
+
+    @app.post(f"/api/v1/review-bodies/<{ID}:body_id>/annual-reports/<{YEAR}:year>")
+    def file_annual_report(body_id: int, year: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.review_bodies.file_report(
+            p, body_id, year, _body(), utcnow(), g.request_id)))
+
+    @app.post(f"/api/v1/review-bodies/<{ID}:body_id>/annual-reports/<{YEAR}:year>/inspection")
+    def inspect_annual_report(body_id: int, year: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.review_bodies.inspect(
+            p, body_id, year, _body(), utcnow(), g.request_id)))
+
+    @app.get(f"/api/v1/review-bodies/<{ID}:body_id>/annual-reports/<{YEAR}:year>/documents/"
+             "<material>")
+    def annual_report_document(body_id: int, year: int, material: str) -> Response:
+        data, media_type, name = services.review_bodies.report_document(
+            principal(), body_id, year, material)
+        return Response(data, mimetype=media_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
 
     @app.post("/api/v1/measures")
     def order_measure() -> Response:

@@ -22,7 +22,8 @@ def may(principal: Principal, transition: Transition, item: dict[str, Any]) -> b
     again when it does): only those forms are shown."""
     try:
         require(principal, transition.actor, bureau_code=item["bureau_code"],
-                uscc=item["enterprise"]["uscc"], institution_id=item["institution_id"])
+                uscc=item["enterprise"]["uscc"], institution_id=item["institution_id"],
+                review_body_id=item.get("review_body_id"))
     except Forbidden:
         return False
     return True

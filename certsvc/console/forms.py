@@ -5,8 +5,8 @@ received, so the workflow sees the same thing from both doors and says the same 
     >>> from werkzeug.datastructures import MultiDict
     >>> from certsvc.domain.lifecycle import APPLICATION_ACTIONS
     >>> spec = APPLICATION_ACTIONS["record_onsite"].spec
-    >>> body_from_form(spec, MultiDict({"passed": "yes", "inspectors": "张伟\\n李娜", "notes": ""}))
-    {'passed': True, 'inspectors': ['张伟', '李娜']}
+    >>> body_from_form(spec, MultiDict({"passed": "yes", "reviewers": "A-1\\nA-2", "notes": ""}))
+    {'passed': True, 'reviewers': ['A-1', 'A-2']}
 """
 
 from __future__ import annotations

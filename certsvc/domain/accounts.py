@@ -17,6 +17,7 @@ class Role(enum.Enum):
     INSTITUTION = "institution"  # a filed inspection institution
     AUDITOR = "auditor"          # reads everything that is not public, changes nothing
     DEPARTMENT = "department"    # tax, registration, finance, insurance: the feed only
+    REVIEW_BODY = "review_body"  # 审查机构: the on-site visits assigned to it, its reports
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Principal:
     uscc: str | None = None
     institution_id: int | None = None
     staff_admin: bool = False  # administers its bureau's staff (set by the operator)
+    review_body_id: int | None = None
 
     @property
     def label(self) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.licence import ENTERPRISE_SPEC, LicenceStatus
+from certsvc.domain.review_bodies import ASSIGNMENT_FIELDS
 from certsvc.domain.specs import NO_BODY, Field, Kind, Spec
 from certsvc.errors import Conflict
 
@@ -29,6 +30,7 @@ class Actor(enum.Enum):
     PROVINCE = "provincial bureau"
     ENTERPRISE = "enterprise"
     INSTITUTION = "institution"
+    REVIEW_BODY = "review body"  # the review body assigned the on-site visit
     NATIONAL = "national"  # the national authority only
 
 
@@ -82,12 +84,14 @@ _INSTITUTION = Field("institution_id", Kind.INT, "检验机构", "Inspection ins
                      minimum=1, example=1,
                      help_en="a filed institution of level II or above")
 def _onsite(step: str) -> tuple[Field, ...]:
-    """An on-site visit's record (核查 before the decision, 审查 after issue on commitment):
-    its conclusion, at least two named people, its date."""
+    """An on-site visit's record (核查 before the decision, 审查 after issue on commitment), by
+    the review body assigned it: its conclusion, the reviewers who took part (two or more of
+    the assignment's, by qualification number), its date."""
     return (Field("passed", Kind.BOOL, f"{step}结论：合格", "Passed", example=True),
-            Field("inspectors", Kind.TEXT_LIST, f"{step}人员", "Inspectors", max_length=50,
-                  min_items=2, max_items=10, example=["张伟", "李娜"],
-                  help_en="at least two"),
+            Field("reviewers", Kind.TEXT_LIST, f"{step}人员（审查员注册号）",
+                  "Reviewers (qualification numbers)", max_length=64, min_items=2,
+                  max_items=10, example=["SC-33-2021-0012", "SC-33-2022-0031"],
+                  help_en="at least two of the reviewers assigned"),
             Field("date", Kind.DATE, f"{step}日期", "Date", required=False,
                   help_en="default today; not in the future"))
 
@@ -166,8 +170,11 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
         Actor.ENTERPRISE, frozenset({_A.AWAITING_CORRECTION}), _A.SUBMITTED, "补正材料",
         Spec((Field("materials", Kind.OBJECT, "补正的材料", "Supplied material",
                     sub=SUPPLIED_MATERIALS_SPEC),))),
+    "assign_review": Transition(
+        Actor.PROVINCE, frozenset({_A.UNDER_REVIEW, _A.ISSUED}), None, "指派审查机构",
+        Spec(ASSIGNMENT_FIELDS)),
     "record_onsite": Transition(
-        Actor.PROVINCE, frozenset({_A.UNDER_REVIEW}), None, "实地核查", Spec((
+        Actor.REVIEW_BODY, frozenset({_A.UNDER_REVIEW}), None, "实地核查", Spec((
             *_onsite("核查"), Field("notes", Kind.TEXT, "备注", "Notes", required=False)))),
     "accept_commitment": Transition(
         Actor.PROVINCE, frozenset({_A.UNDER_REVIEW}), None, "延续承诺"),
@@ -199,7 +206,7 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
         Spec((_reason("reasons", "不予许可的理由", "Reasons"),))),
     "issue": Transition(Actor.PROVINCE, frozenset({_A.APPROVED}), _A.ISSUED, "发证"),
     "record_post_review": Transition(
-        Actor.PROVINCE, frozenset({_A.ISSUED}), None, "后置现场审查", Spec((
+        Actor.REVIEW_BODY, frozenset({_A.ISSUED}), None, "后置现场审查", Spec((
             *_onsite("审查"),
             Field("finding", Kind.CHOICE, "不合格情形", "Finding", required=False,
                   choices=tuple(POST_REVIEW_FINDINGS),

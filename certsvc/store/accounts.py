@@ -30,10 +30,12 @@ def digest(token: str) -> str:
 
 def create_account(conn: Connection, role: Role, name: str, now: dt.datetime, *,
                    bureau_code: str | None = None, uscc: str | None = None,
-                   institution_id: int | None = None, staff_admin: bool = False) -> int:
+                   institution_id: int | None = None, staff_admin: bool = False,
+                   review_body_id: int | None = None) -> int:
     result = conn.execute(insert(_ACC).values(
         role=role.value, name=name, bureau_code=bureau_code, uscc=uscc,
-        institution_id=institution_id, created_at=now, staff_admin=staff_admin))
+        institution_id=institution_id, created_at=now, staff_admin=staff_admin,
+        review_body_id=review_body_id))
     return int(cast(Any, result.inserted_primary_key)[0])
 
 
@@ -88,7 +90,7 @@ def list_accounts(conn: Connection) -> list[Principal]:
 
 def _principal(row: Any) -> Principal:
     return Principal(row.id, Role(row.role), row.name, row.bureau_code, row.uscc,
-                     row.institution_id, row.staff_admin)
+                     row.institution_id, row.staff_admin, row.review_body_id)
 
 
 def create_institution(conn: Connection, name: str, accreditation: str, level: int,
@@ -101,6 +103,13 @@ def create_institution(conn: Connection, name: str, accreditation: str, level: i
 def set_filing(conn: Connection, institution_id: int, filed: bool) -> None:
     institution(conn, institution_id)
     conn.execute(update(_INS).where(_INS.c.id == institution_id).values(filed=filed))
+
+
+def set_bar(conn: Connection, institution_id: int, on: dt.date | None,
+            reason: str | None) -> None:
+    """Bar an institution from testing for licences (``on``), or lift the bar (None)."""
+    conn.execute(update(_INS).where(_INS.c.id == institution_id).values(
+        barred_on=on, barred_reason=reason))
 
 
 def institution(conn: Connection, institution_id: int) -> Any:

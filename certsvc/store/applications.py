@@ -35,7 +35,8 @@ def save(conn: Connection, application_id: int, values: dict[str, Any]) -> None:
 
 
 def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None = None,
-         institution_id: int | None = None, states: Iterable[str] | None = None,
+         institution_id: int | None = None, review_body_id: int | None = None,
+         states: Iterable[str] | None = None,
          post_review: str | None = None, today: dt.date | None = None,
          due_by: dt.date | None = None, after_id: int = 0, newest_first: bool = False,
          limit: int = 100) -> list[dict[str, Any]]:
@@ -54,7 +55,8 @@ def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None =
     elif post_review == "failed":
         query = query.where(_T.c.post_review_failed_on.is_not(None))
     for column, value in ((_T.c.bureau_code, bureau_code), (_T.c.uscc, uscc),
-                          (_T.c.institution_id, institution_id)):
+                          (_T.c.institution_id, institution_id),
+                          (_T.c.review_body_id, review_body_id)):
         if value is not None:
             query = query.where(column == value)
     if states is not None:
@@ -64,7 +66,8 @@ def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None =
 
 def queue(conn: Connection, states: Sequence[str], limit: int, offset: int = 0, *,
           bureau_code: str | None = None, uscc: str | None = None,
-          institution_id: int | None = None) -> list[dict[str, Any]]:
+          institution_id: int | None = None, review_body_id: int | None = None
+          ) -> list[dict[str, Any]]:
     """Open applications, most urgent first: running clocks by due date (the overdue
     first), then paused ones (testing) by due date, then those with no clock (not accepted
     yet, or a year the calendar does not reach), oldest first. Only what a queue shows and
@@ -75,7 +78,8 @@ def queue(conn: Connection, states: Sequence[str], limit: int, offset: int = 0, 
         _T.c.state.in_(list(states))).order_by(
         group, _T.c.clock_due_on, _T.c.id).limit(limit).offset(offset)
     for column, value in ((_T.c.bureau_code, bureau_code), (_T.c.uscc, uscc),
-                          (_T.c.institution_id, institution_id)):
+                          (_T.c.institution_id, institution_id),
+                          (_T.c.review_body_id, review_body_id)):
         if value is not None:
             query = query.where(column == value)
     return [dict(r) for r in conn.execute(query).mappings()]

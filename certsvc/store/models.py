@@ -132,6 +132,9 @@ class InstitutionRow(Base):
     accreditation: Mapped[str] = mapped_column(String(64))  # 计量认证 (CMA) certificate number
     level: Mapped[int] = mapped_column(Integer)  # 1 = I, 2 = II, 3 = III
     filed: Mapped[bool] = mapped_column(Boolean)
+    # barred from testing for licences (国质检监〔2015〕364号 五(一)): the day and the reason
+    barred_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    barred_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class AccountRow(Base):
@@ -145,6 +148,8 @@ class AccountRow(Base):
     bureau_code: Mapped[str | None] = mapped_column(String(2), nullable=True)
     uscc: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"),
+                                                       nullable=True)
+    review_body_id: Mapped[int | None] = mapped_column(ForeignKey("review_bodies.id"),
                                                        nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     # administers its bureau's staff: adds accounts, makes set-up links, unlocks
@@ -255,6 +260,9 @@ class ApplicationRow(Base):
     review: Mapped[Any] = mapped_column(JSON)
     institution_id: Mapped[int | None] = mapped_column(ForeignKey("institutions.id"),
                                                        nullable=True)
+    # the review body assigned the on-site visit now (its queue; a bar gives it back)
+    review_body_id: Mapped[int | None] = mapped_column(ForeignKey("review_bodies.id"),
+                                                       nullable=True, index=True)
     submitted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     accepted_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     testing_since: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
@@ -401,3 +409,69 @@ class HolidayNoticeRow(Base):
     workdays: Mapped[list[str]] = mapped_column(JSON)
     loaded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     account_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ReviewBodyRow(Base):
+    """A review body (审查机构): an independent legal person, not for profit in this work,
+    registered by the national authority (reviews anywhere) or a province (there)."""
+
+    __tablename__ = "review_bodies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    keeper_code: Mapped[str] = mapped_column(String(2), index=True)  # "00" or a province
+    qualification: Mapped[str] = mapped_column(String(500))
+    unit_ids: Mapped[list[int]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # active | suspended | barred
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewerRow(Base):
+    """A body's reviewer (审查员), by name and qualification number."""
+
+    __tablename__ = "reviewers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("review_bodies.id"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    qualification_number: Mapped[str] = mapped_column(String(64), unique=True)
+    registered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewConflictRow(Base):
+    """A declared conflict of interest: the body (or one reviewer) consulted for, or is
+    otherwise tied to, an enterprise; it may not review that enterprise."""
+
+    __tablename__ = "review_conflicts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("review_bodies.id"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    note: Mapped[str] = mapped_column(Text)
+    declared_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    account_id: Mapped[int] = mapped_column(Integer)  # who declared it
+
+
+class AnnualReportRow(Base):
+    """A review body's annual report (年度报告 and the head's 述职报告) for a year: due by the
+    day its keeper set, filed by the body, inspected by the keeper (年度检查)."""
+
+    __tablename__ = "review_body_reports"
+    __table_args__ = (UniqueConstraint("body_id", "year", name="uq_review_body_reports"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("review_bodies.id"))
+    keeper_code: Mapped[str] = mapped_column(String(2))
+    year: Mapped[int] = mapped_column(Integer)
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    documents: Mapped[Any] = mapped_column(JSON, nullable=True)  # report, head_report
+    filed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                         nullable=True)
+    passed: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    inspection_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    inspected_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                             nullable=True)

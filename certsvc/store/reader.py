@@ -247,7 +247,8 @@ def recall_view(r: RowMapping) -> dict[str, Any]:
 
 def qualified_institutions(conn: Connection, institution_id: int | None = None
                            ) -> list[dict[str, Any]]:
-    """The published list: filed institutions of level II or above may test for licences."""
+    """The published list: filed institutions of level II or above, not barred, may test for
+    licences."""
     query = select(_INST).order_by(_INST.c.level, _INST.c.name)
     if institution_id is not None:
         query = query.where(_INST.c.id == institution_id)
@@ -255,4 +256,7 @@ def qualified_institutions(conn: Connection, institution_id: int | None = None
     level = procedure_rules().max_testing_level
     return [{"id": r["id"], "name": r["name"], "accreditation": r["accreditation"],
              "level": r["level"], "filed": r["filed"],
-             "may_test": r["filed"] and r["level"] <= level} for r in rows]
+             "barred_on": r["barred_on"].isoformat() if r["barred_on"] else None,
+             "barred_reason": r["barred_reason"],
+             "may_test": r["filed"] and r["level"] <= level and r["barred_on"] is None}
+            for r in rows]

@@ -58,6 +58,7 @@ from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, requ
 from certsvc.workflow.documents import Documents
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from certsvc.workflow.licences import LicenceActions
+from certsvc.workflow.review_bodies import assignment
 
 _REVOKE = "revoke licence"  # a step's request to revoke, carried out by act() with its audit
 POST_REVIEW_BASIS = ("《国务院关于进一步压减工业产品生产许可证管理目录和简化审批程序的决定》"
@@ -173,7 +174,8 @@ class Applications:
         except NotFound:
             raise missing(principal, "application", application_id) from None
         if not may_read(principal, bureau_code=row["bureau_code"], uscc=row["uscc"],
-                        institution_id=row["institution_id"]):
+                        institution_id=row["institution_id"],
+                        review_body_id=row["review_body_id"]):
             raise hidden("application", application_id)
         return row
 
@@ -185,9 +187,11 @@ class Applications:
         enterprise's name and the deadline of each."""
         if principal.role is Role.DEPARTMENT:
             return []
+        states = [s.value for s in OPEN_STATES]
+        if principal.role is Role.REVIEW_BODY:  # its visits: before the decision, or after
+            states.append(_S.ISSUED.value)      # a licence issued on commitment
         with self.engine.connect() as conn:
-            rows = applications.queue(conn, [s.value for s in OPEN_STATES], limit, offset,
-                                      **_scope(principal))
+            rows = applications.queue(conn, states, limit, offset, **_scope(principal))
         return [{"id": row["id"], "kind": row["kind"], "state": row["state"],
                  "enterprise_name": row["enterprise"]["name"],
                  "deadline": deadline(row, now)} for row in rows]
@@ -261,7 +265,8 @@ class Applications:
             # who first: a stranger learns nothing of the application, its state or the body
             row = self._readable(conn, principal, application_id, for_update=True)
             require(principal, transition.actor, bureau_code=row["bureau_code"],
-                    uscc=row["uscc"], institution_id=row["institution_id"])
+                    uscc=row["uscc"], institution_id=row["institution_id"],
+                    review_body_id=row["review_body_id"])
             values = transition.spec.parse(data)
             state = ApplicationState(row["state"])
             target = application_transition(state, action)
@@ -271,7 +276,7 @@ class Applications:
             if revocation is not None:  # the licence workflow's own revocation, audited
                 revoked, reasons = revocation
                 self.licences.act_in(conn, principal, revoked, "revoke", reasons, now,
-                                     request_id)
+                                     request_id, by_rule=True)
             changes.update(state=target.value, updated_at=now)
             changes["clock_due_on"] = clock_due_on({**row, **changes})
             applications.save(conn, application_id, changes)
@@ -316,16 +321,38 @@ class Applications:
         correction = dict(row["review"]["correction"], supplied_on=_iso(now))
         return {"materials": materials, "review": _review(row, correction=correction)}
 
+    def _assign_review(self, conn: Connection, p: Principal, row: dict[str, Any],
+                       values: Values, now: dt.datetime) -> dict[str, Any]:
+        """指派审查机构: the on-site visit (核查 before the decision, or the review after a
+        licence issued on commitment) to an active review body and two or more of its
+        reviewers. Assigning again replaces the assignment (the audit keeps the old)."""
+        if row["state"] == _S.ISSUED.value:
+            if row["review"].get("post_review", {}).get("state") != "pending":
+                raise InvalidTransition(
+                    "an issued licence has an on-site review to assign only when it was "
+                    "issued on commitment and the review is pending", row["state"],
+                    _allowed_except(row, "assign_review", "record_post_review"))
+        else:
+            if _procedure(row)["path"] == "commitment":
+                raise InvalidTransition(
+                    "on commitment (告知承诺) the on-site review follows the licence: assign "
+                    "it after issue", row["state"], _allowed_except(row, "assign_review",
+                                                                  "record_onsite"))
+            _conditions_open(row)
+        record = assignment(conn, values.review_body_id, values.reviewers, uscc=row["uscc"],
+                            unit_ids=row["scope"], bureau_code=row["bureau_code"], now=now)
+        return {"review_body_id": values.review_body_id,
+                "review": _review(row, assignment=record)}
+
     def _record_onsite(self, conn: Connection, p: Principal, row: dict[str, Any],
                        values: Values, now: dt.datetime) -> dict[str, Any]:
         _conditions_open(row)
-        visited = values.date or china_date(now)
-        if visited > china_date(now):
-            raise ValidationError("date", "is in the future")
+        visited = _visit_date(values, now)
         conditions = {"method": "onsite", "passed": values.passed,
-                      "inspectors": values.inspectors, "date": visited.isoformat(),
-                      "notes": values.notes or ""}
-        return {"review": _review(row, conditions=conditions)}
+                      "review_body": row["review"]["assignment"]["review_body"],
+                      "reviewers": _reviewers(row, values.reviewers),
+                      "date": visited.isoformat(), "notes": values.notes or ""}
+        return {"review_body_id": None, "review": _review(row, conditions=conditions)}
 
     def _accept_commitment(self, conn: Connection, p: Principal, row: dict[str, Any],
                            values: Values, now: dt.datetime) -> dict[str, Any]:
@@ -476,20 +503,19 @@ class Applications:
                 "only a licence issued on commitment (告知承诺) has an on-site review after "
                 "issue, and it is recorded once", row["state"],
                 _allowed_except(row, "record_post_review"))
-        today = china_date(now)
-        reviewed = values.date or today
-        if reviewed > today:
-            raise ValidationError("date", "is in the future")
+        reviewed = _visit_date(values, now)
         if not values.passed and values.finding is None:
             raise ValidationError("finding", "is required when the review failed: "
                                   + " or ".join(POST_REVIEW_FINDINGS))
         if values.passed and values.finding is not None:
             raise ValidationError("finding", "is only for a review that failed")
         outcome = {**row["review"]["post_review"], "state": "passed" if values.passed
-                   else "failed", "inspectors": values.inspectors,
+                   else "failed",
+                   "review_body": row["review"]["assignment"]["review_body"],
+                   "reviewers": _reviewers(row, values.reviewers),
                    "date": reviewed.isoformat(), "notes": values.notes or "",
                    "recorded": _iso(now)}
-        changes: dict[str, Any] = {"post_review_due_on": None}
+        changes: dict[str, Any] = {"post_review_due_on": None, "review_body_id": None}
         if not values.passed:
             finding = POST_REVIEW_FINDINGS[values.finding]
             outcome["finding"] = values.finding
@@ -522,6 +548,7 @@ def view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         "licence_number": row["licence_number"],
         "materials": row["materials"], "review": row["review"],
         "institution_id": row["institution_id"],
+        "review_body_id": row["review_body_id"],
         "submitted_at": _iso(row["submitted_at"]),
         "accepted_on": row["accepted_on"] and row["accepted_on"].isoformat(),
         "deadline": deadline(row, now),
@@ -558,10 +585,18 @@ def _procedure(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _allowed(row: dict[str, Any]) -> list[str]:
-    """The actions the state allows, less the post-issue review where none is pending."""
+    """The actions the state allows, less an on-site visit's assignment where there is none
+    to make (recorded already; on commitment, before issue) and its record where nobody is
+    assigned."""
     pending = row["review"].get("post_review", {}).get("state") == "pending"
+    issued = row["state"] == _S.ISSUED.value
+    assigned = row["review_body_id"] is not None
+    visit_open = pending if issued else (
+        _procedure(row)["path"] != "commitment" and "conditions" not in row["review"])
     return [a for a in allowed_application_actions(ApplicationState(row["state"]))
-            if a != "record_post_review" or pending]
+            if (pending or not issued or a != "record_post_review")
+            and (visit_open or a != "assign_review")
+            and (assigned or a not in ("record_onsite", "record_post_review"))]
 
 
 def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
@@ -597,10 +632,52 @@ def _review(row: dict[str, Any], **steps: Any) -> dict[str, Any]:
     return {**row["review"], **steps}
 
 
+def return_tests(conn: Connection, principal: Principal, institution_id: int, why: str,
+                 now: dt.datetime, request_id: str) -> builtins.list[int]:
+    """An institution barred from testing gives back the tests it holds: each application
+    returns to review (its clock runs again) and its enterprise chooses another
+    institution. Each is audited."""
+    returned = []
+    for row in applications.find(conn, institution_id=institution_id,
+                                 states=[_S.TESTING.value], limit=10**6):
+        withdrawn = {**row["review"]["testing"], "withdrawn": _iso(now), "why": why}
+        review = {k: v for k, v in row["review"].items() if k != "testing"}
+        review["withdrawn_tests"] = [*row["review"].get("withdrawn_tests", []), withdrawn]
+        changes = {"state": _S.UNDER_REVIEW.value, "institution_id": None, "review": review,
+                   "updated_at": now, **_resume_clock(row, now)}
+        changes["clock_due_on"] = clock_due_on({**row, **changes})
+        applications.save(conn, row["id"], changes)
+        audit.record(conn, principal, "test.withdrawn", f"application:{row['id']}",
+                     row["bureau_code"], _audit_view(row),
+                     _audit_view(applications.load(conn, row["id"])), request_id, now)
+        returned.append(row["id"])
+    return returned
+
+
+def _visit_date(values: Values, now: dt.datetime) -> dt.date:
+    today = china_date(now)
+    visited: dt.date = values.date or today
+    if visited > today:
+        raise ValidationError("date", "is in the future")
+    return visited
+
+
+def _reviewers(row: dict[str, Any], numbers: list[str]) -> list[dict[str, str]]:
+    """The reviewers who took part in a visit: two or more of those assigned, named."""
+    assigned = {r["qualification_number"]: r for r in row["review"]["assignment"]["reviewers"]}
+    strangers = [n for n in numbers if n not in assigned]
+    if strangers:
+        raise ValidationError("reviewers", f"{', '.join(strangers)} not assigned this visit")
+    if len(set(numbers)) != len(numbers):
+        raise ValidationError("reviewers", "names a reviewer twice")
+    return [assigned[n] for n in numbers]
+
+
 def _conditions_open(row: dict[str, Any]) -> None:
     if "conditions" in row["review"]:
         raise InvalidTransition("production conditions are already recorded", row["state"],
-                                _allowed_except(row, "record_onsite", "accept_commitment"))
+                                _allowed_except(row, "record_onsite", "accept_commitment",
+                                                "assign_review"))
 
 
 def _testing_open(row: dict[str, Any]) -> None:
@@ -620,6 +697,9 @@ def _qualified_institution(conn: Connection, institution_id: int,
         found = accounts.institution(conn, institution_id)
     except NotFound:
         raise ValidationError(field, f"no inspection institution {institution_id}") from None
+    if found.barred_on is not None:
+        raise ValidationError(field, f"{found.name} is barred from testing since "
+                                     f"{found.barred_on}: {found.barred_reason}")
     if not found.filed or found.level > procedure_rules().max_testing_level:
         raise ValidationError(field, f"{found.name} may not test for licences: it must be "
                                      "filed and of level II or above")
@@ -661,6 +741,8 @@ def _scope(principal: Principal) -> dict[str, Any]:
         return {"uscc": principal.uscc}
     if principal.role is Role.INSTITUTION:
         return {"institution_id": principal.institution_id}
+    if principal.role is Role.REVIEW_BODY:
+        return {"review_body_id": principal.review_body_id or 0}
     return {}
 
 

@@ -1,7 +1,8 @@
 """Who may do what, where: roles, jurisdiction, and the check every action goes through.
 
 A provincial bureau acts only in its own province, an enterprise only on its own
-applications and licences, an institution only on the tests assigned to it; the national
+applications and licences, an institution only on the tests assigned to it, a review body
+only on the on-site visits assigned to it; the national
 authority acts everywhere but on applications (it no longer approves); an auditor only
 reads. Refusals are 403 problems that say why.
 
@@ -24,6 +25,7 @@ def require(
     bureau_code: str | None = None,
     uscc: str | None = None,
     institution_id: int | None = None,
+    review_body_id: int | None = None,
 ) -> None:
     """Raise Forbidden unless ``principal`` may act as ``actor`` on this subject."""
     role = principal.role
@@ -51,10 +53,16 @@ def require(
         role is not Role.INSTITUTION or institution_id != principal.institution_id
     ):
         raise Forbidden("only the inspection institution assigned to this test may do this")
+    elif actor is Actor.REVIEW_BODY and (
+        role is not Role.REVIEW_BODY or review_body_id is None
+        or review_body_id != principal.review_body_id
+    ):
+        raise Forbidden("only the review body assigned this on-site visit may do this")
 
 
 def may_read(
-    principal: Principal, *, bureau_code: str, uscc: str, institution_id: int | None = None
+    principal: Principal, *, bureau_code: str, uscc: str, institution_id: int | None = None,
+    review_body_id: int | None = None,
 ) -> bool:
     """Non-public reads: auditors and the national authority see all; others their own."""
     role = principal.role
@@ -64,6 +72,8 @@ def may_read(
         return principal.bureau_code == bureau_code
     if role is Role.ENTERPRISE:
         return principal.uscc == uscc
+    if role is Role.REVIEW_BODY:
+        return review_body_id is not None and principal.review_body_id == review_body_id
     return institution_id is not None and principal.institution_id == institution_id
 
 

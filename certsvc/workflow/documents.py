@@ -26,7 +26,7 @@ from certsvc.store import documents as rows
 from certsvc.store.documents import DocumentStore
 from certsvc.workflow.authz import hidden, jurisdiction, missing
 
-UPLOADERS = (Role.ENTERPRISE, Role.INSTITUTION)
+UPLOADERS = (Role.ENTERPRISE, Role.INSTITUTION, Role.REVIEW_BODY)  # a body: its reports
 
 
 class TooLarge(CertsvcError):
@@ -45,7 +45,8 @@ class Documents:
     def upload(self, principal: Principal, name: str, data: bytes, now: dt.datetime,
                request_id: str) -> dict[str, Any]:
         if principal.role not in UPLOADERS:
-            raise Forbidden("enterprises and inspection institutions upload documents")
+            raise Forbidden("enterprises, inspection institutions and review bodies upload "
+                            "documents")
         if len(data) > MAX_DOCUMENT:
             raise TooLarge(f"a document may be {MAX_DOCUMENT // (1024 * 1024)} MB at most")
         if not data:

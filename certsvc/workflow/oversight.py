@@ -23,6 +23,7 @@ from certsvc.domain.duties import (
     SPOT_CHECK_SPEC,
 )
 from certsvc.domain.lifecycle import Actor
+from certsvc.domain.review_bodies import INSTITUTION_STATUS_SPEC
 from certsvc.domain.time import china_date
 from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, audit, feed, oversight
@@ -34,6 +35,7 @@ from certsvc.store.reader import (
     spot_check_view,
     spot_checks_of,
 )
+from certsvc.workflow.applications import return_tests
 from certsvc.workflow.authz import list_scope, require
 
 
@@ -186,6 +188,30 @@ class Institutions:
             after = _institution(conn, institution_id)
             audit.record(conn, principal, "institution.filing", f"institution:{institution_id}",
                          None, before, after, request_id, now)
+        return after
+
+
+    def set_status(self, principal: Principal, institution_id: int, data: Any,
+                   now: dt.datetime, request_id: str) -> dict[str, Any]:
+        """Bar an institution from testing (国质检监〔2015〕364号 五(一)), or lift the bar. A
+        barred institution gives back the tests it holds."""
+        require(principal, Actor.NATIONAL)
+        request = INSTITUTION_STATUS_SPEC.parse(data)
+        with self.engine.begin() as conn:
+            accounts.institution(conn, institution_id)
+            before = _institution(conn, institution_id)
+            barred = request.status == "barred"
+            if barred == (before["barred_on"] is not None):
+                raise Conflict(f"{before['name']} is {request.status} already")
+            accounts.set_bar(conn, institution_id, china_date(now) if barred else None,
+                             request.reason if barred else None)
+            returned = return_tests(conn, principal, institution_id,
+                                    f"{before['name']} barred: {request.reason}", now,
+                                    request_id) if barred else []
+            after = {**_institution(conn, institution_id), "returned_applications": returned}
+            audit.record(conn, principal, "institution.status",
+                         f"institution:{institution_id}", None, before,
+                         {**after, "reason": request.reason}, request_id, now)
         return after
 
 
