@@ -376,8 +376,9 @@ def dev_setup(ctx: Context) -> None:
         click.echo("demo accounts: " + ", ".join(created_accounts))
     click.echo(f"console: {ctx.settings.public_url}/console/sign-in — account numbers: "
                "`certsvc account list` (2 Zhejiang bureau, 4 enterprise, 5 institution, "
-               f"8 review body); password: {DEMO_PASSWORD}; bureau, national, auditor and "
-               "review-body accounts then ask for a code: `certsvc account totp-code NUMBER`")
+               f"8 review body, 9 county bureau); password: {DEMO_PASSWORD}; bureau, "
+               "national, auditor and review-body accounts then ask for a code: "
+               "`certsvc account totp-code NUMBER`")
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
     click.echo(f"published to {ctx.settings.publish_dir}")
 

@@ -26,8 +26,10 @@ from certsvc.api.routing import RoutingTable, nginx_config
 from certsvc.config import Settings
 from certsvc.credential.status_list import REPUBLISH_EVERY
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.areas import Area
 from certsvc.domain.bureaus import find_bureau
 from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.sharing import FEED_FAMILIES
 from certsvc.domain.time import utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
@@ -95,20 +97,26 @@ def account() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", help="Default: the bureau's name.")
 @click.option("--bureau", help="provincial: the bureau (code, name or abbreviation).")
+@click.option("--area", help="local (a city or county bureau): its GB/T 2260 area code, "
+                             "e.g. 330106; --name is its name.")
 @click.option("--uscc", help="enterprise: its Unified Social Credit Code.")
 @click.option("--institution", "institution_id", type=int, help="institution: its id.")
+@click.option("--kinds", help="department: the feed's event families it may read, comma "
+                              "separated (" + ", ".join(FEED_FAMILIES) + ").")
 @click.option("--review-body", "review_body_id", type=int,
               help="review_body: the review body's id in the register.")
 @click.option("--staff-admin", is_flag=True,
               help="national or provincial: the bureau's staff administrator (adds staff, "
                    "makes their set-up links, unlocks them in the console).")
-def account_create(role: str, name: str | None, bureau: str | None, uscc: str | None,
+def account_create(role: str, name: str | None, bureau: str | None, area: str | None,
+                   kinds: str | None, uscc: str | None,
                    institution_id: int | None, review_body_id: int | None,
                    staff_admin: bool) -> None:
     """Create an account and print its id."""
     try:
         kind = Role(role)
-        bureau_code = None
+        bureau_code = area_code = None
+        granted: list[str] | None = None
         if kind is Role.NATIONAL:
             found = find_bureau("00")
             bureau_code, name = found.code, name or found.name
@@ -117,10 +125,15 @@ def account_create(role: str, name: str | None, bureau: str | None, uscc: str | 
             if found.is_national:
                 raise ValidationError("--bureau", "a provincial account needs a province")
             bureau_code, name = found.code, name or found.name
+        elif kind is Role.LOCAL:
+            area_code = Area.parse(area or "", "--area").code
+            bureau_code = area_code[:2]
         elif kind is Role.ENTERPRISE:
             uscc = validate_uscc(uscc or "", "--uscc")
         elif kind is Role.INSTITUTION and institution_id is None:
             raise ValidationError("--institution", "an institution account needs its id")
+        elif kind is Role.DEPARTMENT:
+            granted = _families(kinds)
         elif kind is Role.REVIEW_BODY and review_body_id is None:
             raise ValidationError("--review-body", "a review body's account needs its id")
         if not name:
@@ -137,11 +150,39 @@ def account_create(role: str, name: str | None, bureau: str | None, uscc: str | 
                 uscc=uscc if kind is Role.ENTERPRISE else None,
                 institution_id=institution_id if kind is Role.INSTITUTION else None,
                 review_body_id=review_body_id if kind is Role.REVIEW_BODY else None,
-                staff_admin=staff_admin)
+                area_code=area_code, granted_kinds=granted, staff_admin=staff_admin)
     except CertsvcError as exc:
         _fail(exc)
     click.echo(f"account {account_id}: {role} {name}"
                + (" (staff administrator)" if staff_admin else ""))
+
+
+@account.command("grant")
+@click.argument("account_id", type=int)
+@click.option("--kinds", required=True,
+              help="the feed's event families, comma separated (" + ", ".join(FEED_FAMILIES)
+                   + ").")
+def account_grant(account_id: int, kinds: str) -> None:
+    """Set the feed's event families a department account may read (audited)."""
+    try:
+        granted = _families(kinds)
+        with _context().engine.begin() as conn:
+            accounts.grant(conn, account_id, granted)
+            audit.record_operator(conn, "account.grant", f"account:{account_id}", None,
+                                  {"granted_kinds": granted}, utcnow())
+    except CertsvcError as exc:
+        _fail(exc)
+    click.echo(f"account {account_id}: {', '.join(granted)}")
+
+
+def _families(kinds: str | None) -> list[str]:
+    """A department's grant: known event families, at least one."""
+    granted = sorted({k.strip() for k in (kinds or "").split(",") if k.strip()})
+    unknown = [k for k in granted if k not in FEED_FAMILIES]
+    if not granted or unknown:
+        raise ValidationError("--kinds", "names the event families a department reads, from "
+                              + ", ".join(FEED_FAMILIES))
+    return granted
 
 
 @account.command("staff-admin")
@@ -164,7 +205,7 @@ def account_staff_admin(account_id: int, off: bool) -> None:
 def account_list() -> None:
     with _context().engine.connect() as conn:
         for p in accounts.list_accounts(conn):
-            which = p.bureau_code or p.uscc or (
+            which = p.area_code or p.bureau_code or p.uscc or (
                 f"body {p.review_body_id}" if p.review_body_id else "")
             click.echo(f"{p.account_id}\t{p.role.value}\t{which}\t{p.name}")
 

@@ -117,6 +117,13 @@ def _create_accounts(engine: Engine, now: dt.datetime) -> list[str]:
             (Role.ENTERPRISE, NEW_ENTERPRISE["name"], {"uscc": NEW_ENTERPRISE["uscc"]}),
             # the review body Zhejiang assigns on-site visits to (审查机构)
             (Role.REVIEW_BODY, DEMO_REVIEW_BODY, {"review_body_id": body}),
+            # the county bureau of the reference enterprise's area (杭州市西湖区, 330106)
+            (Role.LOCAL, "杭州市西湖区市场监督管理局", {"bureau_code": "33",
+                                                  "area_code": "330106"}),
+            # an insurer (liability policies) and a department granted two event families
+            (Role.INSURER, "示例财产保险股份有限公司浙江分公司", {}),
+            (Role.DEPARTMENT, "浙江省住房和城乡建设厅（示例）",
+             {"granted_kinds": ["licence", "spot_check"]}),
         ]
         # the national authority's and the Zhejiang bureau's accounts administer their staff
         created = [(accounts.create_account(

@@ -96,9 +96,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "counterfeit": {"zh": "此二维码无法验证为真实的电子许可证，产品可能是假冒的。请勿仅凭此标签信任该产品。",
                     "en": "This QR could not be verified as a genuine licence: the product may be "
                           "counterfeit. Do not trust the product on the strength of this label."},
-    "report": {"zh": "请向市场监管部门举报：拨打 12315 热线或登录全国 12315 平台（www.12315.cn），并提供此二维码的照片。",
-               "en": "Please report it to the market regulator: call the 12315 hotline or use the "
-                     "national 12315 platform (www.12315.cn), with a photo of this QR."},
+    "report": {"zh": "请向市场监管部门举报：点击下方按钮在线举报（二维码内容会一并提交），或拨打 12315 热线。",
+               "en": "Please report it to the market regulator: use the button below (what this "
+                     "QR says is sent with it), or call the 12315 hotline."},
+    "insurance": {"zh": "产品质量安全责任保险", "en": "Product liability insurance"},
+    "insurance_in_force": {"zh": "有效保单：{insurer}，至 {ends_on}",
+                           "en": "Policy in force: {insurer}, until {ends_on}"},
+    "insurance_none": {"zh": "未登记有效保单", "en": "No policy in force on record"},
+    "report_forged": {"zh": "举报疑似伪造", "en": "Report a suspected forgery"},
+    "report_problem": {"zh": "举报问题", "en": "Report a problem"},
+    "report_unlicensed": {"zh": "举报无证生产", "en": "Report production without a licence"},
     "declarations": {"zh": "产品标准自我声明与公开承诺", "en": "Standards declaration and public commitment"},
     "declared_at": {"zh": "第 {version} 版，发布于 {at}", "en": "Version {version}, published {at}"},
     "commitment": {"zh": "公开承诺", "en": "Public commitment"},

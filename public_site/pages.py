@@ -20,7 +20,7 @@ from certsvc.credential.qr_text import qr_text, token_from_text, token_to_digits
 from certsvc.credential.status_list import StatusList
 from certsvc.credential.verifier import Verdict, verify
 from certsvc.domain.licence_number import LicenceNumber
-from certsvc.domain.time import utcnow
+from certsvc.domain.time import china_date, utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import (
     CertsvcError,
@@ -95,7 +95,8 @@ def pages_blueprint(site: Site) -> Blueprint:
                                enterprise=records[0].enterprise, links=links,
                                declaration=current_declaration(history), history=history,
                                recalls=site.reader.recalls(uscc),
-                               spot_checks=site.reader.spot_checks(uscc))
+                               spot_checks=site.reader.spot_checks(uscc),
+                               insurance=site.reader.insurance(uscc, china_date(utcnow())))
 
     @bp.get("/scan")
     def scan() -> str:

@@ -160,6 +160,7 @@ class Api:
 def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -> Api:
     from certsvc.api.app import create_app
     from certsvc.domain.accounts import Role
+    from certsvc.domain.sharing import FEED_FAMILIES
     from certsvc.domain.uscc import check_character
     from certsvc.store import accounts
 
@@ -189,8 +190,13 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
             ("institution", Role.INSTITUTION, {"institution_id": institutions["level1"]}),
             ("other_institution", Role.INSTITUTION, {"institution_id": institutions["other"]}),
             ("auditor", Role.AUDITOR, {}),
-            ("department", Role.DEPARTMENT, {}),
+            ("department", Role.DEPARTMENT, {"granted_kinds": sorted(FEED_FAMILIES)}),
             ("review_body", Role.REVIEW_BODY, {"review_body_id": review_bodies["zhejiang"]}),
+            # the county of the reference enterprise (杭州市西湖区), and another county of the
+            # same city (上城区)
+            ("county", Role.LOCAL, {"bureau_code": "33", "area_code": "330106"}),
+            ("other_county", Role.LOCAL, {"bureau_code": "33", "area_code": "330102"}),
+            ("insurer", Role.INSURER, {}),
             ("other_review_body", Role.REVIEW_BODY,
              {"review_body_id": review_bodies["jiangsu"]}),
         ):

@@ -33,8 +33,12 @@ from tests.conftest import (
 )
 
 ROLES = ("national", "zhejiang", "jiangsu", "enterprise", "other_enterprise", "institution",
-         "other_institution", "auditor", "department", "review_body", "other_review_body")
+         "other_institution", "auditor", "department", "review_body", "other_review_body",
+         "county", "other_county", "insurer")
 NUMBER = "浙XK06-001-00012"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
+POLICY = {"uscc": "91330106MA2H7K3LXA", "policy_number": "PZJA2026-1", "cover_yuan": 5_000_000,
+          "starts_on": "2026-06-01", "ends_on": "2027-05-31"}
 
 
 def _submitted(api: Api) -> str:
@@ -102,6 +106,22 @@ def _filed(api: Api) -> str:
     response = api.post(path, "review_body", {"report": reference, "head_report": reference})
     assert response.status_code == 200, response.json
     return path
+
+
+def _complaint(api: Api, photo: bytes | None = None) -> int:
+    """A report from the public on the reference enterprise (Zhejiang, 西湖区), sent through
+    the workflow as the form at /report sends it."""
+    from certsvc.domain.time import utcnow
+
+    complaints = api.client.application.extensions["certsvc"].complaints
+    now = utcnow()
+    token = complaints.form_token(now - dt.timedelta(minutes=1))
+    complaints.submit({"kind": "product_problem", "description": "电缆绝缘层开裂",
+                       "uscc": "91330106MA2H7K3LXA", "contact": "13800000000"},
+                      photo, token, "", now, "test")
+    items = api.get("/api/v1/complaints", "national").json
+    assert items is not None
+    return int(items["items"][0]["id"])
 
 
 def _report_filing(api: Api) -> tuple[str, str, Any]:
@@ -231,11 +251,13 @@ PROVINCE = {"zhejiang"}  # it approves; the national authority no longer does
 EVERYONE = set(ROLES)
 # supervision lists (accidents, spot checks, recalls, measures) are not theirs
 NOT_SUPERVISION = {"institution", "other_institution", "department", "review_body",
-                   "other_review_body"}
+                   "other_review_body", "insurer"}
+SUPERVISING = BUREAUS | {"county"}  # the county of the reference enterprise supervises it
 ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "me": (lambda api, _: ("GET", "/api/v1/me", None), EVERYONE, 200),
     "list applications": (lambda api, _: ("GET", "/api/v1/applications", None),
-                          EVERYONE - {"department"}, 200),
+                          EVERYONE - {"department", "county", "other_county", "insurer"},
+                          200),
     "refuse acceptance": (lambda api, _: ("POST", _submitted(api) + "/refuse_acceptance",
                                           {"reasons": "不属于本机关"}), PROVINCE, 200),
     "assign review": (lambda api, _: ("POST", _under_review(api) + "/assign_review",
@@ -254,13 +276,23 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "close recall": (lambda api, issuer: ("POST", f"/api/v1/recalls/{_recall(api, issuer)}/close",
                                           {"note": "已更换"}), {"enterprise"}, 200),
     "order measure": (lambda api, issuer: _licensed_post(api, issuer, "/api/v1/measures", {
-        "licence_number": NUMBER, "kind": "interview", "reason": "抽查不合格"}), BUREAUS, 201),
+        "licence_number": NUMBER, "kind": "interview", "reason": "抽查不合格"}), SUPERVISING,
+                      201),
     "measure outcome": (lambda api, issuer: (
         "POST", f"/api/v1/measures/{_measure(api, issuer)}/outcome",
-        {"passed": True, "note": "已整改"}), BUREAUS, 200),
-    "sharing standing": (lambda api, issuer: ("GET",
-                                              "/api/v1/sharing/enterprises/91330106MA2H7K3LXA",
-                                              None), {"national", "auditor", "department"}, 200),
+        {"passed": True, "note": "已整改"}), SUPERVISING, 200),
+    "order recall": (lambda api, issuer: ("POST", "/api/v1/recall-orders", {
+        "cause": "accident", "cause_id": _reported(api, issuer), "reason": "危及人身安全",
+        "deadline": "2026-07-01"}), SUPERVISING, 201),
+    "list recall orders": (lambda api, _: ("GET", "/api/v1/recall-orders?state=overdue",
+                                           None), EVERYONE - NOT_SUPERVISION, 200),
+    "sharing standing": (lambda api, issuer: (
+        "GET", "/api/v1/sharing/enterprises/91330106MA2H7K3LXA?purpose=承保审核", None),
+        {"national", "auditor", "department", "insurer"}, 200),
+    "file policy": (lambda api, _: ("POST", "/api/v1/insurance-policies", POLICY),
+                    {"insurer"}, 201),
+    "list policies": (lambda api, _: ("GET", "/api/v1/insurance-policies", None),
+                      (EVERYONE - NOT_SUPERVISION) | {"insurer"}, 200),
     "add institution": (lambda api, _: ("POST", "/api/v1/institutions", {
         "name": "新检测机构", "accreditation": "CMA-9", "level": 2, "filed": True}),
                         {"national"}, 201),
@@ -302,6 +334,13 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         "passed": True, "note": "符合要求"}), BUREAUS, 200),
     "annual report document": (lambda api, _: ("GET", _filed(api) + "/documents/report",
                                                None), BUREAUS | {"review_body"}, 200),
+    "list complaints": (lambda api, _: ("GET", "/api/v1/complaints?state=open", None),
+                        BUREAUS | {"jiangsu", "auditor", "county", "other_county"}, 200),
+    "decide complaint": (lambda api, _: (
+        "POST", f"/api/v1/complaints/{_complaint(api)}/decision",
+        {"decision": "not_filed", "note": "经核查不属实"}), SUPERVISING, 200),
+    "complaint photo": (lambda api, _: (
+        "GET", f"/api/v1/complaints/{_complaint(api, PNG)}/photo", None), SUPERVISING, 200),
     "institution status": (lambda api, _: (
         "POST", f"/api/v1/institutions/{api.institutions['level3']}/status",
         {"status": "barred", "reason": "市场反映不具备相应技术能力"}), {"national"}, 200),
@@ -351,11 +390,13 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
                     {"national"}, 200),
     "audit log": (lambda api, _: ("GET", "/api/v1/audit", None),
                   {"national", "zhejiang", "jiangsu", "auditor"}, 200),
-    "feed": (lambda api, _: ("GET", "/api/v1/feed", None),
+    "feed": (lambda api, _: ("GET", "/api/v1/feed?purpose=招标投标资格审查", None),
              {"national", "auditor", "department"}, 200),
-    "licences export": (lambda api, _: ("GET", "/api/v1/exports/licences.csv", None),
+    "licences export": (lambda api, _: ("GET", "/api/v1/exports/licences.csv?purpose=核验",
+                                        None),
                         {"national", "auditor", "department"}, 200),
-    "events export": (lambda api, _: ("GET", "/api/v1/exports/events.csv", None),
+    "events export": (lambda api, _: ("GET", "/api/v1/exports/events.csv?purpose=核验",
+                                      None),
                       {"national", "auditor", "department"}, 200),
     "declare": (lambda api, issuer: _declaration(api, issuer), {"enterprise"}, 201),
     "report accident": (lambda api, issuer: _accident(api, issuer), {"enterprise"}, 201),
@@ -389,7 +430,9 @@ OTHERWISE = {("declare", "other_enterprise"): 422, ("report accident", "other_en
              ("announce recall", "other_enterprise"): 422,
              ("close recall", "other_enterprise"): 404,
              # another province's licence is refused in the batch, which then changes none
-             ("bulk change", "jiangsu"): 422}
+             ("bulk change", "jiangsu"): 422,
+             # the county supervises the enterprise, but records county-level checks only
+             ("record spot check", "county"): 422}
 PUBLIC = {  # no account needed; any token is fine too
     "openapi": "/bureau/openapi.json",
     "liveness": "/bureau/healthz",
@@ -496,7 +539,7 @@ ID_ROUTES: dict[str, tuple[Callable[[Api, Any], str], Any, set[str]]] = {
     "accident follow-up": (lambda api, issuer: f"/api/v1/accidents/{_reported(api, issuer)}"
                            "/follow_up", {"cause": "原因", "measures": "措施"}, OWN),
     "measure outcome": (lambda api, issuer: f"/api/v1/measures/{_measure(api, issuer)}"
-                        "/outcome", {"passed": True, "note": "已整改"}, OWN),
+                        "/outcome", {"passed": True, "note": "已整改"}, OWN | {"county"}),
 }
 MISSING_ID = 987_654
 

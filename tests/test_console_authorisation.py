@@ -23,7 +23,9 @@ READERS = {"national", "zhejiang", "enterprise", "auditor"}  # of a submitted ap
 TEST_ROLES = {Role.NATIONAL: {"national"}, Role.PROVINCIAL: {"zhejiang", "jiangsu"},
               Role.ENTERPRISE: {"enterprise", "other_enterprise"},
               Role.INSTITUTION: {"institution", "other_institution"},
-              Role.AUDITOR: {"auditor"}, Role.DEPARTMENT: {"department"}}
+              Role.AUDITOR: {"auditor"}, Role.DEPARTMENT: {"department"},
+              Role.REVIEW_BODY: {"review_body", "other_review_body"},
+              Role.LOCAL: {"county", "other_county"}, Role.INSURER: {"insurer"}}
 BUREAUS = TEST_ROLES[Role.NATIONAL] | TEST_ROLES[Role.PROVINCIAL]
 PAGES: dict[str, tuple[str, set[str]]] = {  # page: (path, who may open it)
     "queue": ("/console/", set(ROLES)),
@@ -47,6 +49,8 @@ NOT_PAGES = {
     "/console/static/<path:filename>": "static files",
     "/console/applications/<int(min=1, max=2147483647):application_id>/documents/<material>":
         "test_documents (bureaus and the owning enterprise only)",
+    "/console/complaints/<int(min=1, max=2147483647):complaint_id>/photo":
+        "test_complaints (the bureaus handling the report only)",
 }
 
 
@@ -145,7 +149,11 @@ CONSOLE_DUTY = {"spot check": "spot-check", "recall": "recall", "close recall": 
                 "institution": "institution", "filing": "institution-filing",
                 "measure": "measure", "outcome": "measure-outcome", "accident": "accident",
                 "follow-up": "accident-follow-up", "declaration": "declaration",
-                "holiday notice": "holiday-notice"}
+                "holiday notice": "holiday-notice", "recall order": "recall-order",
+                "review body": "review-body", "reviewer": "reviewer",
+                "conflict": "review-conflict", "body status": "review-body-status",
+                "reporting": "report-deadline", "institution status": "institution-status",
+                "complaint decision": "complaint-decision"}
 
 
 def test_every_duty_with_a_spec_is_tried_here() -> None:

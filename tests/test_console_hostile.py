@@ -21,7 +21,8 @@ from tests.test_authorisation import _licence
 from tests.test_console_signin import csrf_of
 from tests.test_console_workflow import HTTPS, signed_in
 
-WHO = {Role.ENTERPRISE: "enterprise", Role.PROVINCIAL: "zhejiang", Role.NATIONAL: "national"}
+WHO = {Role.ENTERPRISE: "enterprise", Role.PROVINCIAL: "zhejiang", Role.NATIONAL: "national",
+       Role.LOCAL: "county", Role.REVIEW_BODY: "review_body"}
 HOSTILE = st.one_of(  # what a browser can send: UTF-8, so no lone surrogates
     st.text(st.characters(blacklist_categories=("Cs",)), max_size=60),
     st.sampled_from(["", " ", "0", "-1", "2147483648", "99999999999999999999", "yes", "no",

@@ -9,6 +9,7 @@ every page at phone and desktop width go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import socket
 import threading
@@ -27,7 +28,7 @@ from certsvc.console.supervision import DUTIES
 from certsvc.credential.qr_image import read_qr
 from certsvc.domain.accounts import Role
 from certsvc.domain.documents import EXAMPLE_PDF
-from certsvc.domain.time import utcnow
+from certsvc.domain.time import china_date, utcnow
 from certsvc.publish.artefacts import publish_trust_list
 from public_site import create_app as public_app
 from tests.conftest import PUBLIC_URL, REVIEWERS, Api, signin_of
@@ -220,6 +221,33 @@ def test_the_supervision_pages_in_a_browser(browser: Browser, server: str, api: 
     clerk.page.goto(f"{server}/console/supervision")
     assert "迟报" in clerk.page.locator("#accidents").inner_text()
     shot(clerk.page, "supervision-bureau")
+    # the county bureau of the enterprise's area orders a recall on its accident report; the
+    # enterprise answers with its recall announcement naming the order
+    county = Person(browser, server, api, "county")
+    county.page.goto(f"{server}/console/supervision")
+    accident = county.page.locator("#accidents td").first.inner_text()
+    county.page.goto(f"{server}/console/duties/recall-order")
+    county.page.select_option("#f-cause", "accident")
+    county.page.fill("#f-cause_id", accident)
+    county.page.fill("#f-reason", "产品存在危及人身安全的缺陷")
+    county.page.fill("#f-deadline", (china_date(utcnow()) + dt.timedelta(days=30)).isoformat())
+    county.page.click("form.stacked button[type=submit]")
+    assert "done=recall-order" in county.page.url, county.page.content()[:2000]
+    shot(county.page, "supervision-county")
+    page.goto(f"{server}/console/supervision")
+    assert "产品存在危及人身安全的缺陷" in page.locator("#recall-orders").inner_text()
+    order = page.locator("#recall-orders td").first.inner_text()
+    page.goto(f"{server}/console/duties/recall")
+    page.select_option("#f-products", "6")
+    for field, value in (("defect", "绝缘层开裂"), ("batches", "20260501"), ("sold", "120"),
+                         ("unsold", "30"), ("remedy", "免费更换"), ("contact", "0571-88888888"),
+                         ("order_id", order)):
+        page.fill(f"#f-{field}", value)
+    page.click("form.stacked button[type=submit]")
+    assert "done=recall" in page.url, page.content()[:2000]
+    page.goto(f"{server}/console/supervision")
+    assert "产品存在危及人身安全的缺陷" not in page.locator("#recall-orders").inner_text()
+
     clerk.page.goto(f"{server}/console/bulk")
     clerk.page.select_option("#f-action", "cancel")
     clerk.page.fill("#f-numbers", "\n".join(numbers))
@@ -238,15 +266,70 @@ def test_the_supervision_pages_in_a_browser(browser: Browser, server: str, api: 
     clerk.page.goto(f"{server}/console/staff")
     shot(clerk.page, "staff")
 
+    reviewing = Person(browser, server, api, "review_body")
+    reviewing.page.goto(f"{server}/console/supervision")
+    assert "浙江省产品质量审查中心" in reviewing.page.locator("#review-bodies").inner_text()
+    shot(reviewing.page, "supervision-review-body")
     national = Person(browser, server, api, "national")
     national.page.goto(f"{server}/console/supervision")
     shot(national.page, "supervision-national")
     # every other duty's form, as its role is offered it
     for person, role in ((enterprise, Role.ENTERPRISE), (clerk, Role.PROVINCIAL),
-                         (national, Role.NATIONAL)):
+                         (national, Role.NATIONAL), (county, Role.LOCAL),
+                         (reviewing, Role.REVIEW_BODY)):
         for name, duty in DUTIES.items():
             if role in duty.roles and name not in ("declaration", "accident"):
                 person.page.goto(f"{server}/console/duties/{name}"
                                  + ("/1" if duty.subject else ""))
                 assert person.page.locator("h1").inner_text().startswith(duty.term_zh)
                 shot(person.page, f"duty-{name}")
+
+
+def test_a_forged_qr_is_reported_from_its_landing_page(browser: Browser, server: str,
+                                                       api: Api, issuer: Any) -> None:
+    """举报 with JavaScript off: the landing page of a forged QR links to the report form with
+    the QR's text filled in; the report reaches the Zhejiang bureau's list with that text; the
+    receipt code shows its status, and later the bureau's answer."""
+    from tests.test_browser import landing, reference
+
+    issued = issuer.issue(reference(), dt.datetime(2026, 3, 15, 2, tzinfo=dt.UTC))
+    forged = bytearray(issued.token)
+    forged[-1] ^= 0x01  # the signature: the payload still claims the Zhejiang licence
+    complaints = api.client.application.extensions["certsvc"].complaints
+    complaints.min_fill = dt.timedelta(0)  # a browser driven by a test fills it at once
+    page = browser.new_context(viewport=PHONE, locale="zh-CN",
+                               java_script_enabled=False).new_page()
+    page.goto(landing(server, issued, bytes(forged)))
+    assert page.locator("#verdict").inner_text() == "无法验证"
+    page.click("#report")
+    assert page.url.startswith(f"{server}/report?")
+    scanned = page.locator("#f-qr_text").input_value()
+    assert scanned.startswith(f"{server}/V/")
+    page.fill("#f-description", "超市货架上的电缆，扫码显示无法验证<b>!</b>")
+    page.fill("#f-place", "杭州市西湖区某超市")
+    page.set_input_files("#f-photo", files=[{"name": "label.png", "mimeType": "image/png",
+                                             "buffer": b"\x89PNG\r\n\x1a\n" + bytes(64)}])
+    shot(page, "report-form")
+    page.click("form.stacked button[type=submit]")
+    receipt = page.locator("#receipt").inner_text()
+    assert receipt.startswith("JB-")
+    shot(page, "report-receipt")
+    listed = api.get("/api/v1/complaints?state=open", "zhejiang").json
+    assert listed is not None
+    (report,) = listed["items"]
+    assert report["qr_text"] == scanned and report["kind"] == "forged_licence"
+    assert report["photo"] is True and report["description"].endswith("<b>!</b>")
+    clerk = Person(browser, server, api, "zhejiang")
+    clerk.page.goto(f"{server}/console/supervision")
+    assert "<b>!</b>" in clerk.page.locator("#complaints").inner_text()  # as text, inert
+    clerk.page.goto(f"{server}/console/duties/complaint-decision/{report['id']}")
+    clerk.page.select_option("#f-decision", "filed_case")
+    clerk.page.fill("#f-note", "已立案调查")
+    clerk.page.click("form.stacked button[type=submit]")
+    assert "done=complaint-decision" in clerk.page.url, clerk.page.content()[:2000]
+    page.goto(f"{server}/report/status")
+    page.fill("#f-receipt", receipt)
+    page.click("form.stacked button[type=submit]")
+    assert page.locator("#state").inner_text().startswith("已立案")
+    assert page.locator("#answer").inner_text() == "已立案调查"
+    shot(page, "report-status")

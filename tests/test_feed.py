@@ -55,7 +55,7 @@ def test_following_the_cursor_sees_every_change_once(api: Api, issuer: Issuer,
     cursor, pages = 0, 0
     while True:
         finished = done.is_set()  # read before the page: then an empty page means the end
-        response = api.get(f"/api/v1/feed?after={cursor}&limit=5", "department")
+        response = api.get(f"/api/v1/feed?after={cursor}&limit=5&purpose=核验", "department")
         assert response.status_code == 200 and response.mimetype == "application/jsonl"
         events = verify_feed_page(response.data, trust)
         pages += 1
@@ -81,7 +81,7 @@ def test_following_the_cursor_sees_every_change_once(api: Api, issuer: Issuer,
 
 def test_a_tampered_page_fails(api: Api, issuer: Issuer, signer: Signer) -> None:
     issuer.issue(new_licence(), ISSUE_TIME)
-    page = api.get("/api/v1/feed", "department").data
+    page = api.get("/api/v1/feed?purpose=核验", "department").data
     trust = load_trust_list(signer)
     assert len(verify_feed_page(page, trust)) == 1
     for forged in (page.replace("浙江".encode(), "江苏".encode(), 1),
@@ -92,7 +92,7 @@ def test_a_tampered_page_fails(api: Api, issuer: Issuer, signer: Signer) -> None
 
 def test_licences_csv_export(api: Api, issuer: Issuer) -> None:
     issuer.issue(new_licence(), ISSUE_TIME)
-    response = api.get("/api/v1/exports/licences.csv", "department")
+    response = api.get("/api/v1/exports/licences.csv?purpose=核验", "department")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0][0] == "number" and rows[1][0] == "浙XK06-001-00001"
@@ -103,7 +103,7 @@ def test_events_csv_export(api: Api, issuer: Issuer) -> None:
     issued = issuer.issue(new_licence(), ISSUE_TIME)
     api.post(f"/api/v1/licences/{issued.number}/suspend", "zhejiang",
              {"order": "stop_production", "reason": "事故"})
-    response = api.get("/api/v1/exports/events.csv?after=0", "department")
+    response = api.get("/api/v1/exports/events.csv?after=0&purpose=核验", "department")
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[0] == ["id", "at", "kind", "uscc", "subject", "details"]
     assert [r[2] for r in rows[1:]] == ["licence.issued", "licence.status"]
@@ -123,7 +123,8 @@ def test_exports_defuse_formulas_in_enterprise_text(api: Api, issuer: Issuer,
     api.post("/api/v1/recalls", "enterprise", {
         "products": ["架空绝缘电缆"], "defect": formula, "batches": "1", "sold": 1, "unsold": 0,
         "remedy": "-1+1", "contact": "@cmd"})
-    for path in ("/api/v1/exports/licences.csv", "/api/v1/exports/events.csv?after=0"):
+    for path in ("/api/v1/exports/licences.csv?purpose=核验",
+                 "/api/v1/exports/events.csv?after=0&purpose=核验"):
         response = api.get(path, "department")
         assert response.is_streamed
         rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))

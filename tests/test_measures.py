@@ -35,7 +35,7 @@ def test_failed_rectification_revokes_the_licence(api: Api, issued: IssuedLicenc
     assert interview["term"] == "约谈" and interview["deadline"] is None
     rectify = order(api)
     assert rectify["term"] == "限期整改" and rectify["deadline"] == "2026-07-01"
-    standing = api.get(f"/api/v1/sharing/enterprises/{USCC}", "department").json
+    standing = api.get(f"/api/v1/sharing/enterprises/{USCC}?purpose=承保", "department").json
     assert standing is not None and standing["licensed"] is True
     assert [m["id"] for m in standing["open_measures"]] == [interview["id"], rectify["id"]]
     no_basis = api.post(f"/api/v1/measures/{rectify['id']}/outcome", "zhejiang",
@@ -51,7 +51,7 @@ def test_failed_rectification_revokes_the_licence(api: Api, issued: IssuedLicenc
     assert record.status is LicenceStatus.REVOKED
     detail = LicenceReader(api.engine).status_detail(issued.number)
     assert detail is not None and detail["reason"].startswith("限期整改不合格")
-    standing = api.get(f"/api/v1/sharing/enterprises/{USCC}", "department").json
+    standing = api.get(f"/api/v1/sharing/enterprises/{USCC}?purpose=承保", "department").json
     assert standing is not None and standing["licensed"] is False
     assert [m["id"] for m in standing["open_measures"]] == [interview["id"]]
     again = api.post(f"/api/v1/measures/{rectify['id']}/outcome", "zhejiang",

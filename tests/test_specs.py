@@ -12,6 +12,7 @@ from freezegun import freeze_time
 
 from certsvc.api.openapi import openapi_document
 from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
+from certsvc.domain.complaints import DECISION_SPEC
 from certsvc.domain.declarations import DECLARATION_SPEC
 from certsvc.domain.duties import (
     FILING_SPEC,
@@ -19,6 +20,7 @@ from certsvc.domain.duties import (
     MEASURE_SPEC,
     OUTCOME_SPEC,
     RECALL_CLOSE_SPEC,
+    RECALL_ORDER_SPEC,
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
@@ -39,6 +41,7 @@ from tests.test_authorisation import (
     _assigned,
     _awaiting_correction,
     _body_path,
+    _complaint,
     _filed,
     _in_testing,
     _issued_on_commitment,
@@ -185,6 +188,10 @@ DUTIES: dict[str, tuple[Spec, Callable[[Api, Any], str], str, int]] = {
                     "enterprise", 201),
     "follow-up": (FOLLOW_UP_SPEC, lambda api, issuer: f"/api/v1/accidents/"
                   f"{_reported(api, issuer)}/follow_up", "enterprise", 200),
+    "complaint decision": (DECISION_SPEC, lambda api, _: (
+        f"/api/v1/complaints/{_complaint(api)}/decision"), "zhejiang", 200),
+    "recall order": (RECALL_ORDER_SPEC, lambda api, issuer: (
+        _reported(api, issuer), "/api/v1/recall-orders")[1], "zhejiang", 201),
     "review body": (REVIEW_BODY_SPEC, lambda api, _: "/api/v1/review-bodies", "zhejiang", 201),
     "reviewer": (REVIEWER_SPEC, lambda api, _: _body_path(api) + "/reviewers", "zhejiang",
                  201),

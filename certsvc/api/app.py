@@ -9,6 +9,7 @@ every write accepts an ``Idempotency-Key``. Errors are translated here and only 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import logging
@@ -36,6 +37,7 @@ from certsvc.errors import (
     check_request_target,
 )
 from certsvc.publish.artefacts import publish_status_list
+from certsvc.reports import reports_blueprint
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.secret_box import secret_box
 from certsvc.signer.signer import Signer
@@ -46,14 +48,16 @@ from certsvc.workflow.accidents import Accidents
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.audit_log import AuditLog
 from certsvc.workflow.bulk import BulkStatusChanges
+from certsvc.workflow.complaints import Complaints
 from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.documents import Documents
 from certsvc.workflow.holiday_notices import HolidayNotices
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
 from certsvc.workflow.measures import Measures
-from certsvc.workflow.oversight import Institutions, Recalls, SpotChecks
+from certsvc.workflow.oversight import Institutions, RecallOrders, Recalls, SpotChecks
 from certsvc.workflow.review_bodies import ReviewBodies
+from certsvc.workflow.sharing import Sharing
 from certsvc.workflow.signin import SignIn
 
 log = logging.getLogger("certsvc.api")
@@ -66,6 +70,7 @@ API_HEADERS = {
 PUBLIC_PATHS = ("/bureau/openapi.json", "/api/v1/status-list", "/bureau/healthz",
                 "/bureau/readyz")
 CONSOLE = "/console"  # signs in with its own sessions: never a bearer token
+REPORT = "/report"  # the public's reports: no account at all
 MAX_KEY_LENGTH = 128
 
 
@@ -90,14 +95,19 @@ class Services:
         self.accidents: Accidents = Accidents(self.engine)
         self.spot_checks: SpotChecks = SpotChecks(self.engine)
         self.recalls: Recalls = Recalls(self.engine)
+        self.recall_orders: RecallOrders = RecallOrders(self.engine)
         self.institutions: Institutions = Institutions(self.engine)
         self.measures: Measures = Measures(self.engine, self.licences)
         self.review_bodies: ReviewBodies = ReviewBodies(self.engine, self.documents)
+        self.sharing: Sharing = Sharing(self.engine)
         self.bulk: BulkStatusChanges = BulkStatusChanges(self.engine, self.licences)
         self.audit_log: AuditLog = AuditLog(self.engine)
         self.holiday_notices: HolidayNotices = HolidayNotices(self.engine)
-        self.signin: SignIn = SignIn(self.engine, secret_box(Path(app.config["KEYS_DIR"]),
-                                                             app.config["KEY_PASSPHRASE"]))
+        box = secret_box(Path(app.config["KEYS_DIR"]), app.config["KEY_PASSPHRASE"])
+        self.signin: SignIn = SignIn(self.engine, box)
+        self.complaints: Complaints = Complaints(
+            self.engine, self.documents.store, box,
+            dt.timedelta(seconds=float(app.config["REPORT_MIN_FILL_SECONDS"])))
 
     def publish(self) -> None:
         """A new status list after a status change; a failure is logged, never lost: the
@@ -122,6 +132,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=256 * 1024,
         DB_CONNECT_TIMEOUT=settings.db_connect_timeout,
         DB_STATEMENT_TIMEOUT=settings.db_statement_timeout,
+        # 举报: a person takes this long at least to fill the form in; reports per client
+        # address and hour (docs/operations.md)
+        REPORT_MIN_FILL_SECONDS=3, REPORTS_PER_HOUR=5,
     )
     app.config.update(config or {})
     if "KEY_PASSPHRASE" not in app.config:
@@ -134,7 +147,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         g.request_id = _request_id()
         g.principal = None
         check_request_target(request.path, request.query_string)
-        if request.path == CONSOLE or request.path.startswith(CONSOLE + "/"):
+        if request.path in (CONSOLE, REPORT) or request.path.startswith(
+                (CONSOLE + "/", REPORT + "/")):
             return
         scheme, _, credentials = request.headers.get("Authorization", "").strip().partition(" ")
         if scheme.lower() == "bearer":  # RFC 9110 §11.1: the scheme is case-insensitive
@@ -204,6 +218,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_routes(app, services)
     app.register_blueprint(console_blueprint(services))
+    app.register_blueprint(reports_blueprint(services))
     return app
 
 

@@ -20,6 +20,7 @@ from certsvc.credential.verifier import VerdictCode
 from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
 from certsvc.domain.bulk import BULK_SPEC
 from certsvc.domain.calendar import UnknownYear
+from certsvc.domain.complaints import DECISION_SPEC, LISTS
 from certsvc.domain.declarations import DECLARATION_SPEC
 from certsvc.domain.duties import (
     FILING_SPEC,
@@ -27,6 +28,8 @@ from certsvc.domain.duties import (
     MEASURE_SPEC,
     OUTCOME_SPEC,
     RECALL_CLOSE_SPEC,
+    RECALL_ORDER_SPEC,
+    RECALL_ORDER_STATES,
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
@@ -50,6 +53,7 @@ from certsvc.domain.review_bodies import (
     REVIEW_BODY_SPEC,
     REVIEWER_SPEC,
 )
+from certsvc.domain.sharing import POLICY_SPEC, PURPOSE
 from certsvc.domain.specs import Spec
 from certsvc.errors import PROBLEM_TYPES
 from certsvc.workflow.audit_log import AUDIT_QUERY
@@ -91,6 +95,9 @@ def _ok(description: str, schema: str = "Object", status: str = "200") -> dict[s
 
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_PURPOSE = {"name": "purpose", "in": "query", "schema": PURPOSE.json_schema(),
+            "description": "用证事由: why a department or insurer reads it (required of them; "
+                           "kept in the audit log)"}
 _YEAR = {"name": "year", "in": "path", "required": True,
          "schema": {"type": "integer", "minimum": 1, "maximum": 9999}}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
@@ -99,10 +106,15 @@ _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
                                "(header Idempotent-Replayed: true) instead of acting twice."}
 
 
-def _list_op(summary: str, operation: str, *flags: str) -> dict[str, Any]:
-    """A newest-first list, paged back with ``before`` (the last id of a page)."""
+def _list_op(summary: str, operation: str, *flags: str, states: tuple[str, ...] = ()
+             ) -> dict[str, Any]:
+    """A newest-first list, paged back with ``before`` (the last id of a page); ``states``:
+    the values of its ``state`` filter."""
     return {"summary": summary, "operationId": operation, "parameters": [
         *({"name": f, "in": "query", "schema": {"type": "boolean"}} for f in flags),
+        *([{"name": "state", "in": "query", "schema": {"type": "string",
+                                                       "enum": list(states)}}]
+          if states else []),
         {"name": "before", "in": "query", "schema": {"type": "integer", "minimum": 1}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
                                                     "maximum": 500}}],
@@ -245,6 +257,34 @@ def openapi_document() -> dict[str, Any]:
             "operationId": "announce_recall", "parameters": [_IDEMPOTENCY],
             "requestBody": _body(RECALL_SPEC),
             "responses": _ok("the recall", "Object", "201")}},
+        "/api/v1/complaints": {"get": _list_op(
+            "举报: reports from the public (sent with the form at /report, no account) that "
+            "this bureau handles — a province's, a city or county bureau's on enterprises of "
+            "its area — newest first, each with the day the decision whether to open a case "
+            "is due (15 working days); the reporter's contact only for bureaus, never "
+            "auditors; ?state=open|overdue|decided", "list_complaints", states=LISTS)},
+        "/api/v1/complaints/{id}/decision": {"post": {
+            "summary": "The bureau's decision on a report: filed_case (立案), not_filed "
+                       "(不予立案) or extend (15 more working days, once), with the answer the "
+                       "reporter reads by the receipt code", "operationId": "decide_complaint",
+            "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(DECISION_SPEC),
+            "responses": _ok("the report")}},
+        "/api/v1/complaints/{id}/photo": {"get": {
+            "summary": "A report's photo (the bureau handling it)",
+            "operationId": "complaint_photo", "parameters": [_ID],
+            "responses": {"200": {"description": "the photo as sent", "content": {
+                "image/jpeg": {}, "image/png": {}}}, "default": _problems()}}},
+        "/api/v1/recall-orders": {"post": {
+            "summary": "责令召回: a bureau (a city or county bureau in its area) orders an "
+                       "enterprise to recall, on an accident report or a failed spot check "
+                       "(cause, cause_id, reason, deadline); the enterprise answers with a "
+                       "recall naming the order (order_id)", "operationId": "order_recall",
+            "parameters": [_IDEMPOTENCY], "requestBody": _body(RECALL_ORDER_SPEC),
+            "responses": _ok("the order", "Object", "201")},
+            "get": _list_op("Recall orders (bureaus: own province; a city or county bureau: "
+                            "its area; an enterprise: its own), newest first; "
+                            "?state=open|overdue|answered", "list_recall_orders",
+                            states=RECALL_ORDER_STATES)},
         "/api/v1/recalls/{id}/close": {"post": {
             "summary": "Close a recall (note)", "operationId": "close_recall",
             "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(RECALL_CLOSE_SPEC),
@@ -291,13 +331,9 @@ def openapi_document() -> dict[str, Any]:
                        "due", "operationId": "set_report_deadline",
             "parameters": [_IDEMPOTENCY], "requestBody": _body(REPORTING_SPEC),
             "responses": _ok("the bodies concerned")},
-            "get": {**_list_op("Annual reports (a province: its bodies'; a body: its own), "
-                               "newest first; ?state=due|overdue|filed|inspected",
-                               "list_annual_reports"),
-                    "parameters": [
-                        {"name": "state", "in": "query", "schema": {
-                            "type": "string", "enum": list(REPORT_STATES)}},
-                        *_list_op("", "")["parameters"]]}},
+            "get": _list_op("Annual reports (a province: its bodies'; a body: its own), "
+                            "newest first; ?state=due|overdue|filed|inspected",
+                            "list_annual_reports", states=REPORT_STATES)},
         "/api/v1/review-bodies/{id}/annual-reports/{year}": {"post": {
             "summary": "The body files its annual report and its head's 述职报告 (uploaded "
                        "documents)", "operationId": "file_annual_report",
@@ -342,15 +378,27 @@ def openapi_document() -> dict[str, Any]:
             "responses": _ok("the measure")}},
         "/api/v1/sharing/enterprises/{uscc}": {"get": {
             "summary": "For departments and insurers: is the enterprise licensed, and which "
-                       "measures stand against it", "operationId": "standing",
+                       "measures stand against it (purpose: 用证事由, required of them and "
+                       "audited)", "operationId": "standing",
             "parameters": [{"name": "uscc", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
+                            "schema": {"type": "string"}}, _PURPOSE],
             "responses": _ok("the standing")}},
+        "/api/v1/insurance-policies": {"post": {
+            "summary": "产品质量安全责任保险: an insurer files a liability policy (uscc, "
+                       "policy_number, cover_yuan, starts_on, ends_on); the enterprise page "
+                       "says whether one is in force", "operationId": "file_policy",
+            "parameters": [_IDEMPOTENCY], "requestBody": _body(POLICY_SPEC),
+            "responses": _ok("the policy", "Object", "201")},
+            "get": _list_op("Liability policies (an insurer: its own; bureaus: of enterprises "
+                            "they supervise; an enterprise: its own), newest first",
+                            "list_policies")},
         "/api/v1/feed": {"get": {
             "summary": "The data-sharing feed: signed JSON Lines of every change after the "
-                       "cursor (departments, auditors, the national authority)",
+                       "cursor (departments: of the event families granted them, stating "
+                       "their purpose; auditors and the national authority: all)",
             "operationId": "feed",
-            "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer"}},
+            "parameters": [_PURPOSE,
+                           {"name": "after", "in": "query", "schema": {"type": "integer"}},
                            {"name": "limit", "in": "query", "schema": {"type": "integer",
                                                                        "maximum": 500}}],
             "responses": {"200": {"description": "events, then a signature line",
@@ -359,11 +407,14 @@ def openapi_document() -> dict[str, Any]:
         "/api/v1/exports/events.csv": {"get": {
             "summary": "The feed's events after a cursor as CSV (spot checks, measures, licence "
                        "changes …)", "operationId": "events_csv",
-            "parameters": [{"name": "after", "in": "query", "schema": {"type": "integer"}}],
+            "parameters": [_PURPOSE,
+                           {"name": "after", "in": "query", "schema": {"type": "integer"}}],
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},
                           "default": _problems()}}},
         "/api/v1/exports/licences.csv": {"get": {
-            "summary": "Every licence as CSV (UTF-8 with BOM)", "operationId": "licences_csv",
+            "summary": "Every licence as CSV (UTF-8 with BOM; a department needs the licence "
+                       "events granted)", "operationId": "licences_csv",
+            "parameters": [_PURPOSE],
             "responses": {"200": {"description": "CSV", "content": {"text/csv": {}}},
                           "default": _problems()}}},
         "/api/v1/audit": {"get": {

@@ -16,17 +16,18 @@ from certsvc.api.json_body import parse_json_body
 from certsvc.config import STATUS_LIST_FILE
 from certsvc.console.forms import body_from_form
 from certsvc.credential.feed import page_payload, render_page, signature_line
-from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.accounts import Principal
 from certsvc.domain.documents import MAX_DOCUMENT
 from certsvc.domain.fields import digits
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc, utcnow
 from certsvc.domain.uscc import validate_uscc
-from certsvc.errors import Forbidden, NotFound, ValidationError
+from certsvc.errors import NotFound, ValidationError
 from certsvc.publish.artefacts import delta_path
 from certsvc.publish.exports import events_as_csv, licences_as_csv
 from certsvc.store import feed
 from certsvc.workflow.audit_log import AUDIT_QUERY
+from certsvc.workflow.sharing import STANDING_READERS
 
 if TYPE_CHECKING:
     from certsvc.api.app import Services
@@ -211,6 +212,33 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(services.institutions.file(
             p, institution_id, _body(), utcnow(), g.request_id)))
 
+    @app.get("/api/v1/complaints")
+    def list_complaints() -> Response:
+        return _listing(services.complaints.list(
+            principal(), utcnow(), state=_text_arg("state"), **_page_args()))
+
+    @app.post(f"/api/v1/complaints/<{ID}:complaint_id>/decision")
+    def decide_complaint(complaint_id: int) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.complaints.decide(
+            p, complaint_id, _body(), utcnow(), g.request_id)))
+
+    @app.get(f"/api/v1/complaints/<{ID}:complaint_id>/photo")
+    def complaint_photo(complaint_id: int) -> Response:
+        data, media_type = services.complaints.photo(principal(), complaint_id)
+        return Response(data, mimetype=media_type)
+
+    @app.post("/api/v1/recall-orders")
+    def order_recall() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.recall_orders.order(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.get("/api/v1/recall-orders")
+    def list_recall_orders() -> Response:
+        return _listing(services.recall_orders.list(
+            principal(), utcnow(), state=_text_arg("state"), **_page_args()))
+
     @app.post(f"/api/v1/institutions/<{ID}:institution_id>/status")
     def institution_status(institution_id: int) -> Response:
         p = principal()
@@ -292,8 +320,20 @@ def register_routes(app: Flask, services: Services) -> None:
     @app.get("/api/v1/sharing/enterprises/<uscc>")
     def standing(uscc: str) -> Response:
         """For departments and insurers: licensed or not, and what measures stand."""
-        _require_sharing(principal())
-        return _json(services.measures.standing(validate_uscc(uscc, "uscc"), utcnow()))
+        code = validate_uscc(uscc, "uscc")
+        services.sharing.read(principal(), f"enterprise:{code}", _text_arg("purpose"),
+                              utcnow(), g.request_id, readers=STANDING_READERS)
+        return _json(services.measures.standing(code, utcnow()))
+
+    @app.post("/api/v1/insurance-policies")
+    def file_policy() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.sharing.file_policy(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.get("/api/v1/insurance-policies")
+    def list_policies() -> Response:
+        return _listing(services.sharing.policies(principal(), **_page_args()))
 
     @app.get("/api/v1/audit")
     def audit_log() -> Response:
@@ -305,9 +345,11 @@ def register_routes(app: Flask, services: Services) -> None:
     @app.get("/api/v1/feed")
     def feed_page() -> Response:
         """Signed JSON Lines of every change after the cursor (departments, auditors)."""
-        _require_sharing(principal())
+        families = services.sharing.read(principal(), f"feed:after={_raw_arg('after')}",
+                                          _text_arg("purpose"), utcnow(), g.request_id)
         with services.engine.connect() as conn:
-            events = feed.page(conn, _int_arg("after", 0), _int_arg("limit", 100, MAX_PAGE))
+            events = feed.page(conn, _int_arg("after", 0), _int_arg("limit", 100, MAX_PAGE),
+                               families)
         lines = render_page(events)
         signature = services.signer.sign_feed_page(page_payload(lines), utcnow())
         response = Response(lines + signature_line(signature), mimetype="application/jsonl")
@@ -319,14 +361,17 @@ def register_routes(app: Flask, services: Services) -> None:
     def licences_csv() -> Response:
         """Every licence, one row each, for people with a spreadsheet (departments);
         streamed as it is read."""
-        _require_sharing(principal())
+        services.sharing.read(principal(), "export:licences.csv", _text_arg("purpose"),
+                              utcnow(), g.request_id, family="licence")
         return _csv_download(licences_as_csv(services.engine), "licences.csv")
 
     @app.get("/api/v1/exports/events.csv")
     def events_csv() -> Response:
         """The feed's events after a cursor, as a spreadsheet; streamed as it is read."""
-        _require_sharing(principal())
-        return _csv_download(events_as_csv(services.engine, _int_arg("after", 0)),
+        families = services.sharing.read(
+            principal(), f"export:events.csv?after={_raw_arg('after')}",
+            _text_arg("purpose"), utcnow(), g.request_id)
+        return _csv_download(events_as_csv(services.engine, _int_arg("after", 0), families),
                              "events.csv")
 
     @app.get("/api/v1/status-list")
@@ -353,11 +398,6 @@ def _page_args() -> dict[str, Any]:
 
 def _flag(name: str) -> bool:
     return request.args.get(name) in ("1", "true")
-
-
-def _require_sharing(p: Principal) -> None:
-    if p.role not in (Role.DEPARTMENT, Role.NATIONAL, Role.AUDITOR):
-        raise Forbidden("the data-sharing feed and exports are for departments and auditors")
 
 
 def _static(path: Any, what: str) -> Response:
@@ -407,6 +447,11 @@ def _int_arg(name: str, default: int | None = None, maximum: int = 10**9,
     if number is None or not minimum <= number <= maximum:
         raise ValidationError(name, f"must be an integer from {minimum} to {maximum}")
     return number
+
+
+def _raw_arg(name: str) -> str:
+    """A query parameter as sent (at most 20 characters), for the audit log of a read."""
+    return request.args.get(name, "")[:20]
 
 
 def _text_arg(name: str) -> str | None:

@@ -36,9 +36,10 @@ from flask import (
 )
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
+from certsvc.api.error_pages import error_pages
+from certsvc.api.throttle import ClientThrottle
 from certsvc.console.access import may, signed_in, units
 from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields, input_type
 from certsvc.console.supervision import register_supervision
@@ -59,7 +60,6 @@ from certsvc.domain.specs import Spec
 from certsvc.domain.time import china_date, china_time, utcnow
 from certsvc.errors import CertsvcError, ValidationError
 from certsvc.store import audit
-from certsvc.store.db import unavailable
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.applications import QUEUE_PAGE
 from certsvc.workflow.licences import licence_view
@@ -82,24 +82,6 @@ HEADERS = {
 }
 SIGN_IN_ATTEMPTS = 20  # per client address and 10 minutes, on top of the account lock
 SIGN_IN_WINDOW = 600.0
-
-
-class ClientThrottle:
-    """At most ``limit`` attempts per client address in a fixed window (per process; a proxy's
-    limit, e.g. nginx limit_req, covers a fleet)."""
-
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._hits: dict[str, tuple[float, int]] = {}
-
-    def allow(self, client: str, now: float) -> bool:
-        start, count = self._hits.get(client, (now, 0))
-        if now - start >= self.window:
-            start, count = now, 0
-        self._hits[client] = (start, count + 1)
-        if len(self._hits) > 100_000:  # forget old windows rather than grow without bound
-            self._hits = {k: v for k, v in self._hits.items() if now - v[0] < self.window}
-        return count < self.limit
 
 
 def console_blueprint(services: Services) -> Blueprint:
@@ -140,28 +122,7 @@ def console_blueprint(services: Services) -> Blueprint:
         response.headers.update(HEADERS)
         return response
 
-    @bp.errorhandler(CertsvcError)
-    def refused(error: CertsvcError) -> tuple[str, int]:
-        return render_template("console/error.html", title=error.title,
-                               detail=error.detail), error.status
-
-    @bp.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> tuple[str, int]:
-        return render_template("console/error.html", title=error.name,
-                               detail=error.description or ""), error.code or 500
-
-    @bp.errorhandler(Exception)
-    def unexpected(error: Exception) -> tuple[str, int, dict[str, str]]:
-        if unavailable(error):
-            return render_template("console/error.html", title="暂时无法使用 Unavailable",
-                                   detail="数据库暂时无法访问，请稍后再试 / The database is "
-                                   "unavailable; try again in a moment"), 503, {
-                                       "Retry-After": "5"}
-        log.exception("console: unexpected error (request %s)", g.get("request_id"))
-        return render_template("console/error.html", title="出错了 Something went wrong",
-                               detail=f"请稍后再试；报告问题时请提供编号 {g.get('request_id')} "
-                               "/ Please try again later; quote this number when reporting "
-                               "it"), 500, {}
+    error_pages(bp, "console/error.html", log)
 
     @bp.get("/")
     def home() -> str | BaseResponse:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, abort, g, redirect, render_template, request
+from flask import Blueprint, Response, abort, g, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -25,6 +25,7 @@ from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.bulk import BULK_SPEC, MAX_BULK
 from certsvc.domain.catalogue import Unit
+from certsvc.domain.complaints import DECISION_SPEC
 from certsvc.domain.declarations import DECLARATION_SPEC, STANDARD_COMMITMENT
 from certsvc.domain.duties import (
     FILING_SPEC,
@@ -32,15 +33,25 @@ from certsvc.domain.duties import (
     MEASURE_SPEC,
     OUTCOME_SPEC,
     RECALL_CLOSE_SPEC,
+    RECALL_ORDER_SPEC,
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
 from certsvc.domain.fields import digits
 from certsvc.domain.holiday_notice import NOTICE_SPEC
+from certsvc.domain.review_bodies import (
+    BODY_STATUS_SPEC,
+    CONFLICT_SPEC,
+    INSTITUTION_STATUS_SPEC,
+    REPORTING_SPEC,
+    REVIEW_BODY_SPEC,
+    REVIEWER_SPEC,
+)
 from certsvc.domain.specs import NO_BODY, Spec
 from certsvc.domain.time import utcnow
 from certsvc.errors import ValidationError
 from certsvc.workflow.audit_log import AUDIT_QUERY, READERS
+from certsvc.workflow.authz import SUPERVISORS
 from certsvc.workflow.signin import Session, administers_staff
 
 if TYPE_CHECKING:
@@ -49,7 +60,10 @@ if TYPE_CHECKING:
 Act = Callable[["Services", Principal, int, Any, dt.datetime, str], object]
 BUREAUS = frozenset({Role.PROVINCIAL, Role.NATIONAL})
 ENTERPRISE = frozenset({Role.ENTERPRISE})
-LIST_READERS = frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.AUDITOR, Role.ENTERPRISE})
+LIST_READERS = frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.AUDITOR, Role.ENTERPRISE,
+                          Role.LOCAL})
+REGISTER_READERS = frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.AUDITOR,
+                              Role.REVIEW_BODY})  # the review bodies and their reports
 MAX_NUMBERS_FILE = 64 * 1024  # a list of 1,000 licence numbers is about 25 kB
 ACCIDENTS_SHOWN = 100  # accident reports the supervision page lists (late and overdue first)
 REVIEWS_SHOWN = 50  # on-site reviews after issue on commitment it lists, due and failed each
@@ -89,14 +103,17 @@ DUTIES: dict[str, Duty] = {
         "结束召回", "Close a recall", RECALL_CLOSE_SPEC, ENTERPRISE,
         lambda s, p, i, body, now, rid: s.recalls.close(p, i, body, now, rid), "recall"),
     "spot-check": Duty(
-        "监督抽查结果", "Record a spot check", SPOT_CHECK_SPEC, BUREAUS,
+        "监督抽查结果", "Record a spot check", SPOT_CHECK_SPEC, SUPERVISORS,
         lambda s, p, _, body, now, rid: s.spot_checks.record(p, body, now, rid)),
     "measure": Duty(
-        "监管措施", "Order a measure", MEASURE_SPEC, BUREAUS,
+        "监管措施", "Order a measure", MEASURE_SPEC, SUPERVISORS,
         lambda s, p, _, body, now, rid: s.measures.order(p, body, now, rid)),
     "measure-outcome": Duty(
-        "措施结论", "Close a measure", OUTCOME_SPEC, BUREAUS,
+        "措施结论", "Close a measure", OUTCOME_SPEC, SUPERVISORS,
         lambda s, p, i, body, now, rid: s.measures.outcome(p, i, body, now, rid), "measure"),
+    "recall-order": Duty(
+        "责令召回", "Order a recall", RECALL_ORDER_SPEC, SUPERVISORS,
+        lambda s, p, _, body, now, rid: s.recall_orders.order(p, body, now, rid)),
     "institution": Duty(
         "检验机构登记", "Add an inspection institution", INSTITUTION_SPEC,
         frozenset({Role.NATIONAL}),
@@ -105,6 +122,35 @@ DUTIES: dict[str, Duty] = {
         "检验机构备案", "Institution filing", FILING_SPEC, frozenset({Role.NATIONAL}),
         lambda s, p, i, body, now, rid: s.institutions.file(p, i, body, now, rid),
         "institution"),
+    "complaint-decision": Duty(
+        "举报核查结论", "Decide on a report", DECISION_SPEC, SUPERVISORS,
+        lambda s, p, i, body, now, rid: s.complaints.decide(p, i, body, now, rid), "report"),
+    "institution-status": Duty(
+        "禁止或恢复承担检验任务", "Bar an institution, or lift the bar", INSTITUTION_STATUS_SPEC,
+        frozenset({Role.NATIONAL}),
+        lambda s, p, i, body, now, rid: s.institutions.set_status(p, i, body, now, rid),
+        "institution"),
+    "review-body": Duty(
+        "审查机构登记", "Register a review body", REVIEW_BODY_SPEC, BUREAUS,
+        lambda s, p, _, body, now, rid: s.review_bodies.register(p, body, now, rid)),
+    "reviewer": Duty(
+        "审查员登记", "Register a reviewer", REVIEWER_SPEC, BUREAUS,
+        lambda s, p, i, body, now, rid: s.review_bodies.add_reviewer(p, i, body, now, rid),
+        "review body"),
+    "review-conflict": Duty(
+        "利益冲突声明", "Declare a conflict of interest", CONFLICT_SPEC,
+        BUREAUS | {Role.REVIEW_BODY},
+        lambda s, p, i, body, now, rid: s.review_bodies.declare_conflict(p, i, body, now,
+                                                                         rid),
+        "review body"),
+    "review-body-status": Duty(
+        "暂停、禁止或恢复审查机构", "Suspend, bar or reinstate a review body",
+        BODY_STATUS_SPEC, BUREAUS,
+        lambda s, p, i, body, now, rid: s.review_bodies.set_status(p, i, body, now, rid),
+        "review body"),
+    "report-deadline": Duty(
+        "年度报告提交期限", "Set when annual reports are due", REPORTING_SPEC, BUREAUS,
+        lambda s, p, _, body, now, rid: s.review_bodies.set_deadline(p, body, now, rid)),
     "holiday-notice": Duty(
         "放假安排通知", "Load a holiday notice", NOTICE_SPEC, frozenset({Role.NATIONAL}),
         lambda s, p, _, body, now, rid: s.holiday_notices.load(p, body, now, rid)),
@@ -145,6 +191,11 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
                 "measures": services.measures.list(p, open_only=True),
                 "spot_checks": services.spot_checks.list(p, limit=50),
             }
+            lists["recall_orders"] = services.recall_orders.list(p, now, state="open",
+                                                                 limit=50)
+            if p.role is not Role.ENTERPRISE:  # never the reports about itself
+                lists["complaints"] = services.complaints.list(p, now, state="open",
+                                                              limit=50)
             if p.is_bureau:  # 告知承诺: the on-site reviews due (soonest first), failed
                 reviews = services.applications.list(p, now, post_review="due",
                                                      limit=REVIEWS_SHOWN)
@@ -153,6 +204,12 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
                     p, now, post_review="failed", newest_first=True, limit=REVIEWS_SHOWN)
         if p.role is Role.ENTERPRISE:
             lists["declaration"] = services.declarations.current(p)
+        if p.role in REGISTER_READERS:
+            lists["review_bodies"] = services.review_bodies.list(p, limit=50)
+            lists["annual_reports"] = [
+                *services.review_bodies.reports(p, utcnow(), state="overdue", limit=50),
+                *services.review_bodies.reports(p, utcnow(), state="due", limit=50),
+                *services.review_bodies.reports(p, utcnow(), state="filed", limit=50)]
         return render_template(
             "console/supervision.html", session=session, lists=lists,
             institutions=services.institutions.list(), duties=_offered(p),
@@ -201,6 +258,14 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
         if p.role is Role.ENTERPRISE:
             return services.declarations.declarable_units(p)
         return units()
+
+    @bp.get("/complaints/<int(min=1, max=2147483647):complaint_id>/photo")
+    def complaint_photo(complaint_id: int) -> BaseResponse:
+        session = signed_in()
+        if not isinstance(session, Session):
+            return session
+        data, media_type = services.complaints.photo(session.principal, complaint_id)
+        return Response(data, mimetype=media_type)
 
     @bp.get("/bulk")
     def bulk_form() -> str | BaseResponse:

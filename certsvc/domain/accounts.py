@@ -13,11 +13,13 @@ from dataclasses import dataclass
 class Role(enum.Enum):
     NATIONAL = "national"        # 国家市场监督管理总局
     PROVINCIAL = "provincial"    # a provincial bureau
+    LOCAL = "local"              # a city or county bureau: supervises its area, never approves
     ENTERPRISE = "enterprise"
     INSTITUTION = "institution"  # a filed inspection institution
     AUDITOR = "auditor"          # reads everything that is not public, changes nothing
     DEPARTMENT = "department"    # tax, registration, finance, insurance: the feed only
     REVIEW_BODY = "review_body"  # 审查机构: the on-site visits assigned to it, its reports
+    INSURER = "insurer"          # files liability policies; reads an enterprise's standing
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class Principal:
     institution_id: int | None = None
     staff_admin: bool = False  # administers its bureau's staff (set by the operator)
     review_body_id: int | None = None
+    area_code: str | None = None  # a local bureau's GB/T 2260 area (bureau_code: its province)
+    granted_kinds: tuple[str, ...] = ()  # a department's feed event families
 
     @property
     def label(self) -> str:

@@ -1,6 +1,6 @@
-"""The requests of the supervision that follows a licence: spot checks, recalls, the register
-of inspection institutions, supervision measures. One spec each (``certsvc.domain.specs``),
-which validates the request and is its OpenAPI schema.
+"""The requests of the supervision that follows a licence: spot checks, recalls and recall
+orders, the register of inspection institutions, supervision measures. One spec each
+(``certsvc.domain.specs``), which validates the request and is its OpenAPI schema.
 
     >>> sorted(f.name for f in RECALL_SPEC.fields if f.required)[:3]
     ['batches', 'contact', 'defect']
@@ -37,6 +37,21 @@ RECALL_SPEC = Spec((
     Field("remedy", Kind.TEXT, "补救措施", "Remedy", max_length=2000, example="免费更换"),
     Field("contact", Kind.TEXT, "联系方式", "Contact", max_length=200,
           example="0571-88888888"),
+    Field("order_id", Kind.INT, "所答复的责令召回", "Recall order answered", required=False,
+          minimum=1, help_en="the bureau's recall order this recall answers, if any"),
+))
+RECALL_CAUSES = {"accident": "产品质量安全事故", "spot_check": "监督抽查不合格"}
+RECALL_ORDER_STATES = ("open", "overdue", "answered")
+RECALL_ORDER_SPEC = Spec((
+    Field("cause", Kind.CHOICE, "原因", "Cause", choices=tuple(RECALL_CAUSES),
+          example="accident", help_en="accident (an accident report) or spot_check (a failed "
+                                      "spot check)"),
+    Field("cause_id", Kind.INT, "事故报告或抽查编号", "Accident report or spot check", minimum=1,
+          example=1),
+    Field("reason", Kind.TEXT, "责令召回的理由", "Reason", max_length=2000,
+          example="产品存在危及人身安全的缺陷"),
+    Field("deadline", Kind.DATE, "召回期限", "Deadline", example="2026-07-01",
+          help_en="after today: by then the enterprise announces its recall"),
 ))
 RECALL_CLOSE_SPEC = Spec((
     Field("note", Kind.TEXT, "结束说明", "Closing note", example="已全部更换"),

@@ -31,6 +31,9 @@ class Actor(enum.Enum):
     ENTERPRISE = "enterprise"
     INSTITUTION = "institution"
     REVIEW_BODY = "review body"  # the review body assigned the on-site visit
+    # supervision of an enterprise: the national authority anywhere, the provincial bureau in
+    # its province, a city or county bureau in its area
+    SUPERVISION = "supervising bureau"
     NATIONAL = "national"  # the national authority only
 
 

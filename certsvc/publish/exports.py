@@ -53,12 +53,14 @@ def _csv(header: tuple[str, ...], rows: Iterable[Iterable[str]]) -> Iterator[byt
     yield out.getvalue().encode("utf-8")
 
 
-def events_as_csv(engine: Engine, after: int) -> Iterator[bytes]:
-    """Feed events after the cursor: id, time, kind, enterprise, subject, details (JSON)."""
+def events_as_csv(engine: Engine, after: int, families: tuple[str, ...] | None = None
+                  ) -> Iterator[bytes]:
+    """Feed events after the cursor (of ``families`` only, if given): id, time, kind,
+    enterprise, subject, details (JSON)."""
     return _csv(EVENT_COLUMNS, (
         (str(e["id"]), e["at"], e["kind"], e["uscc"], e["subject"],
          json.dumps(e["data"], ensure_ascii=False, sort_keys=True))
-        for e in feed.stream(engine, after, BATCH)))
+        for e in feed.stream(engine, after, BATCH, families)))
 
 
 def licences_as_csv(engine: Engine) -> Iterator[bytes]:

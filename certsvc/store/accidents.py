@@ -9,6 +9,7 @@ from sqlalchemy import Connection, RowMapping, Table, func, insert, select, upda
 
 from certsvc.errors import NotFound
 from certsvc.store.models import AccidentRow
+from certsvc.store.oversight import in_area
 
 _T = cast(Table, AccidentRow.__table__)
 
@@ -30,7 +31,8 @@ def amend(conn: Connection, accident_id: int, values: dict[str, Any]) -> None:
 
 
 def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None = None,
-         late: bool = False, follow_up_due_before: dt.datetime | None = None,
+         area: str | None = None, late: bool = False,
+         follow_up_due_before: dt.datetime | None = None,
          before: int | None = None, limit: int = 100) -> list[RowMapping]:
     """Reports newest first, within a province or of one enterprise: ``late`` ones only;
     ``follow_up_due_before``: those with no follow-up reported before that time; ``before``
@@ -40,6 +42,8 @@ def find(conn: Connection, *, bureau_code: str | None = None, uscc: str | None =
         query = query.where(_T.c.bureau_code == bureau_code)
     if uscc is not None:
         query = query.where(_T.c.uscc == uscc)
+    if area is not None:
+        query = query.where(in_area(_T.c.uscc, area))
     if late:
         query = query.where(_T.c.late.is_(True))
     if follow_up_due_before is not None:

@@ -31,11 +31,12 @@ def digest(token: str) -> str:
 def create_account(conn: Connection, role: Role, name: str, now: dt.datetime, *,
                    bureau_code: str | None = None, uscc: str | None = None,
                    institution_id: int | None = None, staff_admin: bool = False,
-                   review_body_id: int | None = None) -> int:
+                   review_body_id: int | None = None, area_code: str | None = None,
+                   granted_kinds: list[str] | None = None) -> int:
     result = conn.execute(insert(_ACC).values(
         role=role.value, name=name, bureau_code=bureau_code, uscc=uscc,
         institution_id=institution_id, created_at=now, staff_admin=staff_admin,
-        review_body_id=review_body_id))
+        review_body_id=review_body_id, area_code=area_code, granted_kinds=granted_kinds))
     return int(cast(Any, result.inserted_primary_key)[0])
 
 
@@ -45,6 +46,14 @@ def set_staff_admin(conn: Connection, account_id: int, on: bool) -> None:
     if not principal.is_bureau and on:
         raise ValidationError("account", "only a bureau account administers staff")
     conn.execute(update(_ACC).where(_ACC.c.id == account_id).values(staff_admin=on))
+
+
+def grant(conn: Connection, account_id: int, kinds: list[str]) -> None:
+    """The feed's event families a department account may read (replacing the old grant)."""
+    principal = principal_for_account(conn, account_id)
+    if principal.role is not Role.DEPARTMENT:
+        raise ValidationError("account", "only a department account is granted event kinds")
+    conn.execute(update(_ACC).where(_ACC.c.id == account_id).values(granted_kinds=kinds))
 
 
 def create_token(conn: Connection, account_id: int, now: dt.datetime,
@@ -90,7 +99,8 @@ def list_accounts(conn: Connection) -> list[Principal]:
 
 def _principal(row: Any) -> Principal:
     return Principal(row.id, Role(row.role), row.name, row.bureau_code, row.uscc,
-                     row.institution_id, row.staff_admin, row.review_body_id)
+                     row.institution_id, row.staff_admin, row.review_body_id, row.area_code,
+                     tuple(row.granted_kinds or ()))
 
 
 def create_institution(conn: Connection, name: str, accreditation: str, level: int,

@@ -62,6 +62,15 @@ def record_operator(conn: Connection, action: str, subject: str, bureau_code: st
         request_id=f"cli-{uuid.uuid4().hex}"))
 
 
+def record_public(conn: Connection, action: str, subject: str, bureau_code: str | None,
+                  after: Any, request_id: str, now: dt.datetime) -> None:
+    """An action of the public, which has no account (a report received)."""
+    conn.execute(insert(_T).values(
+        at=now, account_id=None, actor="public (no account)", action=action,
+        subject=subject, bureau_code=bureau_code, before=None, after=after,
+        request_id=request_id))
+
+
 def _os_user() -> str:
     try:
         return getpass.getuser()

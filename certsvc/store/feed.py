@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, select
+from sqlalchemy import Connection, Engine, Select, Table, false, or_, select
 
 from certsvc.domain.time import as_utc
 from certsvc.store import bulk
@@ -39,18 +39,28 @@ def record_many(conn: Connection, events: Sequence[tuple[str, str, str, Any]],
                      [(first + i, *event) for i, event in enumerate(events)], {"at": now})
 
 
-def page(conn: Connection, after: int, limit: int) -> list[dict[str, Any]]:
-    """Events after the cursor, oldest first, up to ``limit``."""
-    rows = conn.execute(select(_T).where(_T.c.id > after).order_by(_T.c.id).limit(limit)).all()
+def page(conn: Connection, after: int, limit: int,
+         families: tuple[str, ...] | None = None) -> list[dict[str, Any]]:
+    """Events after the cursor, oldest first, up to ``limit``; ``families``: only events of
+    those (a department's grant)."""
+    query = _of(select(_T).where(_T.c.id > after), families)
+    rows = conn.execute(query.order_by(_T.c.id).limit(limit)).all()
     return [_event(r) for r in rows]
 
 
-def stream(engine: Engine, after: int, batch: int) -> Iterator[dict[str, Any]]:
+def _of(query: Select[Any], families: tuple[str, ...] | None) -> Select[Any]:
+    if families is None:
+        return query
+    return query.where(or_(false(), *(_T.c.kind.startswith(f"{f}.") for f in families)))
+
+
+def stream(engine: Engine, after: int, batch: int,
+           families: tuple[str, ...] | None = None) -> Iterator[dict[str, Any]]:
     """Every event after the cursor, oldest first, read ``batch`` rows at a time (a
     server-side cursor on PostgreSQL), so that memory stays flat however many there are."""
     with engine.connect() as conn:
         rows = conn.execution_options(stream_results=True, yield_per=batch).execute(
-            select(_T).where(_T.c.id > after).order_by(_T.c.id))
+            _of(select(_T).where(_T.c.id > after), families).order_by(_T.c.id))
         for row in rows:
             yield _event(row)
 

@@ -151,6 +151,9 @@ class AccountRow(Base):
                                                        nullable=True)
     review_body_id: Mapped[int | None] = mapped_column(ForeignKey("review_bodies.id"),
                                                        nullable=True)
+    area_code: Mapped[str | None] = mapped_column(String(6), nullable=True)  # a local bureau's
+    # a department's: the feed's event families it may read (certsvc.domain.sharing)
+    granted_kinds: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     # administers its bureau's staff: adds accounts, makes set-up links, unlocks
     staff_admin: Mapped[bool] = mapped_column(Boolean, default=False,
@@ -475,3 +478,70 @@ class AnnualReportRow(Base):
     inspection_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     inspected_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
                                                              nullable=True)
+
+
+class RecallOrderRow(Base):
+    """责令召回: a bureau orders an enterprise to recall, on an accident or a spot check; the
+    enterprise's recall answers it, or the order is overdue after its deadline."""
+
+    __tablename__ = "recall_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    bureau_code: Mapped[str] = mapped_column(String(2), index=True)  # the province
+    area_code: Mapped[str | None] = mapped_column(String(6), nullable=True)  # a local order
+    account_id: Mapped[int] = mapped_column(Integer)  # who ordered it
+    cause: Mapped[str] = mapped_column(String(40))  # "accident:12" or "spot_check:3"
+    unit_ids: Mapped[list[int]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[dt.date] = mapped_column(Date, index=True)
+    recall_id: Mapped[int | None] = mapped_column(ForeignKey("recalls.id"), nullable=True)
+    ordered_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                            nullable=True)
+
+
+class ComplaintRow(Base):
+    """A report from the public (举报): what was reported, where it went, and its handling.
+    ``contact`` is personal data: only the bureau handling it sees it. The reporter follows
+    it with a receipt code, stored only as its SHA-256 digest."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    bureau_code: Mapped[str] = mapped_column(String(2), index=True)  # the competent province
+    uscc: Mapped[str | None] = mapped_column(String(18), nullable=True, index=True)
+    licence_number: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    enterprise_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    description: Mapped[str] = mapped_column(Text)
+    place: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    qr_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    contact: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    photo: Mapped[Any] = mapped_column(JSON, nullable=True)  # document, media_type, size
+    receipt_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    form_nonce: Mapped[str] = mapped_column(String(32), unique=True)  # one report per form
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    due_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True),
+                                                           nullable=True)
+
+
+class InsurancePolicyRow(Base):
+    """A product quality-safety liability policy (产品质量安全责任保险) an insurer filed."""
+
+    __tablename__ = "insurance_policies"
+    __table_args__ = (UniqueConstraint("account_id", "policy_number",
+                                       name="uq_insurance_policies_number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(Integer)  # the insurer's account
+    insurer: Mapped[str] = mapped_column(String(100))
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    policy_number: Mapped[str] = mapped_column(String(64))
+    cover_yuan: Mapped[int] = mapped_column(BigInteger)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -13,7 +13,7 @@ from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc
 from certsvc.errors import NotFound
-from certsvc.store import name_search
+from certsvc.store import insurance, name_search
 from certsvc.store.models import (
     ApplicationRow,
     DeclarationRow,
@@ -138,6 +138,14 @@ class LicenceReader:
     def spot_checks(self, uscc: str) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
             return spot_checks_of(conn, uscc)
+
+    def insurance(self, uscc: str, today: dt.date) -> dict[str, str] | None:
+        """The enterprise's liability policy in force today (the insurer and its end), if
+        any: public, as the reform asks (五(四))."""
+        with self.engine.connect() as conn:
+            row = insurance.in_force(conn, uscc, today)
+        return None if row is None else {"insurer": row["insurer"],
+                                         "ends_on": row["ends_on"].isoformat()}
 
     def institutions(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:

@@ -90,7 +90,7 @@ class Accidents:
         scope = list_scope(principal, "accident reports")
         with self.engine.connect() as conn:
             return [_view(r, now) for r in accidents.find(
-                conn, bureau_code=scope.bureau_code, uscc=scope.uscc, late=late,
+                conn, **scope.filters(), late=late,
                 follow_up_due_before=now - FOLLOW_UP_DUE if missing_follow_up else None,
                 before=before, limit=limit)]
 

@@ -185,13 +185,15 @@ class Applications:
         urgent first (the order of ``store.applications.queue``, on the stored due date, so
         the cost is the page's, not the province's open cases): number, kind, state, the
         enterprise's name and the deadline of each."""
-        if principal.role is Role.DEPARTMENT:
-            return []
+        try:
+            scope = _scope(principal)
+        except Forbidden:
+            return []  # a department, an insurer, a city or county bureau: no applications
         states = [s.value for s in OPEN_STATES]
         if principal.role is Role.REVIEW_BODY:  # its visits: before the decision, or after
             states.append(_S.ISSUED.value)      # a licence issued on commitment
         with self.engine.connect() as conn:
-            rows = applications.queue(conn, states, limit, offset, **_scope(principal))
+            rows = applications.queue(conn, states, limit, offset, **scope)
         return [{"id": row["id"], "kind": row["kind"], "state": row["state"],
                  "enterprise_name": row["enterprise"]["name"],
                  "deadline": deadline(row, now)} for row in rows]
@@ -743,7 +745,11 @@ def _scope(principal: Principal) -> dict[str, Any]:
         return {"institution_id": principal.institution_id}
     if principal.role is Role.REVIEW_BODY:
         return {"review_body_id": principal.review_body_id or 0}
-    return {}
+    if principal.role in (Role.NATIONAL, Role.AUDITOR):
+        return {}
+    # any other account (a department, a city or county bureau) has no applications: an
+    # account whose role this does not know sees none rather than all
+    raise Forbidden(f"a {principal.role.value} account has no applications to list")
 
 
 def _audit_view(row: dict[str, Any]) -> dict[str, Any]:

@@ -12,10 +12,16 @@ reads. Refusals are 403 problems that say why.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypedDict
 
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.areas import Area
 from certsvc.domain.lifecycle import Actor
 from certsvc.errors import CertsvcError, Forbidden, NotFound
+
+# who supervises enterprises (measures, spot checks, recall orders): the licensing bureaus
+# and the city and county bureaus, each where it is competent (Actor.SUPERVISION)
+SUPERVISORS = frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.LOCAL})
 
 
 def require(
@@ -36,9 +42,18 @@ def require(
         if role is Role.NATIONAL:
             raise Forbidden("the national authority no longer approves licences: the "
                             "provincial bureau decides (2019 delegation; 国发〔2024〕11号)")
+        if role is Role.LOCAL:
+            raise Forbidden("a city or county bureau supervises; the provincial bureau "
+                            "decides (国发〔2024〕11号: provincial approval, not delegated "
+                            "further)")
         if role is not Role.PROVINCIAL or bureau_code != principal.bureau_code:
             raise Forbidden("only the provincial bureau of this application may do this")
-    elif actor is Actor.BUREAU:
+    elif actor is Actor.SUPERVISION and role is Role.LOCAL:
+        if bureau_code != principal.bureau_code or uscc is None or not _area(
+                principal).covers(uscc):
+            raise Forbidden(f"bureau {principal.area_code} supervises the enterprises of its "
+                            "own area only")
+    elif actor in (Actor.BUREAU, Actor.SUPERVISION):
         if role is Role.PROVINCIAL:
             if bureau_code != principal.bureau_code:
                 raise Forbidden(
@@ -78,10 +93,17 @@ def may_read(
 
 
 def jurisdiction(principal: Principal) -> str | None:
-    """The province a bureau's lists are limited to (None: every province)."""
-    if principal.role is Role.PROVINCIAL:
+    """The province a bureau's lists are limited to (None: every province). A city or county
+    bureau is further limited to its area (:func:`list_scope`)."""
+    if principal.role in (Role.PROVINCIAL, Role.LOCAL):
         return principal.bureau_code
     return None
+
+
+class Filters(TypedDict):
+    bureau_code: str | None
+    uscc: str | None
+    area: str | None
 
 
 @dataclass(frozen=True)
@@ -90,19 +112,31 @@ class ListScope:
 
     bureau_code: str | None = None
     uscc: str | None = None
+    area: str | None = None  # the area-code prefix of the enterprises (a local bureau's)
+
+    def filters(self) -> Filters:
+        """As the stores' list queries take it."""
+        return {"bureau_code": self.bureau_code, "uscc": self.uscc, "area": self.area}
 
 
 def list_scope(principal: Principal, what: str) -> ListScope:
     """What a list of supervision records (accidents, recalls, spot checks, measures) is
-    limited to for this account: a bureau's province, an enterprise's own; the national
-    authority and auditors see all; nobody else sees any."""
+    limited to for this account: a bureau's province, a local bureau's area, an enterprise's
+    own; the national authority and auditors see all; nobody else sees any."""
     if principal.role is Role.PROVINCIAL:
         return ListScope(bureau_code=principal.bureau_code)
+    if principal.role is Role.LOCAL:
+        return ListScope(bureau_code=principal.bureau_code, area=_area(principal).prefix)
     if principal.role is Role.ENTERPRISE:
         return ListScope(uscc=principal.uscc)
     if principal.role in (Role.NATIONAL, Role.AUDITOR):
         return ListScope()
     raise Forbidden(f"{what} are for bureaus, auditors and the enterprise concerned")
+
+
+def _area(principal: Principal) -> Area:
+    assert principal.area_code is not None, "a local bureau's account has its area"
+    return Area(principal.area_code)
 
 
 def hidden(kind: str, ident: object) -> Forbidden:

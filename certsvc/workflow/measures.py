@@ -25,7 +25,7 @@ from certsvc.domain.time import as_utc, china_date
 from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
 from certsvc.store import audit, feed, oversight
 from certsvc.store.reader import LicenceReader, licence_in
-from certsvc.workflow.authz import hidden, jurisdiction, list_scope, missing, require
+from certsvc.workflow.authz import SUPERVISORS, hidden, list_scope, missing, require
 from certsvc.workflow.licences import LicenceActions
 
 
@@ -36,8 +36,8 @@ class Measures:
 
     def order(self, principal: Principal, data: Any, now: dt.datetime,
               request_id: str) -> dict[str, Any]:
-        if principal.role not in (Role.PROVINCIAL, Role.NATIONAL):
-            raise Forbidden("only a licensing bureau may do this")
+        if principal.role not in SUPERVISORS:
+            raise Forbidden("only a market-regulation bureau may do this")
         request = MEASURE_SPEC.parse(data)
         number, kind, deadline = request.licence_number, request.kind, request.deadline
         if kind == "interview":
@@ -48,7 +48,8 @@ class Measures:
             raise ValidationError("deadline", "must be after today")
         with self.engine.begin() as conn:
             record = licence_in(conn, number)
-            require(principal, Actor.BUREAU, bureau_code=number.bureau_code)
+            require(principal, Actor.SUPERVISION, bureau_code=number.bureau_code,
+                    uscc=record.enterprise.uscc)
             values = {"number": number.canonical, "uscc": record.enterprise.uscc,
                       "bureau_code": number.bureau_code, "kind": kind,
                       "reason": request.reason, "deadline": deadline,
@@ -64,18 +65,24 @@ class Measures:
     def outcome(self, principal: Principal, measure_id: int, data: Any, now: dt.datetime,
                 request_id: str) -> dict[str, Any]:
         """Close a measure; a failed rectification revokes the licence (legal_basis needed)."""
-        if principal.role not in (Role.PROVINCIAL, Role.NATIONAL):
-            raise Forbidden("only a licensing bureau may do this")
+        if principal.role not in SUPERVISORS:
+            raise Forbidden("only a market-regulation bureau may do this")
         with self.engine.connect() as conn:
             try:
                 row = oversight.load(conn, oversight.MEASURES, measure_id)
             except NotFound:
                 raise missing(principal, "measure", measure_id) from None
-        if jurisdiction(principal) not in (None, row["bureau_code"]):
-            raise hidden("measure", measure_id)
+        try:
+            require(principal, Actor.SUPERVISION, bureau_code=row["bureau_code"],
+                    uscc=row["uscc"])
+        except Forbidden:
+            raise hidden("measure", measure_id) from None
         request = OUTCOME_SPEC.parse(data)
         passed, note = request.passed, request.note
         revokes = not passed and row["kind"] == "rectify"
+        if revokes and principal.role is Role.LOCAL:
+            raise Forbidden("a failed rectification revokes the licence, which the licensing "
+                            "bureau does: the provincial bureau records this outcome")
         with self.engine.begin() as conn:  # the revocation and the closing, or neither
             current = oversight.load(conn, oversight.MEASURES, measure_id, for_update=True)
             if current["closed_at"] is not None:
@@ -107,7 +114,7 @@ class Measures:
         with self.engine.connect() as conn:
             return [measure_view(r) for r in oversight.find(
                 conn, oversight.MEASURES,
-                bureau_code=scope.bureau_code, uscc=scope.uscc, open_only=open_only,
+                **scope.filters(), open_only=open_only,
                 before=before, limit=limit)]
 
     def standing(self, uscc: str, now: dt.datetime) -> dict[str, Any]:

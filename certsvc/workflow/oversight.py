@@ -15,17 +15,22 @@ from typing import Any
 from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.areas import SPOT_CHECK_LEVEL, Area
+from certsvc.domain.catalogue import catalogue
 from certsvc.domain.duties import (
     FILING_SPEC,
     INSTITUTION_SPEC,
     RECALL_CLOSE_SPEC,
+    RECALL_ORDER_SPEC,
+    RECALL_ORDER_STATES,
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
 from certsvc.domain.lifecycle import Actor
 from certsvc.domain.review_bodies import INSTITUTION_STATUS_SPEC
-from certsvc.domain.time import china_date
+from certsvc.domain.time import as_utc, china_date
 from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
+from certsvc.store import accidents as accident_rows
 from certsvc.store import accounts, audit, feed, oversight
 from certsvc.store.reader import (
     in_force_scopes,
@@ -36,7 +41,7 @@ from certsvc.store.reader import (
     spot_checks_of,
 )
 from certsvc.workflow.applications import return_tests
-from certsvc.workflow.authz import list_scope, require
+from certsvc.workflow.authz import SUPERVISORS, hidden, list_scope, missing, require
 
 
 class SpotChecks:
@@ -45,8 +50,8 @@ class SpotChecks:
 
     def record(self, principal: Principal, data: Any, now: dt.datetime,
                request_id: str) -> dict[str, Any]:
-        if principal.role not in (Role.PROVINCIAL, Role.NATIONAL):
-            raise Forbidden("only a licensing bureau may do this")
+        if principal.role not in (Role.PROVINCIAL, Role.NATIONAL, Role.LOCAL):
+            raise Forbidden("only a market-regulation bureau may do this")
         request = SPOT_CHECK_SPEC.parse(data)
         uscc, units, checked_on = request.uscc, request.products, request.checked_on
         if checked_on > china_date(now):
@@ -58,7 +63,12 @@ class SpotChecks:
                 raise ValidationError("products", "no licence of this enterprise in force "
                                                   "covers these products")
             bureau = sorted(bureaus)[0]
-            require(principal, Actor.BUREAU, bureau_code=bureau)
+            require(principal, Actor.SUPERVISION, bureau_code=bureau, uscc=uscc)
+            if principal.role is Role.LOCAL:
+                own = SPOT_CHECK_LEVEL[Area(principal.area_code or "").level]
+                if request.level != own:
+                    raise ValidationError("level", f"a {own} bureau records {own} spot "
+                                                   "checks")
             accounts.institution(conn, request.institution_id)
             values = {"uscc": uscc, "bureau_code": bureau, "level": request.level,
                       "checked_on": checked_on, "unit_ids": [u.id for u in units],
@@ -80,7 +90,7 @@ class SpotChecks:
         with self.engine.connect() as conn:
             return [spot_check_view(r) for r in oversight.find(
                 conn, oversight.SPOT_CHECKS,
-                bureau_code=scope.bureau_code, uscc=scope.uscc, before=before, limit=limit)]
+                **scope.filters(), before=before, limit=limit)]
 
 
 class Recalls:
@@ -95,7 +105,7 @@ class Recalls:
         with self.engine.connect() as conn:
             return [recall_view(r) for r in oversight.find(
                 conn, oversight.RECALLS,
-                bureau_code=scope.bureau_code, uscc=scope.uscc, open_only=open_only,
+                **scope.filters(), open_only=open_only,
                 before=before, limit=limit)]
 
     def announce(self, principal: Principal, data: Any, now: dt.datetime,
@@ -108,12 +118,15 @@ class Recalls:
             if not {u.id for u in units} <= licensed:
                 raise ValidationError("products", "recalls cover products of this "
                                                   "enterprise's licences")
+            order = _order_answered(conn, uscc, request.order_id, {u.id for u in units})
             values = {"uscc": uscc, "unit_ids": [u.id for u in units],
                       **{name: request[name] for name in ("defect", "batches", "sold",
                                                           "unsold", "remedy", "contact")},
                       "announced_at": now}
             recall_id = oversight.insert_row(conn, oversight.RECALLS, values)
-            view = _recall(conn, uscc, recall_id)
+            if order is not None:
+                oversight.answer_order(conn, order["id"], recall_id, now)
+            view = {**_recall(conn, uscc, recall_id), "order_id": request.order_id}
             feed.record(conn, "recall.announced", uscc, f"recall:{recall_id}", view, now)
             audit.record(conn, principal, "recall.announce", f"recall:{recall_id}", None,
                          None, view, request_id, now)
@@ -136,6 +149,107 @@ class Recalls:
             audit.record(conn, principal, "recall.close", f"recall:{recall_id}", None, before,
                          after, request_id, now)
         return after
+
+
+def _order_answered(conn: Any, uscc: str, order_id: int | None, units: set[int]
+                    ) -> Any:
+    """The recall order a recall answers (None: it answers none): the enterprise's own,
+    unanswered, and the recall covers every product it names."""
+    if order_id is None:
+        return None
+    try:
+        order = oversight.load(conn, oversight.RECALL_ORDERS, order_id, for_update=True)
+    except NotFound:
+        order = None
+    if order is None or order["uscc"] != uscc:
+        raise ValidationError("order_id", f"no recall order {order_id} of yours")
+    if order["recall_id"] is not None:
+        raise Conflict(f"recall order {order_id} was answered by recall {order['recall_id']}")
+    if not set(order["unit_ids"]) <= units:
+        raise ValidationError("products", "the recall must cover every product the order "
+                              "names: " + "、".join(catalogue().unit(u).name
+                                                    for u in order["unit_ids"]))
+    return order
+
+
+class RecallOrders:
+    """责令召回: a bureau (a city or county bureau in its area) orders an enterprise to recall
+    products, on an accident report or a failed spot check; the enterprise's recall answers
+    it; an order unanswered past its deadline is overdue."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def order(self, principal: Principal, data: Any, now: dt.datetime,
+              request_id: str) -> dict[str, Any]:
+        if principal.role not in SUPERVISORS:
+            raise Forbidden("only a market-regulation bureau may do this")
+        request = RECALL_ORDER_SPEC.parse(data)
+        if request.deadline <= china_date(now):
+            raise ValidationError("deadline", "must be after today")
+        with self.engine.begin() as conn:
+            cause = _cause(conn, principal, request.cause, request.cause_id)
+            values = {"uscc": cause["uscc"], "bureau_code": cause["bureau_code"],
+                      "area_code": principal.area_code, "account_id": principal.account_id,
+                      "cause": f"{request.cause}:{request.cause_id}",
+                      "unit_ids": cause["unit_ids"], "reason": request.reason,
+                      "deadline": request.deadline, "ordered_at": now}
+            order_id = oversight.insert_row(conn, oversight.RECALL_ORDERS, values)
+            view = recall_order_view(oversight.load(conn, oversight.RECALL_ORDERS, order_id),
+                                     china_date(now))
+            feed.record(conn, "recall.ordered", cause["uscc"], f"recall_order:{order_id}",
+                        view, now)
+            audit.record(conn, principal, "recall_order.order", f"recall_order:{order_id}",
+                         cause["bureau_code"], None, view, request_id, now)
+        return view
+
+    def list(self, principal: Principal, now: dt.datetime, *, state: str | None = None,
+             before: int | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Recall orders this account may read (an enterprise: those it must answer),
+        newest first; ``state`` open, overdue or answered."""
+        if state is not None and state not in RECALL_ORDER_STATES:
+            raise ValidationError("state", "is one of " + ", ".join(RECALL_ORDER_STATES))
+        scope = list_scope(principal, "recall orders")
+        today = china_date(now)
+        with self.engine.connect() as conn:
+            return [recall_order_view(r, today) for r in oversight.find_orders(
+                conn, **scope.filters(), state=state, today=today, before=before,
+                limit=limit)]
+
+
+def _cause(conn: Any, principal: Principal, kind: str, cause_id: int) -> dict[str, Any]:
+    """The accident report or failed spot check an order rests on, if this bureau
+    supervises its enterprise; another's is told apart from none as little as the API's
+    paths are (:func:`certsvc.workflow.authz.hidden`)."""
+    what = "accident report" if kind == "accident" else "spot check"
+    try:
+        row = (accident_rows.load(conn, cause_id) if kind == "accident"
+               else oversight.load(conn, oversight.SPOT_CHECKS, cause_id))
+    except NotFound:
+        raise missing(principal, what, cause_id) from None
+    try:
+        require(principal, Actor.SUPERVISION, bureau_code=row["bureau_code"],
+                uscc=row["uscc"])
+    except Forbidden:
+        raise hidden(what, cause_id) from None
+    if kind == "spot_check" and row["passed"]:
+        raise ValidationError("cause_id", f"spot check {cause_id} passed: a recall is "
+                                          "ordered on a failed one")
+    units = [row["unit_id"]] if kind == "accident" else list(row["unit_ids"])
+    return {"uscc": row["uscc"], "bureau_code": row["bureau_code"], "unit_ids": units}
+
+
+def recall_order_view(row: Any, today: dt.date) -> dict[str, Any]:
+    state = ("answered" if row["recall_id"] is not None
+             else "overdue" if row["deadline"] < today else "open")
+    return {"id": row["id"], "uscc": row["uscc"], "bureau_code": row["bureau_code"],
+            "area_code": row["area_code"], "cause": row["cause"],
+            "products": [catalogue().unit(u).name for u in row["unit_ids"]],
+            "reason": row["reason"], "deadline": row["deadline"].isoformat(),
+            "state": state, "recall_id": row["recall_id"],
+            "ordered_at": as_utc(row["ordered_at"]).isoformat(),
+            "answered_at": as_utc(row["answered_at"]).isoformat() if row["answered_at"]
+            else None}
 
 
 def _recall(conn: Any, uscc: str, recall_id: int) -> dict[str, Any]:

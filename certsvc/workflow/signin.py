@@ -43,7 +43,7 @@ IDLE_LIMIT = dt.timedelta(minutes=30)
 ABSOLUTE_LIMIT = dt.timedelta(hours=12)
 LOCK_AT = 6  # the sixth wrong password in a row locks the account
 # a review body too: its findings decide licences, and can revoke one
-SECOND_FACTOR_ROLES = frozenset({Role.NATIONAL, Role.PROVINCIAL, Role.AUDITOR,
+SECOND_FACTOR_ROLES = frozenset({Role.NATIONAL, Role.PROVINCIAL, Role.LOCAL, Role.AUDITOR,
                                  Role.REVIEW_BODY})
 STAFF_ADMINS = (Role.PROVINCIAL, Role.NATIONAL)  # bureaus whose staff administrator ...
 
