@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from certsvc.domain.catalogue import catalogue
 from certsvc.domain.documents import EXAMPLE_REFERENCE
+from certsvc.domain.evaluations import EVALUATION_SPEC
 from certsvc.domain.holidays import statutory_days
 from certsvc.domain.licence import Licence
 from certsvc.store.models import LicenceRow
@@ -334,6 +335,20 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         "passed": True, "note": "符合要求"}), BUREAUS, 200),
     "annual report document": (lambda api, _: ("GET", _filed(api) + "/documents/report",
                                                None), BUREAUS | {"review_body"}, 200),
+    "record evaluation": (lambda api, _: ("POST", "/api/v1/evaluations",
+                                          EVALUATION_SPEC.example()),
+                          {"review_body", "other_review_body"}, 201),
+    "list evaluations": (lambda api, _: ("GET", "/api/v1/evaluations", None),
+                         EVERYONE - {"institution", "other_institution", "department",
+                                     "insurer"}, 200),
+    "list grades": (lambda api, _: ("GET", "/api/v1/grades?grade=B", None),
+                    BUREAUS | {"jiangsu", "auditor", "county", "other_county"}, 200),
+    "grade": (lambda api, issuer: ("GET", (_licence(api, issuer),
+                                           "/api/v1/grades/91330106MA2H7K3LXA")[1], None),
+              SUPERVISING | {"auditor"}, 200),
+    "override grade": (lambda api, issuer: (
+        "POST", (_licence(api, issuer), "/api/v1/grades/91330106MA2H7K3LXA/override")[1],
+        {"grade": "C", "reason": "日常检查发现问题"}), SUPERVISING, 200),
     "list complaints": (lambda api, _: ("GET", "/api/v1/complaints?state=open", None),
                         BUREAUS | {"jiangsu", "auditor", "county", "other_county"}, 200),
     "decide complaint": (lambda api, _: (

@@ -76,6 +76,7 @@ def test_a_report_reaches_the_bureau_and_the_receipt_follows_it(api: Api) -> Non
                           "&qr=https%3A%2F%2Fcertsvc.example%2FV%2F123")
         html = form.get_data(as_text=True)
         assert ">https://certsvc.example/V/123</textarea>" in html and "浙XK06-001-00012" in html
+        assert ">疑似伪造许可证 Suspected forged licence forged_licence<" in html
         assert form.headers["Content-Security-Policy"].startswith("default-src 'none'")
         sent = send(client, frozen, FORGED, (PNG, "label.png"))
         assert sent.status_code == 201

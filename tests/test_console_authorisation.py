@@ -153,7 +153,7 @@ CONSOLE_DUTY = {"spot check": "spot-check", "recall": "recall", "close recall": 
                 "review body": "review-body", "reviewer": "reviewer",
                 "conflict": "review-conflict", "body status": "review-body-status",
                 "reporting": "report-deadline", "institution status": "institution-status",
-                "complaint decision": "complaint-decision"}
+                "complaint decision": "complaint-decision", "evaluation": "evaluation"}
 
 
 def test_every_duty_with_a_spec_is_tried_here() -> None:

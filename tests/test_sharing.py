@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from freezegun import freeze_time
 
 from certsvc.domain.accounts import Role
+from certsvc.domain.sharing import FEED_FAMILIES
 from certsvc.domain.time import utcnow
 from certsvc.store import accounts
 from certsvc.store.db import alembic_config, make_engine, migrate
@@ -138,7 +139,6 @@ def test_existing_departments_keep_every_family(tmp_path: Any) -> None:
     migrate(engine)
     with engine.connect() as conn:
         found = [accounts.principal_for_account(conn, i) for i in (1, 2)]
-    assert set(found[0].granted_kinds) == {"licence", "spot_check", "recall", "measure",
-                                           "accident", "declaration", "insurance"}
+    assert set(found[0].granted_kinds) == set(FEED_FAMILIES)
     assert found[1].granted_kinds == ()
     engine.dispose()

@@ -24,6 +24,8 @@ from certsvc.domain.duties import (
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
+from certsvc.domain.evaluations import EVALUATION_SPEC
+from certsvc.domain.grading import OVERRIDE_SPEC
 from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.lifecycle import APPLICATION_ACTIONS, APPLICATION_SPEC, LICENCE_ACTIONS
 from certsvc.domain.review_bodies import (
@@ -190,6 +192,10 @@ DUTIES: dict[str, tuple[Spec, Callable[[Api, Any], str], str, int]] = {
                   f"{_reported(api, issuer)}/follow_up", "enterprise", 200),
     "complaint decision": (DECISION_SPEC, lambda api, _: (
         f"/api/v1/complaints/{_complaint(api)}/decision"), "zhejiang", 200),
+    "evaluation": (EVALUATION_SPEC, lambda api, _: "/api/v1/evaluations", "review_body", 201),
+    "grade override": (OVERRIDE_SPEC, lambda api, issuer: (
+        _licence(api, issuer), "/api/v1/grades/91330106MA2H7K3LXA/override")[1], "zhejiang",
+                       200),
     "recall order": (RECALL_ORDER_SPEC, lambda api, issuer: (
         _reported(api, issuer), "/api/v1/recall-orders")[1], "zhejiang", 201),
     "review body": (REVIEW_BODY_SPEC, lambda api, _: "/api/v1/review-bodies", "zhejiang", 201),

@@ -51,6 +51,7 @@ from certsvc.workflow.bulk import BulkStatusChanges
 from certsvc.workflow.complaints import Complaints
 from certsvc.workflow.declarations import Declarations
 from certsvc.workflow.documents import Documents
+from certsvc.workflow.grading import Grading
 from certsvc.workflow.holiday_notices import HolidayNotices
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licences import LicenceActions
@@ -100,6 +101,7 @@ class Services:
         self.measures: Measures = Measures(self.engine, self.licences)
         self.review_bodies: ReviewBodies = ReviewBodies(self.engine, self.documents)
         self.sharing: Sharing = Sharing(self.engine)
+        self.grading: Grading = Grading(self.engine)
         self.bulk: BulkStatusChanges = BulkStatusChanges(self.engine, self.licences)
         self.audit_log: AuditLog = AuditLog(self.engine)
         self.holiday_notices: HolidayNotices = HolidayNotices(self.engine)

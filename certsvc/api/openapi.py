@@ -33,6 +33,8 @@ from certsvc.domain.duties import (
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
+from certsvc.domain.evaluations import EVALUATION_SPEC
+from certsvc.domain.grading import GRADES, OVERRIDE_SPEC
 from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
@@ -98,6 +100,7 @@ _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer
 _PURPOSE = {"name": "purpose", "in": "query", "schema": PURPOSE.json_schema(),
             "description": "用证事由: why a department or insurer reads it (required of them; "
                            "kept in the audit log)"}
+_USCC = {"name": "uscc", "in": "path", "required": True, "schema": {"type": "string"}}
 _YEAR = {"name": "year", "in": "path", "required": True,
          "schema": {"type": "integer", "minimum": 1, "maximum": 9999}}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
@@ -257,6 +260,37 @@ def openapi_document() -> dict[str, Any]:
             "operationId": "announce_recall", "parameters": [_IDEMPOTENCY],
             "requestBody": _body(RECALL_SPEC),
             "responses": _ok("the recall", "Object", "201")}},
+        "/api/v1/evaluations": {"post": {
+            "summary": "质量安全评价: a review body records its evaluation of an enterprise's "
+                       "necessary conditions (a score 0–10 for each condition of 条例第九条; "
+                       "the rating follows from them), shared through the feed",
+            "operationId": "record_evaluation", "parameters": [_IDEMPOTENCY],
+            "requestBody": _body(EVALUATION_SPEC),
+            "responses": _ok("the evaluation", "Object", "201")},
+            "get": _list_op("Evaluations (bureaus: of enterprises registered in their "
+                            "province or area; an enterprise or a review body: its own), "
+                            "newest first; ?uscc=", "list_evaluations")},
+        "/api/v1/grades": {"get": {
+            "summary": "分类监管: the spot-check frequency list — the enterprises a bureau "
+                       "supervises (licensed, or whose product left the catalogue) by USCC, "
+                       "each with its grade A–D, the reasons, any override and the spot "
+                       "checks a year it asks for; ?grade=A|B|C|D, ?after=<uscc>",
+            "operationId": "list_grades", "parameters": [
+                {"name": "grade", "in": "query", "schema": {"type": "string",
+                                                            "enum": list(GRADES)}},
+                {"name": "after", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                            "maximum": 500}}],
+            "responses": _ok("a page: items, next_after")}},
+        "/api/v1/grades/{uscc}": {"get": {
+            "summary": "One enterprise's grade: computed by the versioned rule with its "
+                       "reasons, and the bureau's override if any", "operationId": "grade",
+            "parameters": [_USCC], "responses": _ok("the grade")}},
+        "/api/v1/grades/{uscc}/override": {"post": {
+            "summary": "A bureau overrides a grade (grade, reason); audited, shown beside the "
+                       "computed grade", "operationId": "override_grade",
+            "parameters": [_USCC, _IDEMPOTENCY], "requestBody": _body(OVERRIDE_SPEC),
+            "responses": _ok("the grade")}},
         "/api/v1/complaints": {"get": _list_op(
             "举报: reports from the public (sent with the form at /report, no account) that "
             "this bureau handles — a province's, a city or county bureau's on enterprises of "

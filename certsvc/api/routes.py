@@ -212,6 +212,34 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(services.institutions.file(
             p, institution_id, _body(), utcnow(), g.request_id)))
 
+    @app.post("/api/v1/evaluations")
+    def record_evaluation() -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(
+            services.grading.evaluate(p, _body(), utcnow(), g.request_id), 201))
+
+    @app.get("/api/v1/evaluations")
+    def list_evaluations() -> Response:
+        return _listing(services.grading.evaluations(
+            principal(), uscc=_text_arg("uscc"), **_page_args()))
+
+    @app.get("/api/v1/grades")
+    def list_grades() -> Response:
+        items = services.grading.list(principal(), utcnow(), letter=_text_arg("grade"),
+                                      after=_text_arg("after") or "",
+                                      limit=_int_arg("limit", 100, MAX_PAGE, minimum=1))
+        return _json({"items": items, "next_after": items[-1]["uscc"] if items else None})
+
+    @app.get("/api/v1/grades/<uscc>")
+    def enterprise_grade(uscc: str) -> Response:
+        return _json(services.grading.grade_of(principal(), uscc, utcnow()))
+
+    @app.post("/api/v1/grades/<uscc>/override")
+    def override_grade(uscc: str) -> Response:
+        p = principal()
+        return run_idempotently(services, p, lambda: _json(services.grading.override(
+            p, uscc, _body(), utcnow(), g.request_id)))
+
     @app.get("/api/v1/complaints")
     def list_complaints() -> Response:
         return _listing(services.complaints.list(

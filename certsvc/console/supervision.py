@@ -37,6 +37,7 @@ from certsvc.domain.duties import (
     RECALL_SPEC,
     SPOT_CHECK_SPEC,
 )
+from certsvc.domain.evaluations import EVALUATION_SPEC
 from certsvc.domain.fields import digits
 from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.review_bodies import (
@@ -66,6 +67,7 @@ REGISTER_READERS = frozenset({Role.PROVINCIAL, Role.NATIONAL, Role.AUDITOR,
                               Role.REVIEW_BODY})  # the review bodies and their reports
 MAX_NUMBERS_FILE = 64 * 1024  # a list of 1,000 licence numbers is about 25 kB
 ACCIDENTS_SHOWN = 100  # accident reports the supervision page lists (late and overdue first)
+GRADES_SHOWN = 50  # enterprises the supervision page grades (the API pages on)
 REVIEWS_SHOWN = 50  # on-site reviews after issue on commitment it lists, due and failed each
 
 
@@ -122,6 +124,10 @@ DUTIES: dict[str, Duty] = {
         "检验机构备案", "Institution filing", FILING_SPEC, frozenset({Role.NATIONAL}),
         lambda s, p, i, body, now, rid: s.institutions.file(p, i, body, now, rid),
         "institution"),
+    "evaluation": Duty(
+        "质量安全评价", "Record a quality-safety evaluation", EVALUATION_SPEC,
+        frozenset({Role.REVIEW_BODY}),
+        lambda s, p, _, body, now, rid: s.grading.evaluate(p, body, now, rid)),
     "complaint-decision": Duty(
         "举报核查结论", "Decide on a report", DECISION_SPEC, SUPERVISORS,
         lambda s, p, i, body, now, rid: s.complaints.decide(p, i, body, now, rid), "report"),
@@ -193,7 +199,8 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
             }
             lists["recall_orders"] = services.recall_orders.list(p, now, state="open",
                                                                  limit=50)
-            if p.role is not Role.ENTERPRISE:  # never the reports about itself
+            if p.role is not Role.ENTERPRISE:  # grades; never the reports about itself
+                lists["grades"] = services.grading.list(p, now, limit=GRADES_SHOWN)
                 lists["complaints"] = services.complaints.list(p, now, state="open",
                                                               limit=50)
             if p.is_bureau:  # 告知承诺: the on-site reviews due (soonest first), failed

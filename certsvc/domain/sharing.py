@@ -19,7 +19,7 @@ from certsvc.domain.specs import Field, Kind, Spec
 FEED_FAMILIES = {
     "licence": "许可证发放与状态", "spot_check": "监督抽查", "recall": "召回与责令召回",
     "measure": "监管措施", "accident": "事故报告", "declaration": "标准自我声明",
-    "insurance": "产品质量安全责任保险",
+    "insurance": "产品质量安全责任保险", "evaluation": "质量安全评价",
 }
 PURPOSE = Field("purpose", Kind.TEXT, "用证事由", "Purpose of the read", max_length=200,
                 example="招标投标资格审查", help_en="why the department reads it: kept in "

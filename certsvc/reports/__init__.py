@@ -122,6 +122,8 @@ def reports_blueprint(services: Services) -> Blueprint:
     def _form_page(values: dict[str, str], errors: dict[str, str]) -> str:
         return render_template("reports/form.html", spec=COMPLAINT_SPEC, values=values,
                                errors=errors, token=complaints.form_token(utcnow()),
-                               input_type=input_type, units=[], max_photo=MAX_PHOTO)
+                               input_type=input_type, units=[], max_photo=MAX_PHOTO,
+                               choice_labels={"kind": {k: f"{v} {KINDS_EN[k]}"
+                                                       for k, v in KINDS.items()}})
 
     return bp

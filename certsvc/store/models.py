@@ -545,3 +545,33 @@ class InsurancePolicyRow(Base):
     starts_on: Mapped[dt.date] = mapped_column(Date)
     ends_on: Mapped[dt.date] = mapped_column(Date)
     filed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EvaluationRow(Base):
+    """A quality-safety evaluation (质量安全评价) of an enterprise by a review body."""
+
+    __tablename__ = "quality_evaluations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    bureau_code: Mapped[str] = mapped_column(String(2), index=True)  # where it is registered
+    body_id: Mapped[int] = mapped_column(ForeignKey("review_bodies.id"))
+    evaluated_on: Mapped[dt.date] = mapped_column(Date)
+    scores: Mapped[Any] = mapped_column(JSON)
+    rating: Mapped[str] = mapped_column(String(16))
+    conclusion: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GradeOverrideRow(Base):
+    """A bureau's override of an enterprise's computed supervision grade (the newest holds)."""
+
+    __tablename__ = "grade_overrides"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    grade: Mapped[str] = mapped_column(String(1))
+    reason: Mapped[str] = mapped_column(Text)
+    account_id: Mapped[int] = mapped_column(Integer)
+    bureau_code: Mapped[str] = mapped_column(String(2))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -186,6 +186,16 @@ def in_force_scopes(conn: Connection, uscc: str | None = None
     return [(LicenceNumber.parse(number), list(scope)) for number, scope in rows]
 
 
+def supervised_scopes(conn: Connection, uscc: str) -> list[tuple[LicenceNumber, list[int]]]:
+    """Number and unit ids of the holder's licences under supervision: in force, or ended
+    because the product left the catalogue (spot checks go on there: 五(三))."""
+    rows = conn.execute(select(_T.c.number, _T.c.scope).where(
+        _T.c.uscc == uscc, _T.c.status.in_([LicenceStatus.VALID.value,
+                                            LicenceStatus.SUSPENDED.value,
+                                            LicenceStatus.NOT_REQUIRED.value])))
+    return [(LicenceNumber.parse(number), list(scope)) for number, scope in rows]
+
+
 def held_from(conn: Connection, uscc: str, bureau_code: str, today: dt.date
                ) -> list[LicenceNumber]:
     """The holder's licences from one bureau that are in force today (valid or suspended,

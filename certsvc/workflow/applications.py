@@ -53,6 +53,7 @@ from certsvc.domain.time_limit import (
 )
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import accounts, applications, audit, writer
+from certsvc.store import grading as grading_rows
 from certsvc.store.reader import LicenceReader, held_from, licence_in, spot_checks_of
 from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, require
 from certsvc.workflow.documents import Documents
@@ -65,6 +66,7 @@ POST_REVIEW_BASIS = ("《国务院关于进一步压减工业产品生产许可�
                      "（国发〔2018〕33号）")
 EXEMPTING_LEVELS = ("national", "provincial")  # spot checks that can exempt from testing
 QUEUE_PAGE = 50  # applications a page of the console's queue shows
+EVALUATIONS_SHOWN = 3  # the latest quality-safety evaluations an application shows
 OPEN_STATES = (ApplicationState.SUBMITTED, ApplicationState.AWAITING_CORRECTION,
                ApplicationState.UNDER_REVIEW, ApplicationState.TESTING)
 _S = ApplicationState
@@ -160,9 +162,19 @@ class Applications:
         return view(after, now)
 
     def get(self, principal: Principal, application_id: int, now: dt.datetime) -> dict[str, Any]:
+        """The application; for a bureau, an auditor or the review body, with the
+        enterprise's latest quality-safety evaluations (五(二): an input to the review)."""
         with self.engine.connect() as conn:
             row = self._readable(conn, principal, application_id)
-        return view(row, now)
+            found = view(row, now)
+            if principal.role is not Role.ENTERPRISE:
+                found["evaluations"] = [
+                    {"id": e["id"], "evaluated_on": e["evaluated_on"].isoformat(),
+                     "rating": e["rating"], "conclusion": e["conclusion"]}
+                    for e in grading_rows.evaluations(
+                        conn, bureau_code=None, uscc=row["uscc"], area=None, body_id=None,
+                        before=None, limit=EVALUATIONS_SHOWN)]
+        return found
 
     @staticmethod
     def _readable(conn: Connection, principal: Principal, application_id: int,

@@ -39,6 +39,7 @@ from certsvc.store.reader import (
     recalls_of,
     spot_check_view,
     spot_checks_of,
+    supervised_scopes,
 )
 from certsvc.workflow.applications import return_tests
 from certsvc.workflow.authz import SUPERVISORS, hidden, list_scope, missing, require
@@ -57,11 +58,12 @@ class SpotChecks:
         if checked_on > china_date(now):
             raise ValidationError("checked_on", "is in the future")
         with self.engine.begin() as conn:
-            bureaus = {number.bureau_code for number, scope in in_force_scopes(conn, uscc)
+            bureaus = {number.bureau_code for number, scope in supervised_scopes(conn, uscc)
                        if {u.id for u in units} & set(scope)}
             if not bureaus:
-                raise ValidationError("products", "no licence of this enterprise in force "
-                                                  "covers these products")
+                raise ValidationError("products", "no licence of this enterprise covers these "
+                                                  "products, in force or ended by the "
+                                                  "catalogue's change")
             bureau = sorted(bureaus)[0]
             require(principal, Actor.SUPERVISION, bureau_code=bureau, uscc=uscc)
             if principal.role is Role.LOCAL:

@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 FAMILIES = ["licence", "spot_check", "recall", "measure", "accident", "declaration",
-            "insurance"]
+            "insurance", "evaluation"]
 
 
 def upgrade() -> None:
