@@ -142,7 +142,24 @@ def test_reports_go_to_the_competent_bureau(api: Api) -> None:
         assert [r["uscc"] for r in listed(api, "county")] == ["91330106MA2H7K3LXA"]
         assert listed(api, "other_county") == []
         assert [r["bureau_code"] for r in listed(api, "national")] == ["00", "33", "32"]
-        county_case = listed(api, "county")[0]["id"]
+        # the national authority passes on what it could not route
+        unrouted = next(r for r in listed(api, "national") if r["bureau_code"] == "00")["id"]
+        path = f"/api/v1/complaints/{unrouted}/decision"
+        for bad in ({"decision": "transfer", "note": "x"},
+                    {"decision": "transfer", "note": "x", "bureau": "火星"},
+                    {"decision": "transfer", "note": "x", "bureau": "national"},
+                    {"decision": "not_filed", "note": "x", "bureau": "浙"}):
+            refused = api.post(path, "national", bad)
+            assert refused.status_code == 422 and refused.json is not None, bad
+            assert refused.json["field"] == "bureau"
+        assert api.post(path, "zhejiang", {"decision": "transfer", "note": "x",
+                                           "bureau": "浙"}).status_code == 403
+        moved = api.post(path, "national", {"decision": "transfer", "note": "已移送浙江省局",
+                                            "bureau": "浙"})
+        assert moved.status_code == 200 and moved.json is not None
+        assert moved.json["bureau_code"] == "33" and moved.json["state"] == "received"
+        assert unrouted in [r["id"] for r in listed(api, "zhejiang")]
+        county_case = next(r for r in listed(api, "county") if r["uscc"])["id"]
         extended = api.post(f"/api/v1/complaints/{county_case}/decision", "county",
                             {"decision": "extend", "note": "需检验"})
         assert extended.status_code == 200 and extended.json is not None

@@ -299,8 +299,9 @@ def openapi_document() -> dict[str, Any]:
             "auditors; ?state=open|overdue|decided", "list_complaints", states=LISTS)},
         "/api/v1/complaints/{id}/decision": {"post": {
             "summary": "The bureau's decision on a report: filed_case (立案), not_filed "
-                       "(不予立案) or extend (15 more working days, once), with the answer the "
-                       "reporter reads by the receipt code", "operationId": "decide_complaint",
+                       "(不予立案), extend (15 more working days, once) or transfer (bureau: "
+                       "the competent province), with the answer the reporter reads by the "
+                       "receipt code", "operationId": "decide_complaint",
             "parameters": [_ID, _IDEMPOTENCY], "requestBody": _body(DECISION_SPEC),
             "responses": _ok("the report")}},
         "/api/v1/complaints/{id}/photo": {"get": {

@@ -28,7 +28,7 @@ STATES = {"received": "已受理，核查中", "extended": "核查期限已延�
           "not_filed": "不予立案"}
 STATES_EN = {"received": "Received, being checked", "extended": "Check extended",
              "filed_case": "Case opened", "not_filed": "No case opened"}
-DECISIONS = ("filed_case", "not_filed", "extend")
+DECISIONS = ("filed_case", "not_filed", "extend", "transfer")
 LISTS = ("open", "overdue", "decided")
 MAX_PHOTO = 5 * 1024 * 1024
 PHOTO_TYPES = ("image/jpeg", "image/png")
@@ -56,8 +56,10 @@ COMPLAINT_SPEC = Spec((
 DECISION_SPEC = Spec((
     Field("decision", Kind.CHOICE, "核查结论", "Decision", choices=DECISIONS,
           example="filed_case",
-          help_en="filed_case (立案), not_filed (不予立案), or extend (延长十五个工作日, once, "
-                  "with the head's approval)"),
+          help_en="filed_case (立案), not_filed (不予立案), extend (延长十五个工作日, once, "
+                  "with the head's approval), or transfer (移送有管辖权的机关: bureau)"),
     Field("note", Kind.TEXT, "答复（举报人可见）", "Answer (the reporter sees it)",
           max_length=2000, example="经核查，已立案调查"),
+    Field("bureau", Kind.TEXT, "移送至", "Transfer to", required=False, max_length=100,
+          help_en="for transfer: the competent province (code, name or abbreviation)"),
 ))

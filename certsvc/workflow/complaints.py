@@ -30,7 +30,7 @@ from certsvc.credential.cose import decode_sign1
 from certsvc.credential.payload import LicenceClaims, decode_payload
 from certsvc.credential.qr_text import token_from_text
 from certsvc.domain.accounts import Principal, Role
-from certsvc.domain.bureaus import NATIONAL_CODE, bureau_by_code
+from certsvc.domain.bureaus import NATIONAL_CODE, bureau_by_code, find_bureau
 from certsvc.domain.calendar import working_days
 from certsvc.domain.complaints import (
     CHECK_WORKING_DAYS,
@@ -139,17 +139,28 @@ class Complaints:
 
     def decide(self, principal: Principal, complaint_id: int, data: Any, now: dt.datetime,
                request_id: str) -> dict[str, Any]:
-        """立案 or 不予立案, with the answer the reporter reads; or the one extension."""
+        """立案 or 不予立案, with the answer the reporter reads; the one extension; or the
+        transfer to the competent province (the national authority passes on what it could
+        not route; a province what is another's), the decision's day unchanged."""
         with self.engine.begin() as conn:
             row = self._handled(conn, principal, complaint_id, for_update=True)
             request = DECISION_SPEC.parse(data)
             today = china_date(now)
             if row["state"] not in rows.OPEN:
                 raise Conflict(f"report {complaint_id} is decided already ({row['state']})")
-            if request.decision == "extend":
+            if request.bureau is not None and request.decision != "transfer":
+                raise ValidationError("bureau", "is only for a transfer")
+            if request.decision == "transfer":
+                if request.bureau is None:
+                    raise ValidationError("bureau", "is required to transfer a report")
+                to = find_bureau(request.bureau)
+                if to.code == row["bureau_code"]:
+                    raise ValidationError("bureau", "is the bureau that has the report")
+                changes: dict[str, Any] = {"bureau_code": to.code, "answer": request.note}
+            elif request.decision == "extend":
                 if row["state"] == "extended":
                     raise Conflict("the check may be extended once only (第十八条)")
-                changes: dict[str, Any] = {
+                changes = {
                     "state": "extended", "answer": request.note,
                     "due_on": working_days().add(row["due_on"], EXTENSION_WORKING_DAYS)}
             else:
