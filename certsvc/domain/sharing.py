@@ -8,7 +8,7 @@ audit log keeps. An insurer files the product quality-safety liability policies 
 (产品质量安全责任保险); whether an enterprise has one in force is public.
 
     >>> sorted(FEED_FAMILIES)[:3]
-    ['accident', 'declaration', 'insurance']
+    ['accident', 'declaration', 'evaluation']
 """
 
 from __future__ import annotations
