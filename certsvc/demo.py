@@ -13,7 +13,7 @@ from certsvc.domain.catalogue import catalogue
 from certsvc.domain.declarations import STANDARD_COMMITMENT, parse_declaration
 from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.uscc import check_character
-from certsvc.store import accounts, declarations, review_bodies, writer
+from certsvc.store import accounts, declarations, oversight, review_bodies, writer
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.signin import SignIn
@@ -144,12 +144,12 @@ DEMO_REVIEWERS = (("张伟", "SC-33-2021-0012"), ("李娜", "SC-33-2022-0031"),
 def _demo_review_body(conn: Connection, now: dt.datetime) -> int:
     """A review body registered by the Zhejiang bureau for every product, with three
     reviewers."""
-    body_id = review_bodies.insert_row(conn, review_bodies.BODIES, {
+    body_id = oversight.insert_row(conn, review_bodies.BODIES, {
         "name": DEMO_REVIEW_BODY, "uscc": "123300004700033400", "keeper_code": "33",
         "qualification": "浙江省工业产品生产许可证审查机构", "status": "active",
         "unit_ids": sorted(catalogue().units), "registered_at": now})
     for name, number in DEMO_REVIEWERS:
-        review_bodies.insert_row(conn, review_bodies.REVIEWERS, {
+        oversight.insert_row(conn, review_bodies.REVIEWERS, {
             "body_id": body_id, "name": name, "qualification_number": number,
             "registered_at": now})
     return body_id

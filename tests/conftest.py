@@ -226,16 +226,16 @@ REVIEWERS = REVIEW_BODIES["zhejiang"][2][:2]  # the two who visit in most tests
 def review_body(conn: Any, which: str) -> int:
     from certsvc.domain.catalogue import catalogue
     from certsvc.domain.uscc import check_character
-    from certsvc.store import review_bodies
+    from certsvc.store import oversight, review_bodies
 
     name, keeper, reviewers = REVIEW_BODIES[which]
     body = f"12{keeper}0000470003{len(which):03d}"
-    body_id = review_bodies.insert_row(conn, review_bodies.BODIES, {
+    body_id = oversight.insert_row(conn, review_bodies.BODIES, {
         "name": name, "uscc": body + check_character(body), "keeper_code": keeper,
         "qualification": f"{name}资质", "unit_ids": sorted(catalogue().units),
         "status": "active", "registered_at": KEYS_CREATED})
     for number in reviewers:
-        review_bodies.insert_row(conn, review_bodies.REVIEWERS, {
+        oversight.insert_row(conn, review_bodies.REVIEWERS, {
             "body_id": body_id, "name": f"审查员{number[-4:]}", "qualification_number": number,
             "registered_at": KEYS_CREATED})
     return body_id

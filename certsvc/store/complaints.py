@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
-from sqlalchemy import Connection, RowMapping, Table, insert, select, update
+from sqlalchemy import Connection, RowMapping, Table, select, update
 
 from certsvc.errors import NotFound
 from certsvc.store.models import ComplaintRow
@@ -14,10 +14,6 @@ from certsvc.store.oversight import scoped
 COMPLAINTS = cast(Table, ComplaintRow.__table__)
 _T = COMPLAINTS
 OPEN = ("received", "extended")
-
-
-def insert_complaint(conn: Connection, values: dict[str, Any]) -> int:
-    return int(cast(Any, conn.execute(insert(_T).values(**values)).inserted_primary_key)[0])
 
 
 def load(conn: Connection, complaint_id: int, for_update: bool = False) -> RowMapping:

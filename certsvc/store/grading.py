@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, RowMapping, Table, func, insert, select
+from sqlalchemy import Connection, RowMapping, Table, func, select
 
 from certsvc.domain.grading import Record
 from certsvc.domain.licence import LicenceStatus
@@ -33,10 +33,6 @@ _COM = cast(Table, ComplaintRow.__table__)
 # catalogue (五(三): supervised still, and more)
 GRADED = (LicenceStatus.VALID.value, LicenceStatus.SUSPENDED.value,
           LicenceStatus.NOT_REQUIRED.value)
-
-
-def insert_row(conn: Connection, table: Table, values: dict[str, Any]) -> int:
-    return int(cast(Any, conn.execute(insert(table).values(**values)).inserted_primary_key)[0])
 
 
 def enterprises(conn: Connection, *, bureau_code: str | None, area: str | None,

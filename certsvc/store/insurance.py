@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, cast
+from typing import cast
 
-from sqlalchemy import Connection, RowMapping, Table, insert, select
+from sqlalchemy import Connection, RowMapping, Table, select
 
 from certsvc.store.models import InsurancePolicyRow, LicenceRow
 from certsvc.store.oversight import in_area
 
 POLICIES = cast(Table, InsurancePolicyRow.__table__)
 _T = POLICIES
-
-
-def insert_policy(conn: Connection, values: dict[str, Any]) -> int:
-    return int(cast(Any, conn.execute(insert(_T).values(**values)).inserted_primary_key)[0])
 
 
 def load(conn: Connection, policy_id: int) -> RowMapping:

@@ -23,10 +23,6 @@ REPORTS = cast(Table, AnnualReportRow.__table__)
 _APP = cast(Table, ApplicationRow.__table__)
 
 
-def insert_row(conn: Connection, table: Table, values: dict[str, Any]) -> int:
-    return int(cast(Any, conn.execute(insert(table).values(**values)).inserted_primary_key)[0])
-
-
 def body(conn: Connection, body_id: int, for_update: bool = False) -> dict[str, Any]:
     query = select(BODIES).where(BODIES.c.id == body_id)
     row = conn.execute(query.with_for_update() if for_update else query).mappings().first()

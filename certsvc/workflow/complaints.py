@@ -52,6 +52,7 @@ from certsvc.signer.secret_box import SealedSecretInvalid, SecretBox
 from certsvc.store import audit
 from certsvc.store import complaints as rows
 from certsvc.store.documents import DocumentStore
+from certsvc.store.oversight import insert_row
 from certsvc.workflow.authz import Filters, hidden, list_scope, missing, require
 from certsvc.workflow.documents import TooLarge
 
@@ -106,7 +107,7 @@ class Complaints:
             with self.engine.begin() as conn:
                 if rows.nonce_used(conn, nonce):
                     raise FormRefused("this form was sent already: open the form again")
-                complaint_id = rows.insert_complaint(conn, values)
+                complaint_id = insert_row(conn, rows.COMPLAINTS, values)
                 row = rows.load(conn, complaint_id)
                 audit.record_public(conn, "complaint.receive", f"complaint:{complaint_id}",
                                     bureau_code, _bureau_view(row, today, personal=False),

@@ -31,6 +31,7 @@ from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import Forbidden, NotFound, ValidationError
 from certsvc.store import audit, feed, review_bodies
 from certsvc.store import grading as rows
+from certsvc.store.oversight import insert_row
 from certsvc.workflow.authz import Filters, hidden, list_scope
 
 GRADE_PAGE = 100
@@ -63,7 +64,7 @@ class Grading:
                                  for c in CRITERIA],
                       "rating": rating(list(scores.values())),
                       "conclusion": request.conclusion, "recorded_at": now}
-            evaluation_id = rows.insert_row(conn, rows.EVALUATIONS, values)
+            evaluation_id = insert_row(conn, rows.EVALUATIONS, values)
             view = _evaluation({**values, "id": evaluation_id}, body["name"])
             feed.record(conn, "evaluation.recorded", request.uscc,
                         f"evaluation:{evaluation_id}", view, now)
@@ -110,7 +111,7 @@ class Grading:
                 raise Forbidden("an auditor reads grades; a bureau sets them")
             request = OVERRIDE_SPEC.parse(data)
             before = self._views(conn, [graded], now)[0]
-            rows.insert_row(conn, rows.OVERRIDES, {
+            insert_row(conn, rows.OVERRIDES, {
                 "uscc": code, "grade": request.grade, "reason": request.reason,
                 "account_id": principal.account_id,
                 "bureau_code": principal.bureau_code or NATIONAL_CODE, "at": now})

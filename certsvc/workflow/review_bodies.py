@@ -38,6 +38,7 @@ from certsvc.domain.time import as_utc, china_date
 from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
 from certsvc.store import applications, audit
 from certsvc.store import review_bodies as rows
+from certsvc.store.oversight import insert_row
 from certsvc.workflow.authz import require
 from certsvc.workflow.documents import Documents
 
@@ -116,7 +117,7 @@ class ReviewBodies:
         with self.engine.begin() as conn:
             if rows.body_by_uscc(conn, request.uscc) is not None:
                 raise Conflict(f"a review body with USCC {request.uscc} is registered")
-            body_id = rows.insert_row(conn, rows.BODIES, {
+            body_id = insert_row(conn, rows.BODIES, {
                 "name": request.name, "uscc": request.uscc,
                 "keeper_code": principal.bureau_code, "qualification": request.qualification,
                 "unit_ids": [u.id for u in request.products], "status": "active",
@@ -134,7 +135,7 @@ class ReviewBodies:
             if rows.reviewer(conn, request.qualification_number) is not None:
                 raise Conflict(f"reviewer {request.qualification_number} is registered")
             before = _body(conn, body_id)
-            rows.insert_row(conn, rows.REVIEWERS, {
+            insert_row(conn, rows.REVIEWERS, {
                 "body_id": body_id, "name": request.name,
                 "qualification_number": request.qualification_number, "registered_at": now})
             after = _body(conn, body_id)
@@ -156,7 +157,7 @@ class ReviewBodies:
                     raise ValidationError("reviewer", f"{request.reviewer} is not a reviewer "
                                                       f"of {body['name']}")
                 reviewer_id = found["id"]
-            conflict_id = rows.insert_row(conn, rows.CONFLICTS, {
+            conflict_id = insert_row(conn, rows.CONFLICTS, {
                 "body_id": body_id, "reviewer_id": reviewer_id, "uscc": request.uscc,
                 "note": request.note, "declared_at": now, "account_id": principal.account_id})
             view = {"id": conflict_id, "review_body_id": body_id, "uscc": request.uscc,

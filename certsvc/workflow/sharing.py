@@ -20,6 +20,7 @@ from certsvc.domain.time import as_utc
 from certsvc.errors import Conflict, Forbidden, ValidationError
 from certsvc.store import audit, feed
 from certsvc.store import insurance as rows
+from certsvc.store.oversight import insert_row
 from certsvc.workflow.authz import list_scope
 
 # who reads what: the feed and the exports; an enterprise's standing
@@ -60,7 +61,7 @@ class Sharing:
         with self.engine.begin() as conn:
             if rows.exists(conn, principal.account_id, request.policy_number):
                 raise Conflict(f"policy {request.policy_number} is filed already")
-            policy_id = rows.insert_policy(conn, {
+            policy_id = insert_row(conn, rows.POLICIES, {
                 "account_id": principal.account_id, "insurer": principal.name,
                 "uscc": request.uscc, "policy_number": request.policy_number,
                 "cover_yuan": request.cover_yuan, "starts_on": request.starts_on,
