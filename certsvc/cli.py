@@ -17,6 +17,7 @@ import click
 from sqlalchemy import Engine
 
 from certsvc.config import Settings
+from certsvc.credential.algorithms import Algorithm
 from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
 from certsvc.credential.rollback import SequenceMemory, default_state_path
 from certsvc.credential.status_list import REPUBLISH_EVERY, StatusList
@@ -100,26 +101,57 @@ def keys() -> None:
     """The national root and the bureaus' signing keys (in keys/)."""
 
 
+ALGORITHM = click.Choice([a.value for a in Algorithm], case_sensitive=False)
+
+
+def _bureau_algorithms(choices: tuple[str, ...]) -> dict[str, Algorithm]:
+    """``--bureau-algorithm 32=sm2`` (code, abbreviation or name) as {code: algorithm}."""
+    chosen = {}
+    for choice in choices:
+        bureau, _, name = choice.partition("=")
+        try:
+            chosen[find_bureau(bureau).code] = Algorithm.named(name)
+        except (CertsvcError, ValueError) as exc:
+            raise click.BadParameter(str(exc), param_hint="--bureau-algorithm") from None
+    return chosen
+
+
 @keys.command("init")
+@click.option("--algorithm", type=ALGORITHM, default="ed25519", show_default=True,
+              help="Algorithm of every new bureau key: ed25519, or sm2 (SM2 with SM3).")
+@click.option("--root-algorithm", type=ALGORITHM, default=None,
+              help="Algorithm of a new root key (default: --algorithm).")
+@click.option("--bureau-algorithm", multiple=True, metavar="BUREAU=ALG",
+              help="Another algorithm for one bureau's new key, e.g. 32=sm2 (repeatable).")
 @pass_context
-def keys_init(ctx: Context) -> None:
+def keys_init(ctx: Context, algorithm: str, root_algorithm: str | None,
+              bureau_algorithm: tuple[str, ...]) -> None:
     """Create the root and one signing key per bureau; existing keys are kept."""
-    for line in ctx.keystore.init(utcnow()):
+    lines = ctx.keystore.init(
+        utcnow(), Algorithm.named(algorithm),
+        Algorithm.named(root_algorithm) if root_algorithm else None,
+        _bureau_algorithms(bureau_algorithm))
+    for line in lines:
         click.echo(line)
     click.echo(f"trust list: {ctx.publish_trust_list()}")
 
 
 @keys.command("rotate")
 @click.argument("bureau")
+@click.option("--algorithm", type=ALGORITHM, default=None,
+              help="The new key's algorithm (default: the bureau's current one).")
 @pass_context
-def keys_rotate(ctx: Context, bureau: str) -> None:
+def keys_rotate(ctx: Context, bureau: str, algorithm: str | None) -> None:
     """Add a new signing key for BUREAU (code, abbreviation or name); old licences still verify."""
     try:
-        record = ctx.keystore.rotate(find_bureau(bureau), utcnow())
+        record = ctx.keystore.rotate(find_bureau(bureau), utcnow(),
+                                     Algorithm.named(algorithm) if algorithm else None)
     except CertsvcError as exc:
         fail(exc)
-    ctx.audit("keys.rotate", f"key:{record.kid}", record.bureau_code, {"state": "active"})
-    click.echo(f"new signing key {record.kid} for bureau {record.bureau_code}")
+    ctx.audit("keys.rotate", f"key:{record.kid}", record.bureau_code,
+              {"state": "active", "algorithm": record.algorithm.value})
+    click.echo(f"new signing key {record.kid} for bureau {record.bureau_code} "
+               f"({record.algorithm.label})")
     click.echo(f"trust list: {ctx.publish_trust_list()}")
 
 
@@ -146,7 +178,7 @@ def keys_list(ctx: Context) -> None:
     for r in ctx.keystore.records():
         reason = f" ({r.revoked_reason})" if r.revoked_reason else ""
         click.echo(
-            f"{r.kid}  {r.bureau_code}  {r.state.name.lower():8} "
+            f"{r.kid}  {r.bureau_code}  {r.algorithm.value:7}  {r.state.name.lower():8} "
             f"{r.not_before:%Y-%m-%d}..{r.not_after:%Y-%m-%d}{reason}"
         )
 
@@ -366,7 +398,8 @@ def dev_setup(ctx: Context) -> None:
     """Development keys, database and demo licences, each only if absent."""
     from certsvc.demo import DEMO_PASSWORD, create_demo_accounts, create_demo_licences
 
-    for line in ctx.keystore.init(utcnow()):
+    # Jiangsu signs with SM2 in the demo, so both algorithms are live side by side
+    for line in ctx.keystore.init(utcnow(), bureau_algorithms={"32": Algorithm.SM2}):
         click.echo(line)
     created = create_demo_licences(ctx.issuer, ctx.engine, utcnow())
     click.echo(f"demo licences: {created} created" if created else "demo licences: kept")

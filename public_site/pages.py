@@ -10,11 +10,11 @@ import contextlib
 import hashlib
 from functools import lru_cache
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from asn1crypto import pem as asn1_pem
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request
 from werkzeug.wrappers import Response as BaseResponse
 
+from certsvc.credential.certificates import read_certificate
 from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
 from certsvc.credential.qr_text import qr_text, token_from_text, token_to_digits
 from certsvc.credential.status_list import StatusList
@@ -137,16 +137,16 @@ def pages_blueprint(site: Site) -> Blueprint:
 
     @bp.get("/trust")
     def trust() -> str:
-        root = site.root_certificate.read_bytes()
-        certificate = x509.load_pem_x509_certificate(root)
-        fingerprint = certificate.fingerprint(hashes.SHA256()).hex()
-        public_key = certificate.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw).hex()
+        _, _, der = asn1_pem.unarmor(site.root_certificate.read_bytes())
+        certificate = read_certificate(der)
+        fingerprint = hashlib.sha256(der).hexdigest()
+        public_key = certificate.public_key.hex()
         status = None
         with contextlib.suppress(FileNotFoundError, TrustListError):
             status = StatusList.load(site.status_list_path.read_bytes(), site.trust_list())
         return render_template("trust.html", fingerprint=_grouped(fingerprint),
-                               public_key=_grouped(public_key), status=status)
+                               public_key=_grouped(public_key), status=status,
+                               algorithm=certificate.algorithm.label)
 
     @bp.get("/qr/<number>.<kind>")
     def qr_image(number: str, kind: str) -> Response:

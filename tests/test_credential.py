@@ -58,9 +58,7 @@ def test_issued_token_verifies_with_pycose(
     envelope = decode_sign1(reference_token)
     key = trust_list.key(envelope.kid)
     assert key is not None
-    from cryptography.hazmat.primitives import serialization
-
-    raw = key.public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    raw = key.public_key
     message = pycose_sign1(reference_token)
     message.key = OKPKey(crv=Ed25519, x=raw)
     assert message.verify_signature()
@@ -105,9 +103,11 @@ def test_qr_text_parser_raises_only_malformed_token(text: str) -> None:
         token_from_text(text)
 
 
-@given(st.binary(min_size=1, max_size=1024))
+@given(st.binary(max_size=1023))
 @settings(max_examples=200, deadline=None)
-def test_digits_round_trip(token: bytes) -> None:
+def test_digits_round_trip(rest: bytes) -> None:
+    """Every byte string that starts as a COSE_Sign1 does (0xd2) comes back as it went."""
+    token = b"\xd2" + rest
     digits = token_to_digits(token)
     assert digits.isdigit()
     assert digits_to_token(digits) == token

@@ -12,7 +12,13 @@ import pytest
 from flask.testing import FlaskClient
 
 from certsvc.credential.qr_image import qr_version
-from certsvc.credential.qr_text import qr_text, token_from_text, token_to_digits
+from certsvc.credential.qr_text import (
+    COSE_SIGN1_HEAD,
+    digits_for,
+    qr_text,
+    token_from_text,
+    token_to_digits,
+)
 from certsvc.domain.time import utcnow
 from certsvc.errors import MalformedToken
 from certsvc.publish.artefacts import publish_trust_list
@@ -36,6 +42,9 @@ ACCEPTED = [
     f"V/{D}",
     D,
     "{base64url}",
+    "https://CERTSVC.EXAMPLE/V/{whole}",        # printed before the d2 84 head was left out
+    "{whole}",
+    "{base64url_short}",                        # base64url of the token without its head
 ]
 REFUSED = [
     f"https://certsvc.example/X/{D}",
@@ -58,6 +67,9 @@ def fill(form: str, token: bytes) -> str:
     return form.format(
         digits=digits,
         base64url=base64.urlsafe_b64encode(token).decode().rstrip("="),
+        base64url_short=base64.urlsafe_b64encode(
+            token.removeprefix(COSE_SIGN1_HEAD)).decode().rstrip("="),
+        whole=str(int.from_bytes(token, "big")).zfill(digits_for(len(token))),
         arabic=digits.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")),
         underscore=digits[:100] + "_" + digits[101:])
 

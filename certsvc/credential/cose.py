@@ -1,14 +1,14 @@
-"""COSE_Sign1 (RFC 9052 §4.2) with EdDSA, encoded strictly.
+"""COSE_Sign1 (RFC 9052 §4.2) with EdDSA or SM2, encoded strictly.
 
 The envelope we issue is four CBOR items of fixed shape, so we build and parse its bytes
-directly (it is on every verifier's hot path); :mod:`certsvc.credential.ed25519` checks the
-signature.
-Parsing accepts exactly one byte layout — tag 18, a four-part array, the protected header
-with only ``alg`` EdDSA and an 8-byte ``kid``, an empty unprotected header, the payload, a
-64-byte signature, every length in its shortest form and nothing after — so no byte of a
-token can change without the token failing. All of it but the kid, the payload and the
-signature is fixed bytes, compared as such. Property tests check both directions against
-cbor2.
+directly (it is on every verifier's hot path); the key's own algorithm
+(:mod:`certsvc.credential.algorithms`) checks the signature.
+Parsing accepts exactly one byte layout per algorithm — tag 18, a four-part array, the
+protected header with only ``alg`` (EdDSA -8, or SM2's private-use -65537) and an 8-byte
+``kid``, an empty unprotected header, the payload, a 64-byte signature (Ed25519, or SM2's
+``r ‖ s``), every length in its shortest form and nothing after — so no byte of a token can
+change without the token failing. All of it but the kid, the payload and the signature is
+fixed bytes, compared as such. Property tests check both directions against cbor2.
 
     >>> env = encode_sign1(protected_header(b"12345678"), b"payload", bytes(64))
     >>> decode_sign1(env).kid
@@ -26,28 +26,39 @@ from certsvc.errors import MalformedToken
 
 COSE_SIGN1_TAG = 18
 ALG_EDDSA = -8
+ALG_SM2 = -65537  # private use (RFC 9052 §11.1); see certsvc.credential.algorithms
 HEADER_ALG = 1
 HEADER_KID = 4
 KID_LENGTH = 8
 SIGNATURE_LENGTH = 64
 
 
-# ``{1: -8, 4: h'…'}`` up to the kid's bytes: map(2), 1, -8, 4, bstr(8). A test checks it
-# against cbor2's encoding of the same map.
-_PROTECTED_PREFIX = bytes(
-    (0xA2, HEADER_ALG, 0x20 | (-1 - ALG_EDDSA), HEADER_KID, 0x40 | KID_LENGTH))
+def _protected_prefix(alg: int) -> bytes:
+    """``{1: alg, 4: h'…'}`` up to the kid's bytes: map(2), 1, alg, 4, bstr(8). A test checks
+    it against cbor2's encoding of the same map."""
+    return b"\xa2" + head(0, HEADER_ALG) + head(0x20, -1 - alg) + head(0, HEADER_KID) + bytes(
+        (0x40 | KID_LENGTH,))
 
 
-def protected_header(kid: bytes) -> bytes:
-    """The protected header we issue: alg EdDSA and an 8-byte kid, canonically encoded."""
+_PROTECTED_PREFIXES = {alg: _protected_prefix(alg) for alg in (ALG_EDDSA, ALG_SM2)}
+
+
+def protected_header(kid: bytes, alg: int = ALG_EDDSA) -> bytes:
+    """The protected header we issue: ``alg`` and an 8-byte kid, canonically encoded."""
     if len(kid) != KID_LENGTH:
         raise ValueError(f"kid must be {KID_LENGTH} bytes")
-    return _PROTECTED_PREFIX + kid
+    if alg not in _PROTECTED_PREFIXES:
+        raise ValueError(f"unsupported COSE algorithm {alg}")
+    return _PROTECTED_PREFIXES[alg] + kid
+
+
+def _bstr_head(size: int) -> bytes:
+    return head(0x40, size)
 
 
 def _bstr(data: bytes) -> bytes:
     """A CBOR byte string (major type 2) in its shortest encoding."""
-    return head(0x40, len(data)) + data
+    return _bstr_head(len(data)) + data
 
 
 _SIGNATURE1 = cbor2.dumps("Signature1")
@@ -75,12 +86,15 @@ class Sign1(NamedTuple):
     payload: bytes
     signature: bytes
     to_be_signed: bytes
+    alg: int = ALG_EDDSA
 
 
 # Everything before the payload is fixed but the kid's bytes: tag 18, array(4), the protected
-# header as bstr(13), then after the kid the empty unprotected map.
-_HEAD = b"\xd2\x84" + bytes((0x40 | (len(_PROTECTED_PREFIX) + KID_LENGTH),)) + _PROTECTED_PREFIX
-_KID_END = len(_HEAD) + KID_LENGTH
+# header as a byte string, then after the kid the empty unprotected map. One such head per
+# algorithm; the EdDSA one first, as nearly every token uses it.
+_HEADS = tuple(
+    (alg, b"\xd2\x84" + _bstr_head(len(prefix) + KID_LENGTH) + prefix)
+    for alg, prefix in _PROTECTED_PREFIXES.items())
 _SIGNATURE_HEAD = bytes((0x58, SIGNATURE_LENGTH))
 _TBS_START = b"\x84" + _SIGNATURE1  # array(4), "Signature1"
 
@@ -92,22 +106,31 @@ def decode_sign1(data: bytes, max_length: int = 1 << 20) -> Sign1:
     if len(data) > max_length:
         raise MalformedToken(f"token longer than {max_length} bytes")
     data = bytes(data)
-    if not data.startswith(_HEAD):
-        if not data.startswith(b"\xd2\x84"):
-            raise MalformedToken("not a COSE_Sign1 message (tag 18 with four parts)")
-        raise MalformedToken("protected header must hold exactly alg EdDSA and an 8-byte kid")
-    if data[_KID_END:_KID_END + 1] != b"\xa0":
+    alg, envelope_head = _envelope_head(data)
+    kid_end = len(envelope_head) + KID_LENGTH
+    if data[kid_end:kid_end + 1] != b"\xa0":
         raise MalformedToken("unprotected header must be empty")
-    payload, position = _read_bstr(data, _KID_END + 1, "payload")
+    payload, position = _read_bstr(data, kid_end + 1, "payload")
     if data[position:position + 2] != _SIGNATURE_HEAD:
         raise MalformedToken("signature must be 64 bytes")
     if len(data) != position + 2 + SIGNATURE_LENGTH:
         raise MalformedToken("signature cut short, or bytes after the COSE_Sign1 message")
     # The Sig_structure holds the protected header and the payload as the same byte strings,
     # heads included, that the envelope holds: they are copied, not encoded again.
-    to_be_signed = _TBS_START + data[2:_KID_END] + b"\x40" + data[_KID_END + 1:position]
-    return Sign1(data[3:_KID_END], data[len(_HEAD):_KID_END], payload, data[position + 2:],
-                 to_be_signed)
+    to_be_signed = _TBS_START + data[2:kid_end] + b"\x40" + data[kid_end + 1:position]
+    protected_start = len(envelope_head) - len(_PROTECTED_PREFIXES[alg])
+    return Sign1(data[protected_start:kid_end], data[len(envelope_head):kid_end], payload,
+                 data[position + 2:], to_be_signed, alg)
+
+
+def _envelope_head(data: bytes) -> tuple[int, bytes]:
+    """The algorithm and fixed head that ``data`` starts with; MalformedToken if none."""
+    for alg, envelope_head in _HEADS:
+        if data.startswith(envelope_head):
+            return alg, envelope_head
+    if not data.startswith(b"\xd2\x84"):
+        raise MalformedToken("not a COSE_Sign1 message (tag 18 with four parts)")
+    raise MalformedToken("protected header must hold exactly alg (EdDSA or SM2) and an 8-byte kid")
 
 
 def _read_bstr(data: bytes, position: int, part: str) -> tuple[bytes, int]:

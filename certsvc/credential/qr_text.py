@@ -10,15 +10,21 @@ an alphanumeric one and the digits in a numeric one; the reference licence still
 version 12 at level Q (a test pins it). Hosts are case-insensitive, and the site serves both
 ``/V/`` and ``/v/``.
 
+The digits leave out the two bytes every COSE_Sign1 starts with (``0xd2 0x84``: tag 18, an
+array of four), which the parser puts back: that keeps an SM2-signed reference licence, whose
+private-use ``alg`` costs four bytes more than EdDSA's, at version 12 too. A token's own first
+byte is always ``0xd2`` and a shortened one's never is (it starts with the protected header's
+byte-string head), so QR codes printed before the change read as they always did.
+
 One parser, :func:`token_from_text`, serves every door (the CLI, ``POST /api/v1/verify`` and
 the landing page, which hands it its own path), so all accept the same forms: the URL in
 either case, with or without a trailing slash, a query or a fragment (a browser keeps the
 query for the page's language and never sends the fragment); the path alone; the digits
 alone; or the token in base64url.
 
-    >>> digits = token_to_digits(b"\\xd2\\x84")
+    >>> digits = token_to_digits(b"\\xd2\\x84\\x4d")
     >>> digits, digits_to_token(digits)
-    ('53892', b'\\xd2\\x84')
+    ('077', b'\\xd2\\x84M')
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ from functools import cache
 from certsvc.errors import MalformedToken
 
 MAX_TOKEN_BYTES = 1024
+COSE_SIGN1_HEAD = b"\xd2\x84"  # tag 18, array(4): left out of the digits, put back on reading
 PATH_PREFIX = "/V/"
 # What may come before the digits' slash; matched on its own so that the regex does not step
 # through the 400-odd digits, which are checked as bytes at a quarter of the cost.
@@ -54,7 +61,10 @@ def digits_for(length: int) -> int:
 def token_to_digits(token: bytes) -> str:
     if not 0 < len(token) <= MAX_TOKEN_BYTES:
         raise MalformedToken(f"token must be 1–{MAX_TOKEN_BYTES} bytes")
-    return str(int.from_bytes(token, "big")).zfill(digits_for(len(token)))
+    body = token.removeprefix(COSE_SIGN1_HEAD)
+    if not body or body.startswith(COSE_SIGN1_HEAD[:1]):  # kept whole, to read back as it is
+        body = token
+    return str(int.from_bytes(body, "big")).zfill(digits_for(len(body)))
 
 
 def _ascii_digits(text: str) -> bool:
@@ -78,7 +88,13 @@ def _token_of(digits: str) -> bytes:
     value = int(digits)
     if value >= limit:
         raise MalformedToken("the number in the QR is out of range")
-    return value.to_bytes(length, "big")
+    return _with_head(value.to_bytes(length, "big"))
+
+
+def _with_head(data: bytes) -> bytes:
+    """The whole token: ``data`` itself if it starts as a COSE_Sign1 does (a QR printed before
+    the head was left out), else ``data`` with the head put back."""
+    return data if data.startswith(COSE_SIGN1_HEAD[:1]) else COSE_SIGN1_HEAD + data
 
 
 def qr_text(public_url: str, token: bytes) -> str:
@@ -102,7 +118,7 @@ def token_from_text(text: str) -> bytes:
         return _token_of(text)
     if _BASE64URL.match(text):
         try:
-            return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            return _with_head(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
         except (binascii.Error, ValueError):
             pass
     raise MalformedToken("not a certsvc licence QR text or token")

@@ -149,7 +149,7 @@ def signed_by_national_key(data: bytes, trust_list: TrustList, what: str) -> Sig
     key = trust_list.key(envelope.kid)
     if key is None or key.bureau_code != NATIONAL_CODE or key.state is KeyState.REVOKED:
         raise TrustListError(f"{what} is not signed by a trusted national key")
-    if not key.verifying_key.verify(envelope.signature, envelope.to_be_signed):
+    if not key.verifies(envelope):
         raise TrustListError(f"{what} signature does not verify") from None
     return envelope
 

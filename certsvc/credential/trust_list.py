@@ -25,14 +25,11 @@ from functools import cached_property
 from typing import Any
 
 import cbor2
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.x509.oid import NameOID
+from asn1crypto import pem as asn1_pem
 
+from certsvc.credential.algorithms import Algorithm, Verifier
+from certsvc.credential.certificates import read_certificate, read_public_key_info
 from certsvc.credential.cose import Sign1, decode_sign1
-from certsvc.credential.ed25519 import VerifyingKey
 from certsvc.errors import MalformedToken, TrustListError
 
 FORMAT_VERSION = 2  # 1 had no next update and no retirement times
@@ -58,23 +55,37 @@ def key_id(certificate_der: bytes) -> bytes:
     return hashlib.sha256(certificate_der).digest()[:8]
 
 
-def public_key_fingerprint(public_key: Ed25519PublicKey) -> str:
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    return hashlib.sha256(raw).hexdigest()
+@dataclass(frozen=True)
+class RootKey:
+    """The pinned root public key, Ed25519 or SM2: what the trust list must be signed by."""
+
+    algorithm: Algorithm
+    raw: bytes
+
+    @cached_property
+    def verifier(self) -> Verifier:
+        return self.algorithm.verifier(self.raw)
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the raw public key: the name a verifier remembers sequences under."""
+        return hashlib.sha256(self.raw).hexdigest()
 
 
-def load_root_public_key(pem: bytes) -> Ed25519PublicKey:
-    """The pinned root: a PEM certificate or a PEM public key."""
+def load_root_public_key(pem: bytes) -> RootKey:
+    """The pinned root: a PEM certificate or a PEM public key (SubjectPublicKeyInfo)."""
     try:
-        if b"BEGIN CERTIFICATE" in pem:
-            key: Any = x509.load_pem_x509_certificate(pem).public_key()
+        kind, _, der = asn1_pem.unarmor(pem)
+        if kind == "CERTIFICATE":
+            certificate = read_certificate(der)
+            algorithm, raw = certificate.algorithm, certificate.public_key
         else:
-            key = serialization.load_pem_public_key(pem)
-    except ValueError as exc:
+            algorithm, raw = read_public_key_info(der)
+        root = RootKey(algorithm, raw)
+        root.verifier  # noqa: B018 - a point off the curve fails here, not on first use
+    except (ValueError, TypeError) as exc:
         raise TrustListError(f"cannot read the root key: {exc}") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise TrustListError("the root key must be Ed25519")
-    return key
+    return root
 
 
 @dataclass(frozen=True)
@@ -120,7 +131,8 @@ def _seconds(moment: dt.datetime | None) -> int | None:
 class TrustedKey:
     kid: bytes
     bureau_code: str
-    public_key: Ed25519PublicKey
+    algorithm: Algorithm
+    public_key: bytes  # raw: Ed25519's 32 bytes, or SM2's 65-byte point
     not_before: dt.datetime
     not_after: dt.datetime
     state: KeyState
@@ -129,9 +141,15 @@ class TrustedKey:
     retired_at: dt.datetime | None = None
 
     @cached_property
-    def verifying_key(self) -> VerifyingKey:
-        """The same key, for libsodium's fast check (made once, on first use)."""
-        return VerifyingKey.of(self.public_key)
+    def verifying_key(self) -> Verifier:
+        """The key's fast verifier for its algorithm (made once, on first use)."""
+        return self.algorithm.verifier(self.public_key)
+
+    def verifies(self, envelope: Sign1) -> bool:
+        """Does this key's signature, in this key's algorithm, cover the envelope? A header
+        naming another algorithm than the key's fails before any arithmetic."""
+        return (envelope.alg == self.algorithm.cose
+                and self.verifying_key.verify(envelope.signature, envelope.to_be_signed))
 
     @cached_property
     def signing_window(self) -> tuple[int, int]:
@@ -153,7 +171,7 @@ class TrustList:
     raw: bytes
 
     @classmethod
-    def load(cls, data: bytes, root: Ed25519PublicKey) -> TrustList:
+    def load(cls, data: bytes, root: RootKey) -> TrustList:
         """Check the root's signature and every certificate; raise TrustListError if not."""
         try:
             envelope = decode_sign1(data, MAX_TRUST_LIST_BYTES)
@@ -175,8 +193,7 @@ class TrustList:
             raise
         except Exception as exc:
             raise TrustListError(f"trust list payload is malformed: {exc}") from None
-        return cls(issued_at, next_update, sequence, keys, public_key_fingerprint(root),
-                   bytes(data))
+        return cls(issued_at, next_update, sequence, keys, root.fingerprint, bytes(data))
 
     def key(self, kid: bytes) -> TrustedKey | None:
         return self.keys.get(kid)
@@ -186,37 +203,32 @@ class TrustList:
         return now < self.next_update
 
 
-def _verify(key: Ed25519PublicKey, envelope: Sign1, what: str) -> None:
-    try:
-        key.verify(envelope.signature, envelope.to_be_signed)
-    except InvalidSignature:
-        raise TrustListError(f"{what} signature does not verify") from None
+def _verify(root: RootKey, envelope: Sign1, what: str) -> None:
+    if envelope.alg != root.algorithm.cose or not root.verifier.verify(
+            envelope.signature, envelope.to_be_signed):
+        raise TrustListError(f"{what} signature does not verify")
 
 
 def _time(value: Any) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(value), dt.UTC)
 
 
-def _trusted_key(entry: dict[int, Any], root: Ed25519PublicKey) -> TrustedKey:
+def _trusted_key(entry: dict[int, Any], root: RootKey) -> TrustedKey:
     der = entry[1]
-    cert = x509.load_der_x509_certificate(der)
-    try:
-        root.verify(cert.signature, cert.tbs_certificate_bytes)
-    except InvalidSignature:
-        raise TrustListError("a bureau certificate is not signed by the root") from None
-    public_key = cert.public_key()
-    if not isinstance(public_key, Ed25519PublicKey):
-        raise TrustListError("bureau keys must be Ed25519")
-    bureau = cert.subject.get_attributes_for_oid(NameOID.SERIAL_NUMBER)
-    if len(bureau) != 1:
+    cert = read_certificate(der)
+    if not cert.signed_by(root.algorithm, root.raw):
+        raise TrustListError("a bureau certificate is not signed by the root")
+    if cert.bureau_code is None:
         raise TrustListError("bureau certificate lacks the bureau code")
+    cert.algorithm.verifier(cert.public_key)  # a point off the curve fails here
     revoked_at, retired_at = entry.get(4), entry.get(5)
     return TrustedKey(
         kid=key_id(der),
-        bureau_code=str(bureau[0].value),
-        public_key=public_key,
-        not_before=cert.not_valid_before_utc,
-        not_after=cert.not_valid_after_utc,
+        bureau_code=cert.bureau_code,
+        algorithm=cert.algorithm,
+        public_key=cert.public_key,
+        not_before=cert.not_before,
+        not_after=cert.not_after,
         state=KeyState.from_code(entry[2]),
         revoked_reason=entry.get(3),
         revoked_at=_time(revoked_at) if revoked_at is not None else None,

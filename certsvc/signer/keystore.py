@@ -4,9 +4,12 @@
     keys/root/root.crt            root certificate (self-signed; its public key is the pin)
     keys/bureaus/33/<kid>.key     a bureau signing key (PKCS#8, encrypted, 0600)
     keys/bureaus/33/<kid>.crt     its certificate, signed by the root, with a validity window
-    keys/key-states.json          which keys are active, retired or revoked (and why)
+    keys/key-states.json          which keys are active, retired or revoked (and why), and
+                                  each key's algorithm (Ed25519 or SM2; absent = Ed25519)
 
 Nothing is ever overwritten: ``init`` keeps what exists, ``rotate`` adds, ``revoke`` marks.
+Each key's algorithm is chosen when it is made (``init --algorithm``, ``rotate --algorithm``);
+a rotation without one keeps the bureau's current algorithm.
 """
 
 from __future__ import annotations
@@ -14,21 +17,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from cryptography.x509.oid import NameOID
+from asn1crypto import pem as asn1_pem
 
+from certsvc.credential.algorithms import Algorithm
+from certsvc.credential.certificates import Subject, build_certificate, read_certificate
 from certsvc.credential.trust_list import KeyState, TrustListEntry, key_id
 from certsvc.domain.bureaus import BUREAUS, Bureau, bureau_by_code
 from certsvc.errors import KeyStoreError, NotFound
+from certsvc.signer import private_keys
+from certsvc.signer.private_keys import PrivateKey
 
 ROOT_YEARS = 20
 SIGNING_KEY_YEARS = 3
+ROOT_SUBJECT = Subject("国家市场监督管理总局", "certsvc national root")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class KeyRecord:
     revoked_reason: str | None = None
     revoked_at: dt.datetime | None = None
     retired_at: dt.datetime | None = None
+    algorithm: Algorithm = Algorithm.ED25519
 
 
 class KeyStore:
@@ -69,37 +76,50 @@ class KeyStore:
         return self.root_key_path.exists()
 
     # --- ceremony -----------------------------------------------------------------------
-    def init(self, now: dt.datetime) -> list[str]:
-        """Create what is missing; report what was created and what was kept."""
+    def init(self, now: dt.datetime, algorithm: Algorithm = Algorithm.ED25519,
+             root_algorithm: Algorithm | None = None,
+             bureau_algorithms: dict[str, Algorithm] | None = None) -> list[str]:
+        """Create what is missing; report what was created and what was kept.
+
+        ``algorithm`` is every new bureau key's unless ``bureau_algorithms`` names another
+        for that bureau code; the root's is ``root_algorithm`` (default: ``algorithm``)."""
         report = []
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self.exists():
             report.append(f"kept the existing root key {self.root_cert_path}")
         else:
-            self._create_root(now)
-            report.append(f"created the root key {self.root_cert_path}")
+            root = root_algorithm or algorithm
+            self._create_root(now, root)
+            report.append(f"created the root key {self.root_cert_path} ({root.label})")
         records = self.records()
         created = kept = 0
+        chosen = bureau_algorithms or {}
         for bureau in BUREAUS:
             if any(r.bureau_code == bureau.code for r in records):
                 kept += 1
             else:
-                self._create_signing_key(bureau, now)
+                self._create_signing_key(bureau, now, chosen.get(bureau.code, algorithm))
                 created += 1
         report.append(f"bureau signing keys: {created} created, {kept} kept")
         return report
 
-    def rotate(self, bureau: Bureau, now: dt.datetime) -> KeyRecord:
+    def rotate(self, bureau: Bureau, now: dt.datetime,
+               algorithm: Algorithm | None = None) -> KeyRecord:
         """A new active key for ``bureau``; its previous active keys retire now: what they
-        signed before still verifies, and the trust list ends their signing window here."""
+        signed before still verifies, and the trust list ends their signing window here.
+        Without ``algorithm`` the new key keeps the algorithm of the bureau's newest key."""
         self._require_root()
+        if algorithm is None:
+            own = [r for r in self.records() if r.bureau_code == bureau.code]
+            newest = max(own, key=lambda r: r.created_at) if own else None
+            algorithm = newest.algorithm if newest else Algorithm.ED25519
         states = self._states()
         for entry in states["keys"].values():
             if entry["bureau"] == bureau.code and entry["state"] == KeyState.ACTIVE.name:
                 entry["state"] = KeyState.RETIRED.name
                 entry["retired_at"] = _iso(now)
         self._write_states(states)
-        return self._create_signing_key(bureau, now)
+        return self._create_signing_key(bureau, now, algorithm)
 
     def revoke(self, kid: str, reason: str, now: dt.datetime) -> KeyRecord:
         states = self._states()
@@ -145,9 +165,14 @@ class KeyStore:
 
     def certificate_der(self, kid: str) -> bytes:
         record = self.record(kid)
-        path = self._bureau_dir(record.bureau_code) / f"{kid}.crt"
-        cert = x509.load_pem_x509_certificate(path.read_bytes())
-        return cert.public_bytes(serialization.Encoding.DER)
+        return _der(self._bureau_dir(record.bureau_code) / f"{kid}.crt")
+
+    def root_certificate_der(self) -> bytes:
+        self._require_root()
+        return _der(self.root_cert_path)
+
+    def root_algorithm(self) -> Algorithm:
+        return read_certificate(self.root_certificate_der()).algorithm
 
     def trust_list_entries(self) -> list[TrustListEntry]:
         return [
@@ -160,103 +185,67 @@ class KeyStore:
         self._require_root()
         return self.root_cert_path.read_bytes()
 
-    def load_private_key(self, kid: str | None) -> Ed25519PrivateKey:
+    def load_private_key(self, kid: str | None) -> PrivateKey:
         """Decrypt a private key (``None``: the root). Only the signer calls this."""
         if kid is None:
-            self._require_root()
+            algorithm = self.root_algorithm()
             path = self.root_key_path
         else:
-            path = self._bureau_dir(self.record(kid).bureau_code) / f"{kid}.key"
+            record = self.record(kid)
+            algorithm = record.algorithm
+            path = self._bureau_dir(record.bureau_code) / f"{kid}.key"
         try:
-            key = serialization.load_pem_private_key(path.read_bytes(), self._passphrase)
-        except (ValueError, TypeError):
+            return private_keys.load(algorithm, path.read_bytes(), self._passphrase)
+        except ValueError:
             raise KeyStoreError(
-                f"cannot decrypt {path.name}: wrong CERTSVC_KEY_PASSPHRASE?"
+                f"cannot decrypt {path.name} as an {algorithm.label} key: "
+                f"wrong CERTSVC_KEY_PASSPHRASE?"
             ) from None
-        if not isinstance(key, Ed25519PrivateKey):
-            raise KeyStoreError(f"{path.name} is not an Ed25519 key")
-        return key
 
     # --- internals ----------------------------------------------------------------------
     def _require_root(self) -> None:
         if not self.exists():
             raise KeyStoreError(f"no keys in {self.directory}; run `certsvc keys init`")
 
-    def _create_root(self, now: dt.datetime) -> None:
-        key = Ed25519PrivateKey.generate()
-        name = x509.Name([
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "国家市场监督管理总局"),
-            x509.NameAttribute(NameOID.COMMON_NAME, "certsvc national root"),
-        ])
+    def _create_root(self, now: dt.datetime, algorithm: Algorithm) -> None:
+        key = private_keys.generate(algorithm)
         start = _second(now)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name).issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(start + dt.timedelta(days=365 * ROOT_YEARS))
-            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-            .add_extension(
-                x509.KeyUsage(False, False, False, False, False, True, True, False, False),
-                critical=True,
-            )
-            .sign(key, None)
-        )
+        der = build_certificate(
+            subject=ROOT_SUBJECT, issuer=ROOT_SUBJECT, algorithm=algorithm,
+            public_key=key.public_raw, serial=_serial(), not_before=start,
+            not_after=start + dt.timedelta(days=365 * ROOT_YEARS), ca=True, signer=key)
         self.root_key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._write_private(self.root_key_path, key)
-        _write_new(self.root_cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        _write_new(self.root_cert_path, asn1_pem.armor("CERTIFICATE", der), 0o644)
         if not self.states_path.exists():
             self._write_states({"sequence": 0, "keys": {}})
 
-    def _create_signing_key(self, bureau: Bureau, now: dt.datetime) -> KeyRecord:
+    def _create_signing_key(self, bureau: Bureau, now: dt.datetime,
+                            algorithm: Algorithm) -> KeyRecord:
         root_key = self.load_private_key(None)
-        root_cert = x509.load_pem_x509_certificate(self.root_cert_path.read_bytes())
-        key = Ed25519PrivateKey.generate()
+        root_cert = read_certificate(self.root_certificate_der())
+        key = private_keys.generate(algorithm)
         start = _second(now)
-        end = min(start + dt.timedelta(days=365 * SIGNING_KEY_YEARS), root_cert.not_valid_after_utc)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(x509.Name([
-                x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, bureau.name),
-                x509.NameAttribute(NameOID.SERIAL_NUMBER, bureau.code),
-                x509.NameAttribute(NameOID.COMMON_NAME, "certsvc licence signing key"),
-            ]))
-            .issuer_name(root_cert.subject)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(True, False, False, False, False, False, False, False, False),
-                critical=True,
-            )
-            .sign(root_key, None)
-        )
-        der = cert.public_bytes(serialization.Encoding.DER)
+        end = min(start + dt.timedelta(days=365 * SIGNING_KEY_YEARS), root_cert.not_after)
+        der = build_certificate(
+            subject=Subject(bureau.name, "certsvc licence signing key", bureau.code),
+            issuer=ROOT_SUBJECT, algorithm=algorithm, public_key=key.public_raw,
+            serial=_serial(), not_before=start, not_after=end, ca=False, signer=root_key)
         kid = key_id(der).hex()
         directory = self._bureau_dir(bureau.code)
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._write_private(directory / f"{kid}.key", key)
-        _write_new(directory / f"{kid}.crt", cert.public_bytes(serialization.Encoding.PEM), 0o644)
+        _write_new(directory / f"{kid}.crt", asn1_pem.armor("CERTIFICATE", der), 0o644)
         states = self._states()
         states["keys"][kid] = {
             "bureau": bureau.code, "state": KeyState.ACTIVE.name, "created_at": _iso(now),
-            "not_before": _iso(start), "not_after": _iso(end),
+            "not_before": _iso(start), "not_after": _iso(end), "algorithm": algorithm.value,
         }
         self._write_states(states)
         return self.record(kid)
 
-    def _write_private(self, path: Path, key: Ed25519PrivateKey) -> None:
-        pem = key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(self._passphrase),
-        )
-        _write_new(path, pem, 0o600)
+    def _write_private(self, path: Path, key: PrivateKey) -> None:
+        _write_new(path, key.encrypted_pem(self._passphrase), 0o600)
 
     def _states(self) -> dict[str, Any]:
         self._require_root()
@@ -279,7 +268,19 @@ class KeyStore:
             revoked_reason=e.get("reason"),
             revoked_at=_parse(e["revoked_at"]) if e.get("revoked_at") else None,
             retired_at=_parse(e["retired_at"]) if e.get("retired_at") else None,
+            algorithm=Algorithm(e.get("algorithm", Algorithm.ED25519.value)),
         )
+
+
+def _serial() -> int:
+    """A random positive 159-bit serial number (RFC 5280 §4.1.2.2 allows up to 20 octets)."""
+    return secrets.randbits(159) | 1 << 158
+
+
+def _der(path: Path) -> bytes:
+    """The DER bytes of a PEM certificate file."""
+    _, _, der = asn1_pem.unarmor(path.read_bytes())
+    return bytes(der)
 
 
 def _second(moment: dt.datetime) -> dt.datetime:

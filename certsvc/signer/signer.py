@@ -23,9 +23,6 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-
 from certsvc.credential.cose import encode_sign1, protected_header, sig_structure
 from certsvc.credential.lint import licence_rule_violation
 from certsvc.credential.payload import decode_payload
@@ -33,7 +30,7 @@ from certsvc.credential.trust_list import KeyState, encode_trust_list_payload, k
 from certsvc.domain.bureaus import NATIONAL_CODE
 from certsvc.errors import LintError
 from certsvc.signer.keystore import KeyRecord, KeyStore
-from certsvc.signer.signing_key import SigningKey
+from certsvc.signer.private_keys import PrivateKey
 
 LicenceBatch = Sequence[tuple[bytes, bytes]]  # (kid, payload) pairs
 _FORKED: Signer | None = None  # the signer that forked workers inherit
@@ -47,7 +44,7 @@ def _sign_in_worker(batch: LicenceBatch) -> list[bytes]:
 class Signer:
     def __init__(self, keystore: KeyStore) -> None:
         self.keystore = keystore
-        self._keys: dict[str | None, SigningKey] = {}
+        self._keys: dict[str | None, PrivateKey] = {}
         self._records: dict[str, KeyRecord] = {}
 
     def licence_key(self, bureau_code: str, now: dt.datetime) -> bytes:
@@ -79,9 +76,9 @@ class Signer:
     ) -> Iterator[Callable[[LicenceBatch], Future[list[bytes]]]]:
         """Yield ``submit(batch) -> Future[tokens]`` that signs in forked worker processes.
 
-        Ed25519 signing holds the GIL, so threads would not help; processes do, and the caller
-        keeps writing to the database while they sign. Where fork is unavailable (or one CPU),
-        batches are signed in this process and the futures are already done.
+        Signing (Ed25519 or SM2) holds the GIL, so threads would not help; processes do, and
+        the caller keeps writing to the database while they sign. Where fork is unavailable
+        (or one CPU), batches are signed in this process and the futures are already done.
         """
         global _FORKED
         workers = workers or os.cpu_count() or 1
@@ -117,8 +114,7 @@ class Signer:
         payload = encode_trust_list_payload(
             now, self.keystore.sequence(), self.keystore.trust_list_entries()
         )
-        cert = x509.load_pem_x509_certificate(self.keystore.root_certificate_pem())
-        kid = key_id(cert.public_bytes(serialization.Encoding.DER))
+        kid = key_id(self.keystore.root_certificate_der())
         return self._sign(None, kid, payload)
 
     def _record(self, kid: bytes) -> KeyRecord:
@@ -130,8 +126,8 @@ class Signer:
     def _sign(self, name: str | None, kid: bytes, payload: bytes) -> bytes:
         key = self._keys.get(name)
         if key is None:
-            key = self._keys[name] = SigningKey.of(self.keystore.load_private_key(name))
-        protected = protected_header(kid)
+            key = self._keys[name] = self.keystore.load_private_key(name)
+        protected = protected_header(kid, key.algorithm.cose)
         signature = key.sign(sig_structure(protected, payload))
         return encode_sign1(protected, payload, signature)
 

@@ -2,8 +2,9 @@
 
 The order is Boulder's issuance cycle: a crash after signing but before storing would leave
 a signed licence the database does not know; a crash in our order leaves only a pending row,
-which :meth:`Issuer.sign_pending` completes (Ed25519 is deterministic, so re-signing yields
-the same token).
+which :meth:`Issuer.sign_pending` completes. A token stored nowhere never left the process,
+so re-signing is safe whether the algorithm is deterministic (Ed25519: the same bytes) or
+randomised (SM2: other bytes, equally valid).
 
     issuer = Issuer(engine, signer, "https://certsvc.example")
     issued = issuer.issue(Licence.from_dict(data), now)
