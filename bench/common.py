@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from certsvc.credential.algorithms import Algorithm
 from certsvc.credential.cose import decode_sign1
 from certsvc.credential.payload import LicenceClaims, encode_payload
 from certsvc.credential.qr_text import qr_text
@@ -56,9 +57,10 @@ def reference_licence() -> Licence:
     return Licence.from_dict(json.loads(REFERENCE.read_text("utf-8")))
 
 
-def signer_and_trust_list() -> tuple[Signer, TrustList]:
+def signer_and_trust_list(algorithm: Algorithm = Algorithm.ED25519) -> tuple[Signer, TrustList]:
+    """Throw-away keys, the root and every bureau of ``algorithm``."""
     keys = KeyStore(Path(tempfile.mkdtemp()) / "keys", b"bench")
-    keys.init(NOW - dt.timedelta(days=1))
+    keys.init(NOW - dt.timedelta(days=1), algorithm)
     signer = Signer(keys)
     root = load_root_public_key(keys.root_certificate_pem())
     return signer, TrustList.load(signer.trust_list(NOW), root)

@@ -29,7 +29,7 @@ from certsvc.credential.cose import (
     protected_header,
 )
 from certsvc.credential.qr_image import qr_png, qr_version, read_qr
-from certsvc.credential.sm2 import SM2SigningKey, SM2VerifyingKey, raw_signature, sm3
+from certsvc.credential.sm2 import SM2VerifyingKey, raw_signature, sm3
 from certsvc.credential.status_list import StatusList
 from certsvc.credential.trust_list import TrustList, load_root_public_key
 from certsvc.credential.verifier import VerdictCode, verify
@@ -37,6 +37,7 @@ from certsvc.domain.licence import Licence
 from certsvc.errors import KeyStoreError, MalformedToken, TrustListError
 from certsvc.publish.artefacts import STATUS_LIST_FILE, publish_status_list
 from certsvc.signer.keystore import KeyStore
+from certsvc.signer.private_keys import SM2Key
 from certsvc.signer.signer import Signer
 from certsvc.store.db import make_engine, migrate
 from certsvc.workflow.issuance import IssuedLicence, Issuer
@@ -95,7 +96,7 @@ def test_sm3_matches_the_standard_example() -> None:
 def test_the_published_sm2_signature_verifies_and_nothing_near_it_does() -> None:
     key = SM2VerifyingKey(VECTOR_PUBLIC)
     assert key.verify(VECTOR_SIGNATURE, b"message digest")
-    assert SM2SigningKey.from_private_value(VECTOR_PRIVATE).public_raw == VECTOR_PUBLIC
+    assert SM2Key.from_private_value(VECTOR_PRIVATE).public_raw == VECTOR_PUBLIC
     assert not key.verify(VECTOR_SIGNATURE, b"message digesT")
     flipped = bytes([VECTOR_SIGNATURE[0] ^ 1]) + VECTOR_SIGNATURE[1:]
     assert not key.verify(flipped, b"message digest")
@@ -104,7 +105,7 @@ def test_the_published_sm2_signature_verifies_and_nothing_near_it_does() -> None
 
 # --- an implementation we did not write -----------------------------------------------
 def test_gmssl_verifies_our_signatures_and_we_verify_gmssl_s() -> None:
-    ours = SM2SigningKey.generate()
+    ours = SM2Key.generate()
     message = os.urandom(200)
     assert _independent(ours.public_raw).verify_with_sm3(ours.sign(message).hex(), message)
     theirs = independent_sm2.CryptSM2(

@@ -43,9 +43,9 @@ def vector() -> dict[str, str]:
 
 def sm2_vector() -> dict[str, str]:
     """A fresh SM2 vector (a new signature each time): what docs/credential.md holds one of."""
-    from certsvc.credential.sm2 import SM2SigningKey
+    from certsvc.signer.private_keys import SM2Key
 
-    key = SM2SigningKey.from_private_value(SM2_PRIVATE)
+    key = SM2Key.from_private_value(SM2_PRIVATE)
     kid = hashlib.sha256(key.public_raw).digest()[:8]
     payload = encode_payload(REFERENCE_CLAIMS_EXAMPLE)
     protected = protected_header(kid, ALG_SM2)

@@ -91,10 +91,24 @@ class Sign1(NamedTuple):
 
 # Everything before the payload is fixed but the kid's bytes: tag 18, array(4), the protected
 # header as a byte string, then after the kid the empty unprotected map. One such head per
-# algorithm; the EdDSA one first, as nearly every token uses it.
-_HEADS = tuple(
-    (alg, b"\xd2\x84" + _bstr_head(len(prefix) + KID_LENGTH) + prefix)
-    for alg, prefix in _PROTECTED_PREFIXES.items())
+# algorithm, with where the kid ends and where the protected header starts in it; EdDSA's
+# is tried first, as nearly every token uses it.
+class _Head(NamedTuple):
+    alg: int
+    head: bytes
+    kid_end: int
+    protected_start: int
+
+
+def _envelope_head_of(alg: int) -> _Head:
+    prefix = _PROTECTED_PREFIXES[alg]
+    envelope_head = b"\xd2\x84" + _bstr_head(len(prefix) + KID_LENGTH) + prefix
+    return _Head(alg, envelope_head, len(envelope_head) + KID_LENGTH,
+                 len(envelope_head) - len(prefix))
+
+
+_EDDSA_HEAD = _envelope_head_of(ALG_EDDSA)
+_OTHER_HEADS = tuple(_envelope_head_of(alg) for alg in _PROTECTED_PREFIXES if alg != ALG_EDDSA)
 _SIGNATURE_HEAD = bytes((0x58, SIGNATURE_LENGTH))
 _TBS_START = b"\x84" + _SIGNATURE1  # array(4), "Signature1"
 
@@ -106,8 +120,8 @@ def decode_sign1(data: bytes, max_length: int = 1 << 20) -> Sign1:
     if len(data) > max_length:
         raise MalformedToken(f"token longer than {max_length} bytes")
     data = bytes(data)
-    alg, envelope_head = _envelope_head(data)
-    kid_end = len(envelope_head) + KID_LENGTH
+    found = _EDDSA_HEAD if data.startswith(_EDDSA_HEAD.head) else _other_head(data)
+    kid_end = found.kid_end
     if data[kid_end:kid_end + 1] != b"\xa0":
         raise MalformedToken("unprotected header must be empty")
     payload, position = _read_bstr(data, kid_end + 1, "payload")
@@ -118,16 +132,15 @@ def decode_sign1(data: bytes, max_length: int = 1 << 20) -> Sign1:
     # The Sig_structure holds the protected header and the payload as the same byte strings,
     # heads included, that the envelope holds: they are copied, not encoded again.
     to_be_signed = _TBS_START + data[2:kid_end] + b"\x40" + data[kid_end + 1:position]
-    protected_start = len(envelope_head) - len(_PROTECTED_PREFIXES[alg])
-    return Sign1(data[protected_start:kid_end], data[len(envelope_head):kid_end], payload,
-                 data[position + 2:], to_be_signed, alg)
+    return Sign1(data[found.protected_start:kid_end], data[len(found.head):kid_end], payload,
+                 data[position + 2:], to_be_signed, found.alg)
 
 
-def _envelope_head(data: bytes) -> tuple[int, bytes]:
-    """The algorithm and fixed head that ``data`` starts with; MalformedToken if none."""
-    for alg, envelope_head in _HEADS:
-        if data.startswith(envelope_head):
-            return alg, envelope_head
+def _other_head(data: bytes) -> _Head:
+    """The fixed head of another algorithm than EdDSA that ``data`` starts with, if any."""
+    for found in _OTHER_HEADS:
+        if data.startswith(found.head):
+            return found
     if not data.startswith(b"\xd2\x84"):
         raise MalformedToken("not a COSE_Sign1 message (tag 18 with four parts)")
     raise MalformedToken("protected header must hold exactly alg (EdDSA or SM2) and an 8-byte kid")

@@ -10,9 +10,13 @@ uses when none is set: the signature covers SM3(Z_A ‖ message), Z_A binding th
 public key. Signatures travel as ``r ‖ s`` (64 bytes), like ECDSA in COSE (RFC 9053 §2.1);
 X.509 certificates carry the DER ``SEQUENCE {r, s}`` instead, as GM/T 0015 has it.
 
-    >>> key = SM2SigningKey.generate()
-    >>> SM2VerifyingKey(key.public_raw).verify(key.sign(b"licence"), b"licence")
-    True
+Signing lives with the signer (:mod:`certsvc.signer.private_keys`): only it touches private
+keys.
+
+    >>> SM2VerifyingKey(b"\\x04" + bytes(64))
+    Traceback (most recent call last):
+    ...
+    ValueError: Invalid public bytes for the given curve
 """
 
 from __future__ import annotations
@@ -21,15 +25,13 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
 )
-from tongsuopy.crypto import hashes, serialization
+from tongsuopy.crypto import hashes
 from tongsuopy.crypto.asymciphers import ec
 from tongsuopy.crypto.exceptions import InternalError, InvalidSignature
 
 SIGNATURE_BYTES = 64  # r ‖ s, 32 bytes each
 PUBLIC_KEY_BYTES = 65  # 0x04 ‖ x ‖ y, the uncompressed point (GB/T 32918.1 §4.2.9)
-DEFAULT_USER_ID = b"1234567812345678"  # GM/T 0009-2012 §10: what Tongsuo signs with
-_ALGORITHM = ec.ECDSA(hashes.SM3())
-_POINT = (serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+SM2_WITH_SM3 = ec.ECDSA(hashes.SM3())  # Tongsuo's SM2 signature over SM3(Z_A ‖ message)
 
 
 def raw_signature(der: bytes) -> bytes:
@@ -69,53 +71,7 @@ class SM2VerifyingKey:
     def verify_der(self, signature: bytes, message: bytes) -> bool:
         """The same check on a DER signature (as an X.509 certificate carries it)."""
         try:
-            self._key.verify(signature, message, _ALGORITHM)
+            self._key.verify(signature, message, SM2_WITH_SM3)
         except (InvalidSignature, InternalError, ValueError):
             return False
         return True
-
-
-class SM2SigningKey:
-    """A decrypted SM2 private key, held in memory only for as long as its signer lives."""
-
-    __slots__ = ("_key",)
-
-    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
-        self._key = key
-
-    @classmethod
-    def generate(cls) -> SM2SigningKey:
-        return cls(ec.generate_private_key(ec.SM2()))
-
-    @classmethod
-    def from_private_value(cls, value: int) -> SM2SigningKey:
-        """A key from its secret scalar (test vectors only)."""
-        return cls(ec.derive_private_key(value, ec.SM2()))
-
-    @classmethod
-    def from_pem(cls, pem: bytes, passphrase: bytes) -> SM2SigningKey:
-        """Decrypt an encrypted PKCS#8 PEM; ValueError if the passphrase or file is wrong."""
-        key = serialization.load_pem_private_key(pem, passphrase)
-        if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "SM2":
-            raise ValueError("not an SM2 private key")
-        return cls(key)
-
-    def encrypted_pem(self, passphrase: bytes) -> bytes:
-        """Encrypted PKCS#8 (PBES2), the form kept in ``keys/``."""
-        return bytes(self._key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(passphrase)))
-
-    @property
-    def public_raw(self) -> bytes:
-        return bytes(self._key.public_key().public_bytes(*_POINT))
-
-    def sign(self, message: bytes) -> bytes:
-        """``r ‖ s`` over SM3(Z_A ‖ message); randomised, so never the same bytes twice."""
-        return raw_signature(self.sign_der(message))
-
-    def sign_der(self, message: bytes) -> bytes:
-        return bytes(self._key.sign(message, _ALGORITHM))
-
-    def __repr__(self) -> str:  # never show the secret, even in a traceback
-        return "SM2SigningKey(<secret>)"

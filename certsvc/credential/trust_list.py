@@ -145,10 +145,14 @@ class TrustedKey:
         """The key's fast verifier for its algorithm (made once, on first use)."""
         return self.algorithm.verifier(self.public_key)
 
+    @cached_property
+    def cose_alg(self) -> int:
+        return self.algorithm.cose
+
     def verifies(self, envelope: Sign1) -> bool:
         """Does this key's signature, in this key's algorithm, cover the envelope? A header
         naming another algorithm than the key's fails before any arithmetic."""
-        return (envelope.alg == self.algorithm.cose
+        return (envelope.alg == self.cose_alg
                 and self.verifying_key.verify(envelope.signature, envelope.to_be_signed))
 
     @cached_property

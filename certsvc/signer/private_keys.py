@@ -15,10 +15,14 @@ from typing import Protocol
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tongsuopy.crypto import serialization as sm_serialization
+from tongsuopy.crypto.asymciphers import ec
 
 from certsvc.credential.algorithms import Algorithm
-from certsvc.credential.sm2 import SM2SigningKey
+from certsvc.credential.sm2 import SM2_WITH_SM3, raw_signature
 from certsvc.signer.signing_key import SigningKey
+
+_POINT = (sm_serialization.Encoding.X962, sm_serialization.PublicFormat.UncompressedPoint)
 
 
 class PrivateKey(Protocol):
@@ -66,41 +70,67 @@ class Ed25519Key:
 
 
 class SM2Key:
-    """SM2 with SM3, through Tongsuo (:mod:`certsvc.credential.sm2`)."""
+    """SM2 with SM3, through Tongsuo: ``sign`` gives ``r ‖ s`` for COSE, randomised, so never
+    the same bytes twice; certificates get the DER ``SEQUENCE {r, s}`` (GM/T 0015)."""
 
     algorithm = Algorithm.SM2
     __slots__ = ("_key",)
 
-    def __init__(self, key: SM2SigningKey) -> None:
+    def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
         self._key = key
+
+    @classmethod
+    def generate(cls) -> SM2Key:
+        return cls(ec.generate_private_key(ec.SM2()))
+
+    @classmethod
+    def from_private_value(cls, value: int) -> SM2Key:
+        """A key from its secret scalar (published test vectors only)."""
+        return cls(ec.derive_private_key(value, ec.SM2()))
+
+    @classmethod
+    def from_pem(cls, pem: bytes, passphrase: bytes) -> SM2Key:
+        """Decrypt an encrypted PKCS#8 PEM; ValueError if the passphrase or file is wrong."""
+        key = sm_serialization.load_pem_private_key(pem, passphrase)
+        if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "SM2":
+            raise ValueError("not an SM2 private key")
+        return cls(key)
 
     @property
     def public_raw(self) -> bytes:
-        return self._key.public_raw
+        return bytes(self._key.public_key().public_bytes(*_POINT))
 
     def sign(self, message: bytes) -> bytes:
-        return self._key.sign(message)
+        return raw_signature(self.certificate_signature(message))
 
     def certificate_signature(self, tbs: bytes) -> bytes:
-        return self._key.sign_der(tbs)
+        return bytes(self._key.sign(tbs, SM2_WITH_SM3))
 
     def encrypted_pem(self, passphrase: bytes) -> bytes:
-        return self._key.encrypted_pem(passphrase)
+        """Encrypted PKCS#8 (PBES2), the form kept in ``keys/``."""
+        return bytes(self._key.private_bytes(
+            sm_serialization.Encoding.PEM, sm_serialization.PrivateFormat.PKCS8,
+            sm_serialization.BestAvailableEncryption(passphrase)))
 
-    def __repr__(self) -> str:
+    def secret_scalar(self) -> bytes:
+        """The 32-byte private value, for handing the key to another SM2 library in
+        ``bench/sm2_libraries.py``; nothing in the service calls it."""
+        return int(self._key.private_numbers().private_value).to_bytes(32, "big")
+
+    def __repr__(self) -> str:  # never show the secret, even in a traceback
         return "SM2Key(<secret>)"
 
 
 def generate(algorithm: Algorithm) -> PrivateKey:
     if algorithm is Algorithm.SM2:
-        return SM2Key(SM2SigningKey.generate())
+        return SM2Key.generate()
     return Ed25519Key(Ed25519PrivateKey.generate())
 
 
 def load(algorithm: Algorithm, pem: bytes, passphrase: bytes) -> PrivateKey:
     """Decrypt a key file; ValueError on a wrong passphrase or a key of another algorithm."""
     if algorithm is Algorithm.SM2:
-        return SM2Key(SM2SigningKey.from_pem(pem, passphrase))
+        return SM2Key.from_pem(pem, passphrase)
     try:
         key = serialization.load_pem_private_key(pem, passphrase)
     except TypeError as exc:
