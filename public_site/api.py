@@ -1,6 +1,7 @@
 """The public JSON API: no account, CORS open, rate-limited per client, cache-friendly.
 
     GET  /api/v1/licences/{number}        a licence and its current verdict
+    GET  /api/v1/licences/{number}/metadata   the licence as GB/T 36903 metadata items
     POST /api/v1/verify                   {"qr_text" | "token" | "number", "product"?}
     GET  /api/v1/enterprises/{uscc}       an enterprise's licences
     GET  /api/v1/search?q=&page=          by number (any form), USCC, or name (partial)
@@ -23,7 +24,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from certsvc.api.openapi import document_for, openapi_document
 from certsvc.credential.verifier import verify
 from certsvc.domain.licence_number import LicenceNumber
-from certsvc.domain.time import utcnow
+from certsvc.domain.metadata import LABELS, STANDARD, metadata
+from certsvc.domain.time import china_date, utcnow
 from certsvc.errors import NotFound, ValidationError
 from certsvc.store.reader import current_declaration
 from public_site.app import Site, json_bytes
@@ -50,6 +52,14 @@ def api_blueprint(site: Site) -> Blueprint:
         body = licence_json(site, record, verify_record(site, record),
                             site.reader.status_detail(record.number))
         return _cacheable(body)
+
+    @bp.get("/api/v1/licences/<number>/metadata")
+    def licence_metadata(number: str) -> Response:
+        record = site.reader.by_number(LicenceNumber.parse(number))
+        expired = china_date(utcnow()) > record.valid_until
+        return _cacheable({"standard": STANDARD, "labels": LABELS,
+                           "metadata": metadata(record.licence(), site.reader.version(record),
+                                                       expired)})
 
     @bp.route("/api/v1/verify", methods=["POST", "OPTIONS"])
     def verify_endpoint() -> Response:

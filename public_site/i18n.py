@@ -70,6 +70,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "this root key fingerprint."},
     "root_fingerprint": {"zh": "根证书 SHA-256 指纹", "en": "Root certificate SHA-256 fingerprint"},
     "root_key": {"zh": "根公钥", "en": "Root public key"},
+    "identifier": {"zh": "电子证照标识", "en": "Electronic licence identifier (GB/T 36904)"},
     "trust_list": {"zh": "信任列表", "en": "Trust list"},
     "status_list": {"zh": "状态列表", "en": "Status list"},
     "status_list_version": {"zh": "版本 {version}，状态截至 {as_of}",

@@ -19,6 +19,7 @@ from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
 from certsvc.credential.qr_text import qr_text, token_from_text, token_to_digits
 from certsvc.credential.status_list import StatusList
 from certsvc.credential.verifier import Verdict, verify
+from certsvc.domain.e_licence import identifier_of
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import china_date, utcnow
 from certsvc.domain.uscc import validate_uscc
@@ -182,8 +183,9 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
             detail = site.reader.status_detail(record.number)
         except CertsvcError:
             record = None
-    declaration, recalls, commitment = None, [], None
+    declaration, recalls, commitment, identifier = None, [], None, None
     if record is not None:
+        identifier = str(identifier_of(record.number, site.reader.version(record)))
         commitment = site.reader.pending_commitment(record.number)
         declaration = current_declaration(site.reader.declarations(record.enterprise.uscc))
         units = {u.id for u in record.scope}
@@ -191,7 +193,7 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
                    if units & set(r["unit_ids"])]
     return render_template("landing.html", verdict=verdict, licence=view, record=record,
                            detail=detail, links=links, declaration=declaration,
-                           recalls=recalls, commitment=commitment)
+                           recalls=recalls, commitment=commitment, identifier=identifier)
 
 
 def _grouped(hex_text: str) -> str:

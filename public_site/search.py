@@ -4,12 +4,14 @@ Exact matches (number, USCC) are answered by themselves; names go through the in
 ranked and capped search of :mod:`certsvc.store.name_search`.
 
     search(reader, "（浙）XK06-001-00012", 1).kind   # 'number'
+    search(reader, "1.2.156.3005.2.…", 1).kind          # 'identifier' (GB/T 36904)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from certsvc.domain.e_licence import ROOT, parse_identifier
 from certsvc.domain.fields import digits
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.text import normalise
@@ -27,7 +29,7 @@ MAX_PAGE = 10_000
 @dataclass(frozen=True)
 class SearchResult:
     query: str
-    kind: str  # number | uscc | name | empty
+    kind: str  # number | identifier | uscc | name | empty
     records: list[LicenceRecord]
     total: int  # for a name: the matches ranked, at most name_search.CAP
     capped: bool = False  # more matched than that: the reader should narrow the query
@@ -48,6 +50,8 @@ def search(reader: LicenceReader, query: str, page: int) -> SearchResult:
         raise ValidationError("q", "contains control characters")
     if not text:
         return SearchResult(text, "empty", [], 0)
+    if text.startswith(ROOT + "."):
+        return _by_identifier(reader, text)
     try:
         number = LicenceNumber.parse(text, "q")
     except ValidationError:
@@ -68,3 +72,17 @@ def search(reader: LicenceReader, query: str, page: int) -> SearchResult:
             return SearchResult(text, "uscc", records[start:start + PER_PAGE], len(records))
     records, total, capped = reader.search_by_name(text, (page - 1) * PER_PAGE, PER_PAGE)
     return SearchResult(text, "name", records, total, capped, len(text) < MIN_FRAGMENT)
+
+
+def _by_identifier(reader: LicenceReader, text: str) -> SearchResult:
+    """The licence an identifier names, whichever version it names: an earlier version's
+    identifier still finds the licence (whose page shows the current one); a version not
+    yet issued finds nothing. A malformed identifier is the caller's error, said as such."""
+    found = parse_identifier(text, "q")
+    try:
+        record = reader.by_number(found.number)
+    except NotFound:
+        return SearchResult(text, "identifier", [], 0)
+    if found.version > reader.version(record):
+        return SearchResult(text, "identifier", [], 0)
+    return SearchResult(text, "identifier", [record], 1)

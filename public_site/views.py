@@ -11,6 +11,7 @@ from typing import Any
 from certsvc.credential.qr_text import qr_text, token_to_digits
 from certsvc.credential.verifier import Verdict, verify
 from certsvc.domain.catalogue import catalogue
+from certsvc.domain.e_licence import identifier_of
 from certsvc.domain.time import china_date, utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound
@@ -63,6 +64,7 @@ def licence_json(site: Site, record: LicenceRecord, verdict: Verdict,
     e = record.enterprise
     return {
         "number": record.number.canonical,
+        "identifier": str(identifier_of(record.number, site.reader.version(record))),
         "status": record.status.value,
         "expired": china_date(utcnow()) > record.valid_until,
         "status_detail": detail,
@@ -88,4 +90,5 @@ def links(record: LicenceRecord) -> dict[str, str]:
         "pdf": f"/licence/{number}.pdf",
         "enterprise": f"/enterprise/{record.enterprise.uscc}",
         "api": f"/api/v1/licences/{number}",
+        "metadata": f"/api/v1/licences/{number}/metadata",
     }

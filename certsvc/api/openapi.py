@@ -44,6 +44,8 @@ from certsvc.domain.lifecycle import (
     InvalidTransition,
     Transition,
 )
+from certsvc.domain.metadata import ITEMS as METADATA_ITEMS
+from certsvc.domain.metadata import STANDARD as METADATA_STANDARD
 from certsvc.domain.review_bodies import (
     ANNUAL_REPORT_SPEC,
     BODY_STATUS_SPEC,
@@ -475,6 +477,15 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [{"name": "number", "in": "path", "required": True,
                             "schema": {"type": "string"}, "example": "浙XK06-001-00012"}],
             "responses": _ok("the licence", "PublicLicence")}},
+        "/api/v1/licences/{number}/metadata": {"get": {
+            "summary": f"A licence as the metadata items of {METADATA_STANDARD} (public): its "
+                       "identifier (GB/T 36904), type, holder and holder code type, issuer "
+                       "and issuer code, dates, jurisdiction, status, version",
+            "security": [], "operationId": "get_licence_metadata",
+            "parameters": [{"name": "number", "in": "path", "required": True,
+                            "schema": {"type": "string"}, "example": "浙XK06-001-00012"}],
+            "responses": _ok("the metadata, with each item's name in the standard",
+                             "LicenceMetadata")}},
         "/api/v1/verify": {"post": {
             "summary": "Verify a QR text, a token (hex or base64url) or a licence number, "
                        "optionally for one product unit (public)", "security": [],
@@ -494,7 +505,8 @@ def openapi_document() -> dict[str, Any]:
                             "schema": {"type": "string", "pattern": "^[0-9A-Z]{18}$"}}],
             "responses": _ok("the enterprise and its licences")}},
         "/api/v1/search": {"get": {
-            "summary": "Search by licence number (any written form), USCC or part of an "
+            "summary": "Search by licence number (any written form), electronic-licence "
+                       "identifier (GB/T 36904, any version issued), USCC or part of an "
                        "enterprise name (public; 20 per page)", "security": [],
             "operationId": "search",
             "parameters": [{"name": "q", "in": "query", "required": True,
@@ -578,8 +590,16 @@ def openapi_document() -> dict[str, Any]:
                     "message": {"type": "object"}, "detail": {"type": "string"},
                     "status_as_of": {"type": ["string", "null"]},
                     "licence": {"type": ["object", "null"]}}},
+                "LicenceMetadata": {"type": "object", "properties": {
+                    "standard": {"const": METADATA_STANDARD},
+                    "labels": {"type": "object", "description": "each item's name"},
+                    "metadata": {"type": "object", "properties": {
+                        key: {"description": name} for key, name in METADATA_ITEMS},
+                        "required": [key for key, _ in METADATA_ITEMS]}}},
                 "PublicLicence": {"type": "object", "properties": {
                     "number": {"type": "string"}, "status": {"type": "string"},
+                    "identifier": {"type": "string", "description": "电子证照标识 of the "
+                                   "current version (GB/T 36904)"},
                     "verdict": {"type": "string"}, "expired": {"type": "boolean"},
                     "status_detail": {"type": ["object", "null"]},
                     "commitment_review_pending": {

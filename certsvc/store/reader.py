@@ -21,6 +21,7 @@ from certsvc.store.models import (
     LicenceRow,
     LicenceStatusDetail,
     RecallRow,
+    RetiredStatusIndex,
     SpotCheckRow,
 )
 from certsvc.store.records import LicenceRecord, record_from_row
@@ -33,6 +34,7 @@ _SPOT = cast(Table, SpotCheckRow.__table__)
 _RECALL = cast(Table, RecallRow.__table__)
 _INST = cast(Table, InstitutionRow.__table__)
 _APP = cast(Table, ApplicationRow.__table__)
+_RETIRED = cast(Table, RetiredStatusIndex.__table__)
 
 
 class LicenceReader:
@@ -43,6 +45,12 @@ class LicenceReader:
     def by_number(self, number: LicenceNumber) -> LicenceRecord:
         with self.engine.connect() as conn:
             return licence_in(conn, number)
+
+    def version(self, record: LicenceRecord) -> int:
+        """The licence's version (GB/T 36904): 1 at issue, one more for each change or
+        renewal that re-signed it, i.e. each token it retired."""
+        with self.engine.connect() as conn:
+            return licence_version(conn, record.id)
 
     def status_detail(self, number: LicenceNumber) -> dict[str, Any] | None:
         """Why the licence has its status (order, reason, legal basis, deadline), if set."""
@@ -278,3 +286,10 @@ def qualified_institutions(conn: Connection, institution_id: int | None = None
              "barred_reason": r["barred_reason"],
              "may_test": r["filed"] and r["level"] <= level and r["barred_on"] is None}
             for r in rows]
+
+
+def licence_version(conn: Connection, licence_id: int) -> int:
+    """1 + the tokens the licence retired (an indexed count)."""
+    retired = conn.execute(select(func.count()).select_from(_RETIRED)
+                           .where(_RETIRED.c.licence_id == licence_id)).scalar_one()
+    return 1 + int(retired)
