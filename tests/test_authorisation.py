@@ -204,6 +204,15 @@ RECALL = {"products": ["架空绝缘电缆"], "defect": "绝缘层开裂", "batc
           "sold": 120, "unsold": 30, "remedy": "免费更换", "contact": "0571-88888888"}
 
 
+def _identifier_path(api: Api, issuer: Any) -> str:
+    """The sharing interface's path of the reference licence, by its identifier."""
+    from certsvc.domain.e_licence import identifier_of
+    from certsvc.domain.licence_number import LicenceNumber
+
+    _licence(api, issuer)
+    return f"/api/v1/sharing/licences/{identifier_of(LicenceNumber.parse(NUMBER), 1)}"
+
+
 def _licensed_post(api: Api, issuer: Any, path: str, body: Any) -> tuple[str, str, Any]:
     """A POST about the reference enterprise's licensed products (the licence issued first)."""
     _licence(api, issuer)
@@ -290,6 +299,19 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "sharing standing": (lambda api, issuer: (
         "GET", "/api/v1/sharing/enterprises/91330106MA2H7K3LXA?purpose=承保审核", None),
         {"national", "auditor", "department", "insurer"}, 200),
+    "shared by holder": (lambda api, issuer: (_licence(api, issuer) and "GET",
+                         "/api/v1/sharing/licences?holder_code=91330106MA2H7K3LXA"
+                         "&holder_type=001&purpose=招投标资格审查", None),
+                         {"national", "auditor", "department"}, 200),
+    "shared licence": (lambda api, issuer: (
+        "GET", _identifier_path(api, issuer) + "?purpose=招投标资格审查", None),
+        {"national", "auditor", "department"}, 200),
+    "shared status": (lambda api, issuer: (
+        "GET", _identifier_path(api, issuer) + "/status?purpose=招投标资格审查", None),
+        {"national", "auditor", "department"}, 200),
+    "shared file": (lambda api, issuer: (
+        "GET", _identifier_path(api, issuer) + "/file?purpose=招投标资格审查", None),
+        {"national", "auditor", "department"}, 200),
     "file policy": (lambda api, _: ("POST", "/api/v1/insurance-policies", POLICY),
                     {"insurer"}, 201),
     "list policies": (lambda api, _: ("GET", "/api/v1/insurance-policies", None),

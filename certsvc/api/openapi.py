@@ -61,6 +61,7 @@ from certsvc.domain.sharing import POLICY_SPEC, PURPOSE
 from certsvc.domain.specs import Spec
 from certsvc.errors import PROBLEM_TYPES
 from certsvc.workflow.audit_log import AUDIT_QUERY
+from certsvc.workflow.licence_sharing import FILE_FORMATS, HOLDER_TYPES
 
 # The error classes outside certsvc.errors, imported so that they have registered their types
 _REGISTERED_ELSEWHERE = (UnknownYear, InvalidTransition)
@@ -103,6 +104,9 @@ _PURPOSE = {"name": "purpose", "in": "query", "schema": PURPOSE.json_schema(),
             "description": "用证事由: why a department or insurer reads it (required of them; "
                            "kept in the audit log)"}
 _USCC = {"name": "uscc", "in": "path", "required": True, "schema": {"type": "string"}}
+_IDENTIFIER = {"name": "identifier", "in": "path", "required": True,
+               "schema": {"type": "string", "maxLength": 100},
+               "description": "电子证照标识 (GB/T 36904), e.g. 1.2.156.3005.2.…"}
 _YEAR = {"name": "year", "in": "path", "required": True,
          "schema": {"type": "integer", "minimum": 1, "maximum": 9999}}
 _IDEMPOTENCY = {"name": "Idempotency-Key", "in": "header", "required": False,
@@ -420,6 +424,36 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [{"name": "uscc", "in": "path", "required": True,
                             "schema": {"type": "string"}}, _PURPOSE],
             "responses": _ok("the standing")}},
+        "/api/v1/sharing/licences": {"get": {
+            "summary": "电子证照共享 (GB/T 36906): the licences of a holder by holder code and "
+                       "holder code type, as GB/T 36903 metadata (departments granted the "
+                       "licence type, the national authority, auditors; purpose required of "
+                       "departments and audited)", "operationId": "shared_by_holder",
+            "parameters": [{"name": "holder_code", "in": "query", "required": True,
+                            "schema": {"type": "string", "maxLength": 40}},
+                           {"name": "holder_type", "in": "query",
+                            "schema": {"enum": list(HOLDER_TYPES), "default": "001"},
+                            "description": "001 统一社会信用代码, 111 公民身份号码"},
+                           _PURPOSE],
+            "responses": _ok("items: each licence's metadata")}},
+        "/api/v1/sharing/licences/{identifier}": {"get": {
+            "summary": "电子证照共享: a licence by its identifier (GB/T 36904; an earlier "
+                       "version's identifier answers the current licence), as metadata",
+            "operationId": "shared_licence", "parameters": [_IDENTIFIER, _PURPOSE],
+            "responses": _ok("the metadata and the requested version")}},
+        "/api/v1/sharing/licences/{identifier}/status": {"get": {
+            "summary": "电子证照共享: the licence's status, and whether the version asked for "
+                       "is its current one", "operationId": "shared_status",
+            "parameters": [_IDENTIFIER, _PURPOSE], "responses": _ok("the status")}},
+        "/api/v1/sharing/licences/{identifier}/file": {"get": {
+            "summary": "电子证照共享: the licence's file (the printable PDF with its QR), "
+                       "named by its identifier", "operationId": "shared_file",
+            "parameters": [_IDENTIFIER, _PURPOSE,
+                           {"name": "format", "in": "query",
+                            "schema": {"enum": list(FILE_FORMATS), "default": "pdf"}}],
+            "responses": {"200": {"description": "the file",
+                                  "content": {"application/pdf": {}}},
+                          "default": _problems()}}},
         "/api/v1/insurance-policies": {"post": {
             "summary": "产品质量安全责任保险: an insurer files a liability policy (uscc, "
                        "policy_number, cover_yuan, starts_on, ends_on); the enterprise page "

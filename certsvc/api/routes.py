@@ -18,6 +18,7 @@ from certsvc.console.forms import body_from_form
 from certsvc.credential.feed import page_payload, render_page, signature_line
 from certsvc.domain.accounts import Principal
 from certsvc.domain.documents import MAX_DOCUMENT
+from certsvc.domain.e_licence import HOLDER_TYPE_USCC
 from certsvc.domain.fields import digits
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc, utcnow
@@ -352,6 +353,33 @@ def register_routes(app: Flask, services: Services) -> None:
         services.sharing.read(principal(), f"enterprise:{code}", _text_arg("purpose"),
                               utcnow(), g.request_id, readers=STANDING_READERS)
         return _json(services.measures.standing(code, utcnow()))
+
+    # 电子证照共享服务 (GB/T 36906): departments granted the licence type, stating a purpose
+    @app.get("/api/v1/sharing/licences")
+    def shared_by_holder() -> Response:
+        return _json(services.licence_sharing.by_holder(
+            principal(), request.args.get("holder_code", "")[:40],
+            request.args.get("holder_type", HOLDER_TYPE_USCC)[:3], _text_arg("purpose"),
+            utcnow(), g.request_id))
+
+    @app.get("/api/v1/sharing/licences/<identifier>")
+    def shared_licence(identifier: str) -> Response:
+        return _json(services.licence_sharing.by_identifier(
+            principal(), identifier, _text_arg("purpose"), utcnow(), g.request_id))
+
+    @app.get("/api/v1/sharing/licences/<identifier>/status")
+    def shared_status(identifier: str) -> Response:
+        return _json(services.licence_sharing.status(
+            principal(), identifier, _text_arg("purpose"), utcnow(), g.request_id))
+
+    @app.get("/api/v1/sharing/licences/<identifier>/file")
+    def shared_file(identifier: str) -> Response:
+        data, media_type, name = services.licence_sharing.file(
+            principal(), identifier, request.args.get("format", "pdf")[:8],
+            _text_arg("purpose"), utcnow(), g.request_id)
+        return Response(data, mimetype=media_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store"})
 
     @app.post("/api/v1/insurance-policies")
     def file_policy() -> Response:

@@ -1,0 +1,1 @@
+"""The licence as a document: the printable PDF (and the files other systems exchange)."""
