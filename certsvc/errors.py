@@ -69,6 +69,13 @@ class Conflict(CertsvcError):
     status = 409
 
 
+class SealUnavailable(Conflict):
+    """The bureau holds no key an electronic seal can use (GB/T 38540 needs SM2)."""
+
+    type = "seal-unavailable"
+    title = "No SM2 key for the seal"
+
+
 class KeyStoreError(CertsvcError):
     """Key material is missing, locked or inconsistent."""
 

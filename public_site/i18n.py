@@ -70,6 +70,7 @@ MESSAGES: dict[str, dict[str, str]] = {
                           "this root key fingerprint."},
     "root_fingerprint": {"zh": "根证书 SHA-256 指纹", "en": "Root certificate SHA-256 fingerprint"},
     "root_key": {"zh": "根公钥", "en": "Root public key"},
+    "ofd": {"zh": "下载 OFD 电子证照（含电子印章）", "en": "Download the sealed OFD licence"},
     "identifier": {"zh": "电子证照标识", "en": "Electronic licence identifier (GB/T 36904)"},
     "trust_list": {"zh": "信任列表", "en": "Trust list"},
     "status_list": {"zh": "状态列表", "en": "Status list"},

@@ -67,6 +67,19 @@ def pages_blueprint(site: Site) -> Blueprint:
         record = site.reader.by_number(LicenceNumber.parse(number))
         return _licence_page(site, verify_record(site, record))
 
+    @bp.get("/licence/<number>.ofd")
+    def licence_ofd_file(number: str) -> Response:
+        """The sealed OFD, as the bureau service made it (this site holds no keys)."""
+        record = site.reader.by_number(LicenceNumber.parse(number))
+        stored = site.reader.stored_file(record, "ofd")
+        if stored is None:
+            raise NotFound(f"licence {record.number} has no OFD (its bureau seals with SM2 "
+                           "only; the file is made when the licence is issued or changed)")
+        data, identifier = stored
+        return Response(data, mimetype="application/ofd", headers={
+            "Content-Disposition": f"attachment; filename={identifier}.ofd",
+            "Cache-Control": "no-cache"})
+
     @bp.get("/licence/<number>.pdf")
     def licence_pdf_page(number: str) -> Response:
         record = site.reader.by_number(LicenceNumber.parse(number))
@@ -183,9 +196,10 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
             detail = site.reader.status_detail(record.number)
         except CertsvcError:
             record = None
-    declaration, recalls, commitment, identifier = None, [], None, None
+    declaration, recalls, commitment, identifier, has_ofd = None, [], None, None, False
     if record is not None:
         identifier = str(identifier_of(record.number, site.reader.version(record)))
+        has_ofd = site.reader.stored_file(record, "ofd") is not None
         commitment = site.reader.pending_commitment(record.number)
         declaration = current_declaration(site.reader.declarations(record.enterprise.uscc))
         units = {u.id for u in record.scope}
@@ -193,7 +207,8 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
                    if units & set(r["unit_ids"])]
     return render_template("landing.html", verdict=verdict, licence=view, record=record,
                            detail=detail, links=links, declaration=declaration,
-                           recalls=recalls, commitment=commitment, identifier=identifier)
+                           recalls=recalls, commitment=commitment, identifier=identifier,
+                           has_ofd=has_ofd)
 
 
 def _grouped(hex_text: str) -> str:

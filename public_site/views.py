@@ -88,6 +88,7 @@ def links(record: LicenceRecord) -> dict[str, str]:
     return {
         "page": f"/V/{token_to_digits(record.token)}" if record.token else f"/licence/{number}",
         "pdf": f"/licence/{number}.pdf",
+        "ofd": f"/licence/{number}.ofd",
         "enterprise": f"/enterprise/{record.enterprise.uscc}",
         "api": f"/api/v1/licences/{number}",
         "metadata": f"/api/v1/licences/{number}/metadata",

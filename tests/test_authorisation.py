@@ -299,6 +299,9 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
     "sharing standing": (lambda api, issuer: (
         "GET", "/api/v1/sharing/enterprises/91330106MA2H7K3LXA?purpose=承保审核", None),
         {"national", "auditor", "department", "insurer"}, 200),
+    # authorised, the answer is 409: Zhejiang's key is Ed25519 and a seal needs SM2
+    "licence ofd": (lambda api, issuer: ("GET", _licence(api, issuer) + "/ofd", None),
+                    {"enterprise", "zhejiang", "national"}, 409),
     "shared by holder": (lambda api, issuer: (_licence(api, issuer) and "GET",
                          "/api/v1/sharing/licences?holder_code=91330106MA2H7K3LXA"
                          "&holder_type=001&purpose=招投标资格审查", None),
@@ -469,7 +472,8 @@ OTHERWISE = {("declare", "other_enterprise"): 422, ("report accident", "other_en
              # another province's licence is refused in the batch, which then changes none
              ("bulk change", "jiangsu"): 422,
              # the county supervises the enterprise, but records county-level checks only
-             ("record spot check", "county"): 422}
+             ("record spot check", "county"): 422,
+             ("licence ofd", "other_enterprise"): 404}
 PUBLIC = {  # no account needed; any token is fine too
     "openapi": "/bureau/openapi.json",
     "liveness": "/bureau/healthz",

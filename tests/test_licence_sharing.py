@@ -60,6 +60,9 @@ def test_the_file_is_the_licence_pdf_named_by_its_identifier(api: Api, issuer: A
     assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
     assert str(identifier_of(NUMBER, 1)) in response.headers["Content-Disposition"]
     assert api.get(f"{_path(tail='/file')}?{WHY}&format=doc", "department").status_code == 422
+    sealed = api.get(f"{_path(tail='/file')}?{WHY}&format=ofd", "department")
+    assert sealed.status_code == 409 and sealed.json is not None  # Zhejiang is Ed25519
+    assert sealed.json["type"].endswith("seal-unavailable")
 
 
 @freeze_time("2026-06-01 02:00:00")

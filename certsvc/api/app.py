@@ -54,6 +54,7 @@ from certsvc.workflow.documents import Documents
 from certsvc.workflow.grading import Grading
 from certsvc.workflow.holiday_notices import HolidayNotices
 from certsvc.workflow.issuance import Issuer
+from certsvc.workflow.licence_files import LicenceFiles
 from certsvc.workflow.licence_sharing import LicenceSharing
 from certsvc.workflow.licences import LicenceActions
 from certsvc.workflow.measures import Measures
@@ -102,8 +103,13 @@ class Services:
         self.measures: Measures = Measures(self.engine, self.licences)
         self.review_bodies: ReviewBodies = ReviewBodies(self.engine, self.documents)
         self.sharing: Sharing = Sharing(self.engine)
+        self.files: LicenceFiles = LicenceFiles(self.engine, self.signer,
+                                                app.config["PUBLIC_URL"],
+                                                app.config.get("PDF_FONT"))
+        self.licences.after_signing = self.files.refresh
         self.licence_sharing: LicenceSharing = LicenceSharing(
-            self.engine, self.sharing, app.config["PUBLIC_URL"], app.config.get("PDF_FONT"))
+            self.engine, self.sharing, self.files, app.config["PUBLIC_URL"],
+            app.config.get("PDF_FONT"))
         self.grading: Grading = Grading(self.engine)
         self.bulk: BulkStatusChanges = BulkStatusChanges(self.engine, self.licences)
         self.audit_log: AuditLog = AuditLog(self.engine)

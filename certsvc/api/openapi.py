@@ -424,6 +424,17 @@ def openapi_document() -> dict[str, Any]:
             "parameters": [{"name": "uscc", "in": "path", "required": True,
                             "schema": {"type": "string"}}, _PURPOSE],
             "responses": _ok("the standing")}},
+        "/api/v1/licences/{number}/ofd": {"get": {
+            "summary": "The licence as an OFD file (GB/T 33190) sealed with the bureau's "
+                       "electronic seal (GB/T 38540, SM2/SM3), named by its identifier: for "
+                       "the enterprise holding it, the issuing province, the national "
+                       "authority; 409 seal-unavailable while the bureau signs with Ed25519",
+            "operationId": "licence_ofd",
+            "parameters": [{"name": "number", "in": "path", "required": True,
+                            "schema": {"type": "string"}, "example": "浙XK06-001-00012"}],
+            "responses": {"200": {"description": "the sealed OFD",
+                                  "content": {"application/ofd": {}}},
+                          "default": _problems()}}},
         "/api/v1/sharing/licences": {"get": {
             "summary": "电子证照共享 (GB/T 36906): the licences of a holder by holder code and "
                        "holder code type, as GB/T 36903 metadata (departments granted the "
@@ -446,13 +457,13 @@ def openapi_document() -> dict[str, Any]:
                        "is its current one", "operationId": "shared_status",
             "parameters": [_IDENTIFIER, _PURPOSE], "responses": _ok("the status")}},
         "/api/v1/sharing/licences/{identifier}/file": {"get": {
-            "summary": "电子证照共享: the licence's file (the printable PDF with its QR), "
+            "summary": "电子证照共享: the licence's file, the sealed OFD or the printable PDF, "
                        "named by its identifier", "operationId": "shared_file",
             "parameters": [_IDENTIFIER, _PURPOSE,
                            {"name": "format", "in": "query",
                             "schema": {"enum": list(FILE_FORMATS), "default": "pdf"}}],
             "responses": {"200": {"description": "the file",
-                                  "content": {"application/pdf": {}}},
+                                  "content": {"application/pdf": {}, "application/ofd": {}}},
                           "default": _problems()}}},
         "/api/v1/insurance-policies": {"post": {
             "summary": "产品质量安全责任保险: an insurer files a liability policy (uscc, "

@@ -111,6 +111,15 @@ def register_routes(app: Flask, services: Services) -> None:
         return run_idempotently(services, p, lambda: _json(services.licences.act(
             p, parsed, action, _body(empty_ok=True), utcnow(), g.request_id)))
 
+    @app.get("/api/v1/licences/<number>/ofd")
+    def licence_ofd(number: str) -> Response:
+        """The sealed OFD of the licence (made on first request if not made at issue)."""
+        data, name = services.files.for_principal(principal(), LicenceNumber.parse(number),
+                                                  utcnow())
+        return Response(data, mimetype="application/ofd", headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "Cache-Control": "no-store"})
+
     @app.post("/api/v1/bulk-status-changes/preview")
     def preview_bulk() -> Response:
         return _json(services.bulk.preview(principal(), _body(), utcnow()))

@@ -23,12 +23,14 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from contextlib import contextmanager
 
+from certsvc.credential.algorithms import Algorithm
 from certsvc.credential.cose import encode_sign1, protected_header, sig_structure
 from certsvc.credential.lint import licence_rule_violation
 from certsvc.credential.payload import decode_payload
+from certsvc.credential.ses import SEAL_MM, Seal, build_signature
 from certsvc.credential.trust_list import KeyState, encode_trust_list_payload, key_id
-from certsvc.domain.bureaus import NATIONAL_CODE
-from certsvc.errors import LintError
+from certsvc.domain.bureaus import NATIONAL_CODE, bureau_by_code
+from certsvc.errors import LintError, SealUnavailable
 from certsvc.signer.keystore import KeyRecord, KeyStore
 from certsvc.signer.private_keys import PrivateKey
 
@@ -97,6 +99,31 @@ class Signer:
         done: Future[list[bytes]] = Future()
         done.set_result(self.sign_licences(batch))
         return done
+
+    def seal_key(self, bureau_code: str, now: dt.datetime) -> KeyRecord:
+        """The key that seals for the bureau: its active key, which must be SM2, since
+        GB/T 38540 knows no other algorithm (SealUnavailable otherwise)."""
+        record = self.keystore.active_key(bureau_code, now)
+        if record.algorithm is not Algorithm.SM2:
+            raise SealUnavailable(
+                f"bureau {bureau_code} signs with {record.algorithm.label}; an electronic seal "
+                f"(GB/T 38540) needs SM2/SM3: `certsvc keys rotate {bureau_code} --algorithm "
+                f"sm2`")
+        return record
+
+    def seal_document(self, bureau_code: str, picture_png: bytes, data: bytes,
+                      property_info: str, now: dt.datetime) -> bytes:
+        """The bureau's GB/T 38540 seal signature over ``data`` (an OFD's Signature.xml)."""
+        record = self.seal_key(bureau_code, now)
+        key = self._keys.get(record.kid)
+        if key is None:
+            key = self._keys[record.kid] = self.keystore.load_private_key(record.kid)
+        bureau = bureau_by_code(bureau_code)
+        seal = Seal(es_id=f"{bureau_code}{record.kid}", name=bureau.name,
+                    picture_png=picture_png, width_mm=SEAL_MM, height_mm=SEAL_MM,
+                    certificate=self.keystore.certificate_der(record.kid),
+                    valid_start=record.not_before, valid_end=record.not_after)
+        return build_signature(seal, data, property_info, now, key.certificate_signature)
 
     def sign_status_list(self, payload: bytes, now: dt.datetime) -> bytes:
         return self._sign_national(payload, now)

@@ -575,3 +575,20 @@ class GradeOverrideRow(Base):
     account_id: Mapped[int] = mapped_column(Integer)
     bureau_code: Mapped[str] = mapped_column(String(2))
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LicenceFileRow(Base):
+    """A licence version's sealed file (the OFD): made where the keys are, served anywhere."""
+
+    __tablename__ = "licence_files"
+    __table_args__ = (UniqueConstraint("licence_id", "version", "format",
+                                       name="uq_licence_files"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    licence_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("licences.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(8))
+    identifier: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -18,6 +18,7 @@ from certsvc.store.models import (
     ApplicationRow,
     DeclarationRow,
     InstitutionRow,
+    LicenceFileRow,
     LicenceRow,
     LicenceStatusDetail,
     RecallRow,
@@ -35,6 +36,7 @@ _RECALL = cast(Table, RecallRow.__table__)
 _INST = cast(Table, InstitutionRow.__table__)
 _APP = cast(Table, ApplicationRow.__table__)
 _RETIRED = cast(Table, RetiredStatusIndex.__table__)
+_FILES = cast(Table, LicenceFileRow.__table__)
 
 
 class LicenceReader:
@@ -51,6 +53,12 @@ class LicenceReader:
         renewal that re-signed it, i.e. each token it retired."""
         with self.engine.connect() as conn:
             return licence_version(conn, record.id)
+
+    def stored_file(self, record: LicenceRecord, file_format: str
+                    ) -> tuple[bytes, str] | None:
+        """The sealed file of the licence's current version (data, identifier), if made."""
+        with self.engine.connect() as conn:
+            return stored_file(conn, record.id, licence_version(conn, record.id), file_format)
 
     def status_detail(self, number: LicenceNumber) -> dict[str, Any] | None:
         """Why the licence has its status (order, reason, legal basis, deadline), if set."""
@@ -293,3 +301,11 @@ def licence_version(conn: Connection, licence_id: int) -> int:
     retired = conn.execute(select(func.count()).select_from(_RETIRED)
                            .where(_RETIRED.c.licence_id == licence_id)).scalar_one()
     return 1 + int(retired)
+
+
+def stored_file(conn: Connection, licence_id: int, version: int, file_format: str
+                ) -> tuple[bytes, str] | None:
+    row = conn.execute(select(_FILES.c.data, _FILES.c.identifier).where(
+        _FILES.c.licence_id == licence_id, _FILES.c.version == version,
+        _FILES.c.format == file_format)).first()
+    return None if row is None else (bytes(row.data), str(row.identifier))

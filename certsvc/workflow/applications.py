@@ -299,6 +299,8 @@ class Applications:
                          row["bureau_code"], before, _audit_view(after), request_id, now)
         if action == "issue" or revocation is not None:
             self.publish()
+        if action == "issue" and after["licence_number"]:  # issued, renewed or extended
+            self.licences.after_signing(after["licence_number"], now)
         return view(after, now)
 
     def _accept(self, conn: Connection, p: Principal, row: dict[str, Any],

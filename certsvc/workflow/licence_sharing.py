@@ -32,18 +32,21 @@ from certsvc.errors import NotFound, ValidationError
 from certsvc.render.pdf import find_font, licence_pdf
 from certsvc.store.reader import LicenceReader
 from certsvc.store.records import LicenceRecord
+from certsvc.workflow.licence_files import LicenceFiles
 from certsvc.workflow.sharing import Sharing
 
+OFD_MEDIA_TYPE = "application/ofd"
 FAMILY = "licence"  # the grant that carries the production licence type
 HOLDER_TYPES = ("001", "111")  # 统一社会信用代码, 公民身份号码 (GB/T 36903 codes)
-FILE_FORMATS = ("pdf",)
+FILE_FORMATS = ("pdf", "ofd")
 
 
 class LicenceSharing:
-    def __init__(self, engine: Engine, sharing: Sharing, public_url: str,
-                 pdf_font: str | None = None) -> None:
+    def __init__(self, engine: Engine, sharing: Sharing, files: LicenceFiles,
+                 public_url: str, pdf_font: str | None = None) -> None:
         self.reader = LicenceReader(engine)
         self.sharing = sharing
+        self.files = files
         self.public_url = public_url
         self.pdf_font = pdf_font
 
@@ -82,12 +85,16 @@ class LicenceSharing:
     def file(self, principal: Principal, identifier: str, file_format: str,
              purpose: str | None, now: dt.datetime, request_id: str
              ) -> tuple[bytes, str, str]:
-        """The licence's file (the printable PDF with its QR): bytes, media type, name."""
+        """The licence's file: the sealed OFD (GB/T 33190, 38540) or the printable PDF, both
+        with its QR: bytes, media type, name."""
         record, _ = self._licence(principal, identifier, purpose, now, request_id)
         if file_format not in FILE_FORMATS:
             raise ValidationError("format", f"must be one of {', '.join(FILE_FORMATS)}")
         if record.token is None:
             raise NotFound(f"licence {record.number} is not signed yet")
+        if file_format == "ofd":
+            data, name = self.files.ofd(record, now)
+            return data, OFD_MEDIA_TYPE, name
         data = licence_pdf(record, qr_text(self.public_url, record.token),
                            find_font(self.pdf_font), STATUS_TERMS[record.status][0])
         return data, "application/pdf", f"{self._identifier(record)}.pdf"

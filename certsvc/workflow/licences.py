@@ -50,12 +50,16 @@ class LicenceActions:
         self.engine = engine
         self.issuer = issuer
         self.on_status_change = on_status_change
+        # after a licence was (re-)signed: its number, once committed (the OFD is made)
+        self.after_signing: Callable[[str, dt.datetime], None] = lambda number, now: None
 
     def act(self, principal: Principal, number: LicenceNumber, action: str, data: Any,
             now: dt.datetime, request_id: str) -> dict[str, Any]:
         with self.engine.begin() as conn:
             after = self.act_in(conn, principal, number, action, data, now, request_id)
         self.on_status_change()  # a change supersedes the old token's index, too
+        if action == "change":
+            self.after_signing(number.canonical, now)
         return after
 
     def act_in(self, conn: Connection, principal: Principal, number: LicenceNumber,

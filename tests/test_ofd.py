@@ -1,0 +1,248 @@
+"""The OFD licence with its electronic seal (issue 15): read back by an OFD reader we did not
+write (easyofd), its QR decoded by zxing-cpp, its seal taken apart by a DER decoder we did
+not write (pyasn1) and verified with an SM2/SM3 implementation we did not write (gmssl); a
+one-byte change anywhere fails. Through the bureau API and the public site too."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import io
+import json
+import logging
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from freezegun import freeze_time
+from gmssl import sm2 as independent_sm2
+from gmssl import sm3 as independent_sm3
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyasn1.codec.der import decoder, encoder
+from sqlalchemy import Engine
+
+from certsvc.credential.algorithms import Algorithm
+from certsvc.credential.qr_image import read_qr
+from certsvc.credential.ses import verify_signature
+from certsvc.domain.licence import Licence
+from certsvc.domain.time import utcnow
+from certsvc.errors import MalformedToken, SealUnavailable
+from certsvc.publish.artefacts import publish_trust_list
+from certsvc.render.ofd import read_sealed
+from certsvc.signer.keystore import KeyStore
+from certsvc.signer.signer import Signer
+from certsvc.store.db import make_engine, migrate
+from certsvc.store.reader import LicenceReader
+from certsvc.workflow.issuance import IssuedLicence, Issuer
+from certsvc.workflow.licence_files import LicenceFiles
+from tests.conftest import ISSUE_TIME, KEYS_CREATED, PASSPHRASE, PUBLIC_URL, REFERENCE, Api
+from tests.test_public_site import make_client
+
+SIGNATURE_XML = "Doc_0/Signs/Sign_0/Signature.xml"
+SIGNED_VALUE = "Doc_0/Signs/Sign_0/SignedValue.dat"
+MADE = ISSUE_TIME + dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def sm2_setup(tmp_path: Path) -> tuple[Engine, Signer, IssuedLicence]:
+    keystore = KeyStore(tmp_path / "keys", PASSPHRASE)
+    keystore.init(KEYS_CREATED, Algorithm.SM2)
+    engine = make_engine(f"sqlite:///{tmp_path / 'ofd.db'}")
+    migrate(engine)
+    signer = Signer(keystore)
+    issued = Issuer(engine, signer, PUBLIC_URL).issue(
+        Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))), ISSUE_TIME)
+    return engine, signer, issued
+
+
+def _ofd(setup: tuple[Engine, Signer, IssuedLicence]) -> tuple[bytes, str]:
+    engine, signer, issued = setup
+    assert issued.licence.number is not None
+    record = LicenceReader(engine).by_number(issued.licence.number)
+    return LicenceFiles(engine, signer, PUBLIC_URL).ofd(record, MADE)
+
+
+def _parts(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def _zip(parts: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return out.getvalue()
+
+
+def _independently_verified(data: bytes) -> str:
+    """Check a sealed OFD with code we did not write: every reference's SM3 (gmssl), the
+    seal signature's hash of Signature.xml, and its SM2 signature (gmssl) by the
+    certificate it carries (pyasn1 takes the DER apart). Returns the seal's name."""
+    parts = _parts(data)
+    signature_xml = parts[SIGNATURE_XML].decode()
+    for reference in signature_xml.split("<ofd:Reference ")[1:]:
+        path = reference.split('FileRef="/')[1].split('"')[0]
+        value = reference.split("<ofd:CheckValue>")[1].split("<")[0]
+        digest = bytes.fromhex(independent_sm3.sm3_hash(list(parts[path])))
+        assert base64.b64encode(digest).decode() == value, f"{path} changed"
+    signature, _ = decoder.decode(parts[SIGNED_VALUE])
+    to_sign, cert, algorithm, value = (signature[i] for i in range(4))
+    assert str(algorithm) == "1.2.156.10197.1.501"
+    data_hash = bytes(to_sign[3].asOctets())
+    assert data_hash.hex() == independent_sm3.sm3_hash(list(parts[SIGNATURE_XML]))
+    certificate, _ = decoder.decode(bytes(cert))
+    point = bytes(certificate[0][6][1].asOctets())  # tbs → subjectPublicKeyInfo → key
+    r_s, _ = decoder.decode(bytes(value.asOctets()))
+    raw = f"{int(r_s[0]):064x}{int(r_s[1]):064x}"
+    checker = independent_sm2.CryptSM2(private_key="", public_key=point[1:].hex(), mode=1)
+    assert checker.verify_with_sm3(raw, encoder.encode(to_sign)), "seal signature"
+    seal_info = to_sign[1][0]
+    return str(seal_info[2][1])  # property → name
+
+
+# --- the file, read by others ---------------------------------------------------------------
+def test_an_ofd_reader_we_did_not_write_finds_the_fields_and_the_qr(sm2_setup: Any) -> None:
+    from easyofd.ofd import OFD
+
+    logging.getLogger("easyofd").setLevel(logging.ERROR)
+    data, name = _ofd(sm2_setup)
+    _, _, issued = sm2_setup
+    assert name.startswith("1.2.156.3005.2.") and name.endswith(".001." + name[-5] + ".ofd")
+    reader = OFD()
+    reader.read(data, fmt="binary")
+    [document] = reader.data
+    texts = [t["text"] for page in document["page_content_info"].values()
+             for t in page["text_list"]]
+    assert "全国工业产品生产许可证" in texts
+    assert "证书编号：浙XK06-001-00012" in texts
+    assert f"统一社会信用代码：{issued.licence.enterprise.uscc}" in texts
+    assert any(t.startswith("电子证照标识：1.2.156.3005.2.") for t in texts)
+    [image] = document["images"].values()
+    assert read_qr(base64.b64decode(image["imgb64"])) == issued.qr_text  # zxing-cpp
+    [[seal]] = document["signatures_page_id"].values()
+    assert seal["Boundary"] and seal["SignedValue"]
+
+
+def test_the_seal_verifies_with_code_we_did_not_write(sm2_setup: Any) -> None:
+    data, _ = _ofd(sm2_setup)
+    assert _independently_verified(data) == "浙江省市场监督管理局"
+    from easyofd.parser_ofd.find_seal_img import SealExtract
+
+    with_seal = SealExtract()  # easyofd's own seal-picture finder, on our SignedValue.dat
+    decoded = decoder.decode(_parts(data)[SIGNED_VALUE])[0]
+    pictures: list[Any] = []
+    with_seal.find_octet_strings(decoded, pictures)
+    assert any(bytes(p.asOctets()).startswith(b"\x89PNG") for p in pictures)
+
+
+@pytest.mark.parametrize("part", [
+    "Doc_0/Pages/Page_0/Content.xml", "OFD.xml", "Doc_0/Res/qr.png", SIGNATURE_XML])
+def test_a_one_byte_change_anywhere_fails(sm2_setup: Any, part: str) -> None:
+    data, _ = _ofd(sm2_setup)
+    parts = _parts(data)
+    changed = bytearray(parts[part])
+    changed[len(changed) // 2] ^= 1
+    parts[part] = bytes(changed)
+    tampered = _zip(parts)
+    with pytest.raises(AssertionError):
+        _independently_verified(tampered)
+    with pytest.raises((ValueError, MalformedToken)):
+        sealed = read_sealed(tampered)
+        verify_signature(sealed.signed_value, sealed.signature_xml)
+
+
+def test_a_changed_signature_value_fails_and_ours_agrees(sm2_setup: Any) -> None:
+    data, _ = _ofd(sm2_setup)
+    sealed = read_sealed(data)
+    check = verify_signature(sealed.signed_value, sealed.signature_xml)
+    assert (check.seal_name, check.bureau_code) == ("浙江省市场监督管理局", "33")
+    assert check.picture_png.startswith(b"\x89PNG")
+    flipped = bytearray(sealed.signed_value)
+    flipped[-5] ^= 1
+    with pytest.raises(MalformedToken):
+        verify_signature(bytes(flipped), sealed.signature_xml)
+
+
+def test_an_extra_part_outside_the_seal_is_refused(sm2_setup: Any) -> None:
+    data, _ = _ofd(sm2_setup)
+    parts = _parts(data) | {"Doc_0/Res/extra.png": b"\x89PNG"}
+    with pytest.raises(ValueError, match="outside the seal"):
+        read_sealed(_zip(parts))
+
+
+@given(st.binary(max_size=400))
+@settings(max_examples=100, deadline=None)
+def test_any_bytes_as_a_seal_signature_raise_only_malformed_token(data: bytes) -> None:
+    with contextlib.suppress(MalformedToken):
+        verify_signature(data, b"")
+
+
+@given(st.binary(max_size=400))
+@settings(max_examples=100, deadline=None)
+def test_any_bytes_as_an_ofd_raise_only_value_error(data: bytes) -> None:
+    with contextlib.suppress(ValueError):
+        read_sealed(data)
+
+
+def test_an_ed25519_bureau_has_no_seal(signer: Signer, issuer: Issuer, engine: Engine) -> None:
+    issued = issuer.issue(Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))),
+                          ISSUE_TIME)
+    assert issued.licence.number is not None
+    record = LicenceReader(engine).by_number(issued.licence.number)
+    with pytest.raises(SealUnavailable, match="--algorithm sm2"):
+        LicenceFiles(engine, signer, PUBLIC_URL).ofd(record, MADE)
+
+
+def test_the_file_is_made_once_per_version(sm2_setup: Any) -> None:
+    first, name = _ofd(sm2_setup)
+    again, same = _ofd(sm2_setup)
+    assert (again, same) == (first, name)  # kept, not sealed again
+
+
+# --- through the services ------------------------------------------------------------------
+@freeze_time("2026-06-01 02:00:00")
+def test_the_bureau_api_serves_the_ofd_to_whom_it_belongs(api: Api, issuer: Issuer) -> None:
+    from tests.test_authorisation import _licence
+
+    _licence(api, issuer)
+    refused = api.get("/api/v1/licences/浙XK06-001-00012/ofd", "enterprise")
+    assert refused.status_code == 409 and refused.json is not None  # Zhejiang is Ed25519
+    assert refused.json["type"].endswith("seal-unavailable")
+    keystore = issuer.signer.keystore
+    from certsvc.domain.bureaus import bureau_by_code
+
+    keystore.rotate(bureau_by_code("33"), utcnow() - dt.timedelta(hours=1), Algorithm.SM2)
+    made = api.get("/api/v1/licences/浙XK06-001-00012/ofd", "enterprise")
+    assert made.status_code == 200 and made.mimetype == "application/ofd"
+    assert _independently_verified(made.data) == "浙江省市场监督管理局"
+    assert api.get("/api/v1/licences/浙XK06-001-00012/ofd", "zhejiang").data == made.data
+    assert api.get("/api/v1/licences/浙XK06-001-00012/ofd", "other_enterprise"
+                   ).status_code == 404
+    assert api.get("/api/v1/licences/浙XK06-001-00012/ofd", "jiangsu").status_code == 403
+    assert api.get("/api/v1/licences/浙XK06-001-00012/ofd", "department").status_code == 403
+    assert api.get("/api/v1/licences/nonsense/ofd", "enterprise").status_code == 422
+
+
+def test_the_public_site_serves_the_stored_ofd_and_links_it(
+        sm2_setup: Any, tmp_path: Path) -> None:
+    engine, signer, issued = sm2_setup
+    url = str(engine.url)
+    published = tmp_path / "site"
+    published.mkdir()
+    publish_trust_list(signer, published / "trust-list.cose", utcnow())
+    client: FlaskClient = make_client(url, published, signer)
+    number = issued.licence.number
+    assert number is not None
+    absent = client.get(f"/licence/{number.canonical}.ofd")
+    assert absent.status_code == 404
+    data, _ = _ofd(sm2_setup)
+    served = client.get(f"/licence/{number.canonical}.ofd")
+    assert served.status_code == 200 and served.data == data
+    assert "1.2.156.3005.2." in served.headers["Content-Disposition"]
+    page = client.get(f"/licence/{number.canonical}").get_data(as_text=True)
+    assert f'href="/licence/{number.canonical}.ofd"' in page
