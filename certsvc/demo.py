@@ -13,9 +13,12 @@ from certsvc.domain.catalogue import catalogue
 from certsvc.domain.declarations import STANDARD_COMMITMENT, parse_declaration
 from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.uscc import check_character
+from certsvc.errors import SealUnavailable
+from certsvc.signer.signer import Signer
 from certsvc.store import accounts, declarations, oversight, review_bodies, writer
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import Issuer
+from certsvc.workflow.licence_files import LicenceFiles
 from certsvc.workflow.signin import SignIn
 
 REFERENCE_LICENCE: dict[str, Any] = {
@@ -69,6 +72,26 @@ def create_demo_licences(issuer: Issuer, engine: Engine, now: dt.datetime) -> in
                 writer.set_status(conn, issued.number, status, now, {
                     "action": status.value, "reason": "演示数据 (demo data)"})
     return len(DEMO_LICENCES)
+
+
+def make_demo_ofds(engine: Engine, signer: Signer, public_url: str, now: dt.datetime) -> int:
+    """The sealed OFD of every valid demo licence whose bureau seals (holds SM2) and that has
+    none yet; the others are skipped."""
+    files = LicenceFiles(engine, signer, public_url)
+    reader = LicenceReader(engine)
+    made = 0
+    for data, status in DEMO_LICENCES:
+        if status is not LicenceStatus.VALID:
+            continue
+        for licence in reader.by_uscc(_with_valid_uscc(data)["enterprise"]["uscc"]):
+            if reader.stored_file(licence, "ofd") is not None:
+                continue
+            try:
+                files.ofd(licence, now)
+            except SealUnavailable:
+                continue
+            made += 1
+    return made
 
 
 def _with_valid_uscc(data: dict[str, Any]) -> dict[str, Any]:

@@ -39,7 +39,15 @@ from certsvc.store.db import make_engine, migrate
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from certsvc.workflow.licence_files import LicenceFiles
-from tests.conftest import ISSUE_TIME, KEYS_CREATED, PASSPHRASE, PUBLIC_URL, REFERENCE, Api
+from tests.conftest import (
+    ISSUE_TIME,
+    KEYS_CREATED,
+    PASSPHRASE,
+    PUBLIC_URL,
+    REFERENCE,
+    Api,
+    run,
+)
 from tests.test_public_site import make_client
 
 SIGNATURE_XML = "Doc_0/Signs/Sign_0/Signature.xml"
@@ -246,3 +254,34 @@ def test_the_public_site_serves_the_stored_ofd_and_links_it(
     assert "1.2.156.3005.2." in served.headers["Content-Disposition"]
     page = client.get(f"/licence/{number.canonical}").get_data(as_text=True)
     assert f'href="/licence/{number.canonical}.ofd"' in page
+
+
+# --- on the command line ---------------------------------------------------------------------
+def test_the_operator_writes_and_anyone_verifies_the_ofd_offline(
+        env: dict[str, str], tmp_path: Path) -> None:
+    with freeze_time("2026-01-01"):
+        made = run(env, "keys", "init", "--algorithm", "ed25519", "--bureau-algorithm",
+                   "浙=sm2")
+    assert made.exit_code == 0, made.output
+    listed = run(env, "keys", "list").output
+    assert " 33  sm2 " in listed and " 32  ed25519 " in listed
+    bad = run(env, "keys", "init", "--bureau-algorithm", "33=rsa")
+    assert bad.exit_code == 2 and "unknown algorithm" in bad.output
+    with freeze_time("2026-03-15 02:00:00"):
+        issued = run(env, "licence", "issue", "--file", str(REFERENCE), "--json")
+        assert issued.exit_code == 0, issued.output
+        out = tmp_path / "licence.ofd"
+        wrote = run(env, "licence", "ofd", "浙XK06-001-00012", "--out", str(out))
+        assert wrote.exit_code == 0 and "1.2.156.3005.2." in wrote.output, wrote.output
+        run(env, "keys", "trust-list", "--out", str(tmp_path / "trust.cose"))
+        checked = run(env, "verify-ofd", str(out), "--trust-list", str(tmp_path / "trust.cose"))
+        assert checked.exit_code == 0, checked.output
+        assert "浙江省市场监督管理局" in checked.output and "浙XK06-001-00012" in checked.output
+        parts = _parts(out.read_bytes())
+        parts["OFD.xml"] = parts["OFD.xml"].replace("浙XK06".encode(), "苏XK06".encode())
+        (tmp_path / "changed.ofd").write_bytes(_zip(parts))
+        refused = run(env, "verify-ofd", str(tmp_path / "changed.ofd"), "--trust-list",
+                      str(tmp_path / "trust.cose"))
+        assert refused.exit_code == 1 and "OFD.xml was changed" in refused.output
+        unsealable = run(env, "licence", "ofd", "浙XK06-001-99999", "--out", str(out))
+        assert unsealable.exit_code != 0

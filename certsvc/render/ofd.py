@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from xml.etree import ElementTree as ET
 
 from certsvc.credential.algorithms import OID_SM2_WITH_SM3
+from certsvc.credential.ses import SealCheck, verify_signature
 from certsvc.credential.sm2 import sm3
+from certsvc.credential.trust_list import KeyState, TrustList, key_id
+from certsvc.errors import MalformedToken
 
 NAMESPACE = "http://www.ofdspec.org/2016"
 OID_SM3 = "1.2.156.10197.1.401"
@@ -221,3 +224,42 @@ def read_sealed(data: bytes, max_bytes: int = 8 << 20) -> SealedParts:
     if unsigned:
         raise ValueError(f"parts outside the seal: {', '.join(sorted(unsigned))}")
     return SealedParts(parts, signature_xml, signed_value)
+
+
+@dataclass(frozen=True)
+class CheckedOfd:
+    """A sealed OFD whose parts, seal and sealing key all check out."""
+
+    seal: SealCheck
+    custom_data: dict[str, str]  # OFD.xml's custom data: the licence's metadata items
+
+    @property
+    def identifier(self) -> str:
+        return self.custom_data.get("证照标识", "")
+
+
+def check_ofd(data: bytes, trust_list: TrustList) -> CheckedOfd:
+    """Verify a sealed licence OFD offline: every part against its SM3 in Signature.xml, the
+    GB/T 38540 seal signature over Signature.xml, and the sealing certificate against the
+    trust list (a bureau key, not revoked, sealing inside its window). MalformedToken says
+    what failed."""
+    try:
+        sealed = read_sealed(data)
+    except ValueError as exc:
+        raise MalformedToken(str(exc)) from None
+    seal = verify_signature(sealed.signed_value, sealed.signature_xml)
+    key = trust_list.key(key_id(seal.certificate))
+    if key is None or key.bureau_code != seal.bureau_code:
+        raise MalformedToken("the seal's certificate is not a trusted bureau key")
+    if key.state is KeyState.REVOKED:
+        raise MalformedToken(f"the sealing key was revoked: {key.revoked_reason or ''}")
+    start, end = key.signing_window
+    if not start <= seal.signed_at.timestamp() <= end:
+        raise MalformedToken("sealed outside the key's validity window")
+    try:
+        root = ET.fromstring(sealed.parts["OFD.xml"])
+    except (KeyError, ET.ParseError):
+        raise MalformedToken("the package has no readable OFD.xml") from None
+    custom = {element.get("Name", ""): element.text or ""
+              for element in root.iter(_tag("CustomData"))}
+    return CheckedOfd(seal, custom)
