@@ -108,6 +108,39 @@ def test_valid_licence(page: Page, site: str, issuer: Issuer, engine: Engine) ->
     shot(page, "landing-valid")
 
 
+def test_an_sm2_licence_shows_its_identifier_and_offers_its_sealed_ofd(
+        page: Page, site: str, signer: Signer, engine: Engine, tmp_path: Path) -> None:
+    """A bureau on SM2: its licence verifies in the browser like any other, the page shows
+    the identifier (GB/T 36904), and the OFD link downloads a file whose seal checks out."""
+    import datetime as dt
+
+    from certsvc.credential.algorithms import Algorithm
+    from certsvc.credential.trust_list import TrustList, load_root_public_key
+    from certsvc.domain.bureaus import bureau_by_code
+    from certsvc.render.ofd import check_ofd
+    from certsvc.store.reader import LicenceReader
+    from certsvc.workflow.licence_files import LicenceFiles
+
+    signer.keystore.rotate(bureau_by_code("33"), ISSUE_TIME - dt.timedelta(days=1),
+                           Algorithm.SM2)
+    publish_trust_list(signer, tmp_path / "trust-list.cose", utcnow())  # the site reads it
+    issued = Issuer(engine, signer, "https://certsvc.example").issue(reference(), ISSUE_TIME)
+    assert issued.licence.number is not None
+    record = LicenceReader(engine).by_number(issued.licence.number)
+    _, name = LicenceFiles(engine, signer, "https://certsvc.example").ofd(record, utcnow())
+    page.goto(landing(site, issued))
+    assert page.locator("#verdict").inner_text() == "有效"
+    identifier = page.locator("code.identifier").inner_text()
+    assert identifier.startswith("1.2.156.3005.2.") and f"{identifier}.ofd" == name
+    shot(page, "landing-sm2-ofd")
+    with page.expect_download() as download:
+        page.locator("#ofd").click()
+    data = Path(download.value.path()).read_bytes()
+    root = load_root_public_key(signer.keystore.root_certificate_pem())
+    checked = check_ofd(data, TrustList.load(signer.trust_list(utcnow()), root))
+    assert checked.identifier == identifier and checked.seal.seal_name == "浙江省市场监督管理局"
+
+
 @pytest.mark.parametrize(("status", "word"), [
     (LicenceStatus.SUSPENDED, "已暂停"), (LicenceStatus.REVOKED, "已撤销")])
 def test_suspended_and_revoked(page: Page, site: str, issuer: Issuer, engine: Engine,
