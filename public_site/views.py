@@ -79,17 +79,18 @@ def licence_json(site: Site, record: LicenceRecord, verdict: Verdict,
         "issued": record.issued.isoformat(), "valid_until": record.valid_until.isoformat(),
         "issuer": {"code": record.issuer.code, "name": record.issuer.name},
         "qr_text": qr_text(site.public_url, record.token) if record.token else None,
-        "links": links(record),
+        "links": links(record, site.reader.has_file(record, "ofd")),
     }
 
 
-def links(record: LicenceRecord) -> dict[str, str]:
+def links(record: LicenceRecord, has_ofd: bool = False) -> dict[str, str]:
+    """Where the licence is, in every form; the OFD only once its bureau has sealed it."""
     number = record.number.canonical
-    return {
+    found = {
         "page": f"/V/{token_to_digits(record.token)}" if record.token else f"/licence/{number}",
         "pdf": f"/licence/{number}.pdf",
-        "ofd": f"/licence/{number}.ofd",
         "enterprise": f"/enterprise/{record.enterprise.uscc}",
         "api": f"/api/v1/licences/{number}",
         "metadata": f"/api/v1/licences/{number}/metadata",
     }
+    return found | ({"ofd": f"/licence/{number}.ofd"} if has_ofd else {})

@@ -248,12 +248,15 @@ def test_the_public_site_serves_the_stored_ofd_and_links_it(
     assert number is not None
     absent = client.get(f"/licence/{number.canonical}.ofd")
     assert absent.status_code == 404
+    assert "ofd" not in client.get(f"/api/v1/licences/{number.canonical}").get_json()["links"]
     data, _ = _ofd(sm2_setup)
     served = client.get(f"/licence/{number.canonical}.ofd")
     assert served.status_code == 200 and served.data == data
     assert "1.2.156.3005.2." in served.headers["Content-Disposition"]
     page = client.get(f"/licence/{number.canonical}").get_data(as_text=True)
     assert f'href="/licence/{number.canonical}.ofd"' in page
+    links = client.get(f"/api/v1/licences/{number.canonical}").get_json()["links"]
+    assert links["ofd"] == f"/licence/{number.canonical}.ofd"
 
 
 # --- on the command line ---------------------------------------------------------------------
