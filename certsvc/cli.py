@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+import zipfile
 from functools import cached_property
 from pathlib import Path
 from typing import Any, NoReturn
@@ -387,6 +389,9 @@ def verify_ofd_command(ctx: Context, file: Path, trust_list: Path | None,
         sys.exit(EXIT_UNUSABLE)
     except CertsvcError as exc:
         fail(exc)
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        click.echo(f"error: {file} is not an OFD package (a ZIP)", err=True)
+        sys.exit(EXIT_UNUSABLE)
     try:
         checked = check_ofd(data, trusted)
     except CertsvcError as exc:

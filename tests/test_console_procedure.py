@@ -159,6 +159,9 @@ def test_the_whole_procedure_in_three_browsers(browser: Browser, server: str, ap
 
     enterprise.page.goto(f"{server}/console/licences/{number}")
     shot(enterprise.page, "licence-enterprise")
+    assert enterprise.page.locator("#identifier").inner_text().startswith(
+        "1.2.156.3005.2.")  # GB/T 36904: the issued licence's version 001
+    assert enterprise.page.locator("#identifier").inner_text().split(".")[-2] == "001"
     pdf = enterprise.page.request.get(server + enterprise.page.locator("#pdf")
                                       .get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"

@@ -288,3 +288,7 @@ def test_the_operator_writes_and_anyone_verifies_the_ofd_offline(
         assert refused.exit_code == 1 and "OFD.xml was changed" in refused.output
         unsealable = run(env, "licence", "ofd", "浙XK06-001-99999", "--out", str(out))
         assert unsealable.exit_code != 0
+        (tmp_path / "not.ofd").write_bytes(b"%PDF-1.7")
+        unusable = run(env, "verify-ofd", str(tmp_path / "not.ofd"), "--trust-list",
+                       str(tmp_path / "trust.cose"))
+        assert unusable.exit_code == 2 and "not an OFD package" in unusable.output

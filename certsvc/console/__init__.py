@@ -45,6 +45,7 @@ from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields,
 from certsvc.console.supervision import register_supervision
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.documents import ACCEPT, MAX_DOCUMENT, MAX_PER_APPLICATION
+from certsvc.domain.e_licence import identifier_of
 from certsvc.domain.fields import digits
 from certsvc.domain.licence import STATUS_TERMS, LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
@@ -198,9 +199,11 @@ def console_blueprint(services: Services) -> Blueprint:
                       ) -> str:
         """A licence (public facts, so any signed-in account may read it) with the actions
         this account may take on it now."""
-        record = LicenceReader(services.engine).by_number(number)
+        reader = LicenceReader(services.engine)
+        record = reader.by_number(number)
         today = china_date(utcnow())
         view = licence_view(record, today)
+        identifier = str(identifier_of(number, reader.version(record)))
         item = {"bureau_code": number.bureau_code, "institution_id": None,
                 "enterprise": {"uscc": record.enterprise.uscc}}
         actions = [(name, LICENCE_ACTIONS[name]) for name in view["allowed_actions"]
@@ -211,7 +214,8 @@ def console_blueprint(services: Services) -> Blueprint:
             "console/licence.html", session=session, record=record, view=view,
             actions=actions, failed=failed, values=values, errors=errors, done=done,
             timeline=timeline, irreversible=IRREVERSIBLE, input_type=input_type,
-            units=units(), quoted=quote(number.canonical))
+            units=units(), quoted=quote(number.canonical), identifier=identifier,
+            has_ofd=reader.has_file(record, "ofd"))
 
     @bp.get("/apply")
     def apply_form() -> str | BaseResponse:
