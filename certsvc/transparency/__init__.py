@@ -1,0 +1,1 @@
+"""The public transparency log of licence events (issue 16): Merkle hashing and proofs so far."""
