@@ -96,6 +96,15 @@ def _hashes(values: object) -> bool:
         isinstance(v, bytes) and len(v) == HASH_SIZE for v in values)
 
 
+def _past_right_edge(fn: int, sn: int) -> tuple[int, int]:
+    """RFC 9162's step for a node on the tree's right edge: shift both indices right until
+    ``fn`` is odd or zero (the levels where the node has no sibling)."""
+    while fn and not fn & 1:
+        fn >>= 1
+        sn >>= 1
+    return fn, sn
+
+
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
                      expected_root: bytes) -> bool:
     """RFC 9162 §2.1.3.2: does ``proof`` put ``leaf`` at ``index`` of the tree ``root``?"""
@@ -110,10 +119,7 @@ def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes],
             return False  # more proof than the tree has levels
         if fn & 1 or fn == sn:
             value = node_hash(sibling, value)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = _past_right_edge(fn, sn)
         else:
             value = node_hash(value, sibling)
         fn >>= 1
@@ -149,10 +155,7 @@ def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
         if fn & 1 or fn == sn:
             fr = node_hash(node, fr)
             sr = node_hash(node, sr)
-            if not fn & 1:
-                while fn and not fn & 1:
-                    fn >>= 1
-                    sn >>= 1
+            fn, sn = _past_right_edge(fn, sn)
         else:
             sr = node_hash(sr, node)
         fn >>= 1
