@@ -18,13 +18,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 # Debian packages the suite and the site need: Chromium for the browser tests, a Chinese font
 # for the printable licence (and for screenshots that show Chinese, not boxes), nginx to run
-# the rendered proxy configuration in the routing test.
-SYSTEM := $(VENV)/.system-2
+# the rendered proxy configuration in the routing test, and Go with golang.org/x/mod, whose
+# sumdb/note and sumdb/tlog check the transparency log's checkpoints and proofs in the tests.
+SYSTEM := $(VENV)/.system-3
 $(SYSTEM): | $(BIN)/python
-	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi micro hei"; then \
-		echo "installing chromium, fonts-wqy-microhei and nginx-light (Debian packages)"; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/bin/go ] || [ ! -d /usr/share/gocode/src/golang.org/x/mod/sumdb ] || ! fc-list 2>/dev/null | grep -qi "wenquanyi micro hei"; then \
+		echo "installing chromium, fonts-wqy-microhei, nginx-light, golang-go and golang-golang-x-mod-dev (Debian packages)"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-wqy-microhei nginx-light; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-wqy-microhei nginx-light golang-go golang-golang-x-mod-dev; \
 	fi
 	touch $(SYSTEM)
 
