@@ -90,7 +90,7 @@ def test_purpose_grant_and_audit(api: Api, issuer: Any) -> None:
     log = api.get("/api/v1/audit?action=sharing.read", "auditor").json
     assert log is not None
     reads = {(e["subject"], e["after"]["purpose"]) for e in log["items"]}
-    assert (f"licence:{identifier_of(NUMBER, 1)}", "招标投标资格审查") in reads
+    assert (f"licence:{NUMBER.canonical}", "招标投标资格审查") in reads
 
 
 @pytest.mark.parametrize("identifier, status, field", [
@@ -135,3 +135,22 @@ def test_an_earlier_version_s_identifier_answers_the_current_licence(
         "001", "002", False)
     assert old["certificate_identifier"] == str(identifier_of(NUMBER, 2))
     assert dt.date.fromisoformat(old["as_of"][:10]) == dt.date(2026, 6, 1)
+
+
+def test_an_over_long_audit_subject_is_cut_to_its_column_and_kept_whole(api: Api) -> None:
+    """PostgreSQL refuses a value longer than its column where SQLite keeps it: the audit log
+    cuts a subject to 64 characters and keeps the whole in the details, on both."""
+    import datetime as dt
+
+    from certsvc.domain.accounts import Principal, Role
+    from certsvc.store import audit
+
+    subject = "licence:" + "1.2.156.3005.2." * 6
+    who = Principal(1, Role.NATIONAL, "国家市场监督管理总局", "00")
+    with api.engine.begin() as conn:
+        audit.record(conn, who, "sharing.read", subject, None, None, {"purpose": "x"}, "r1",
+                     dt.datetime(2026, 6, 1, tzinfo=dt.UTC))
+    with api.engine.connect() as conn:
+        [entry] = audit.search(conn, action="sharing.read")
+    assert entry.subject == subject[:64]
+    assert entry.to_dict()["after"] == {"purpose": "x", "subject": subject}

@@ -43,9 +43,22 @@ class AuditEntry:
         }
 
 
+SUBJECT_LENGTH = 64  # the column's; PostgreSQL refuses a longer value, SQLite would keep it
+
+
+def _fitted(subject: str, after: Any) -> tuple[str, Any]:
+    """A subject that fits its column on every database; an over-long one is cut, and kept
+    whole in the event's details, so nothing said is lost and no write fails."""
+    if len(subject) <= SUBJECT_LENGTH:
+        return subject, after
+    details = after if isinstance(after, dict) else {"value": after}
+    return subject[:SUBJECT_LENGTH], {**details, "subject": subject}
+
+
 def record(conn: Connection, principal: Principal, action: str, subject: str,
            bureau_code: str | None, before: Any, after: Any, request_id: str,
            now: dt.datetime) -> None:
+    subject, after = _fitted(subject, after)
     conn.execute(insert(_T).values(
         at=now, account_id=principal.account_id, actor=principal.label, action=action,
         subject=subject, bureau_code=bureau_code, before=before, after=after,
@@ -56,6 +69,7 @@ def record_operator(conn: Connection, action: str, subject: str, bureau_code: st
                     after: Any, now: dt.datetime) -> None:
     """An action taken on the server's command line (keys, migration imports): the actor is
     the operating-system user, as there is no account behind it."""
+    subject, after = _fitted(subject, after)
     conn.execute(insert(_T).values(
         at=now, account_id=None, actor=f"operator:{_os_user()} (command line)", action=action,
         subject=subject, bureau_code=bureau_code, before=None, after=after,
@@ -65,6 +79,7 @@ def record_operator(conn: Connection, action: str, subject: str, bureau_code: st
 def record_public(conn: Connection, action: str, subject: str, bureau_code: str | None,
                   after: Any, request_id: str, now: dt.datetime) -> None:
     """An action of the public, which has no account (a report received)."""
+    subject, after = _fitted(subject, after)
     conn.execute(insert(_T).values(
         at=now, account_id=None, actor="public (no account)", action=action,
         subject=subject, bureau_code=bureau_code, before=None, after=after,

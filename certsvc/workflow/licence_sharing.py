@@ -107,7 +107,11 @@ class LicenceSharing:
 
     def _licence(self, principal: Principal, identifier: str, purpose: str | None,
                  now: dt.datetime, request_id: str) -> tuple[LicenceRecord, ELicenceId]:
-        self._read(principal, f"licence:{identifier[:80]}", purpose, now, request_id)
+        try:  # reading the identifier looks nothing up; it names the licence in the audit
+            subject = f"licence:{parse_identifier(identifier).number.canonical}"
+        except ValidationError:
+            subject = "licence:(not an identifier)"
+        self._read(principal, subject, purpose, now, request_id)
         wanted = parse_identifier(identifier)
         try:
             record = self.reader.by_number(wanted.number)
