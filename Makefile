@@ -45,6 +45,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/qr.py
 	$(BIN)/python bench/verify.py
 	$(BIN)/python bench/import_licences.py 100000
+	$(BIN)/python bench/import_licences.py 100000 sm2
+	$(BIN)/python bench/ofd.py
+	$(BIN)/python bench/sm2_libraries.py
 	$(BIN)/python bench/status_list.py
 	$(BIN)/python bench/verify_http.py 1000000 4
 	$(BIN)/python bench/verify_wsgi.py 1000000
