@@ -198,8 +198,9 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
             record = None
     declaration, recalls, commitment, identifier, has_ofd = None, [], None, None, False
     if record is not None:
-        identifier = str(identifier_of(record.number, site.reader.version(record)))
-        has_ofd = site.reader.has_file(record, "ofd")
+        version = site.reader.version(record)
+        identifier = str(identifier_of(record.number, version))
+        has_ofd = site.reader.has_file(record, version, "ofd")
         commitment = site.reader.pending_commitment(record.number)
         declaration = current_declaration(site.reader.declarations(record.enterprise.uscc))
         units = {u.id for u in record.scope}

@@ -62,9 +62,10 @@ def claims_view(verdict: Verdict) -> dict[str, Any] | None:
 def licence_json(site: Site, record: LicenceRecord, verdict: Verdict,
                  detail: dict[str, Any] | None) -> dict[str, Any]:
     e = record.enterprise
+    version = site.reader.version(record)
     return {
         "number": record.number.canonical,
-        "identifier": str(identifier_of(record.number, site.reader.version(record))),
+        "identifier": str(identifier_of(record.number, version)),
         "status": record.status.value,
         "expired": china_date(utcnow()) > record.valid_until,
         "status_detail": detail,
@@ -79,7 +80,7 @@ def licence_json(site: Site, record: LicenceRecord, verdict: Verdict,
         "issued": record.issued.isoformat(), "valid_until": record.valid_until.isoformat(),
         "issuer": {"code": record.issuer.code, "name": record.issuer.name},
         "qr_text": qr_text(site.public_url, record.token) if record.token else None,
-        "links": links(record, site.reader.has_file(record, "ofd")),
+        "links": links(record, site.reader.has_file(record, version, "ofd")),
     }
 
 

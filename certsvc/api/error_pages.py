@@ -6,11 +6,31 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, g, render_template
+from flask import Blueprint, Response, g, render_template
 from werkzeug.exceptions import HTTPException
 
 from certsvc.errors import CertsvcError
 from certsvc.store.db import unavailable
+
+
+def page_headers(bp: Blueprint, images: str = "'self'") -> None:
+    """The strict headers of every page the bureau service renders for people (the console,
+    the report form): nothing but its own styles and ``images`` sources, no framing, no
+    referrer, no caching. One rule for both."""
+    headers = {
+        "Content-Security-Policy": (
+            f"default-src 'none'; style-src 'self'; img-src {images}; form-action 'self'; "
+            "base-uri 'none'; frame-ancestors 'none'"),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "X-Frame-Options": "DENY",
+        "Cache-Control": "no-store",
+    }
+
+    @bp.after_request
+    def strict_headers(response: Response) -> Response:
+        response.headers.update(headers)
+        return response
 
 
 def error_pages(bp: Blueprint, template: str, log: logging.Logger) -> None:

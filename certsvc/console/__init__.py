@@ -38,7 +38,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
-from certsvc.api.error_pages import error_pages
+from certsvc.api.error_pages import error_pages, page_headers
 from certsvc.api.throttle import ClientThrottle
 from certsvc.console.access import may, signed_in, units
 from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields, input_type
@@ -72,15 +72,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("certsvc.console")
 SESSION_COOKIE = "__Host-certsvc-session"
 CSRF_COOKIE = "__Host-certsvc-csrf"  # before sign-in: a double-submit token
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
 SIGN_IN_ATTEMPTS = 20  # per client address and 10 minutes, on top of the account lock
 SIGN_IN_WINDOW = 600.0
 
@@ -118,11 +109,7 @@ def console_blueprint(services: Services) -> Blueprint:
         if request.method == "POST":
             _check_csrf(g.session)
 
-    @bp.after_request
-    def headers(response: Response) -> Response:
-        response.headers.update(HEADERS)
-        return response
-
+    page_headers(bp, images="'self' data:")
     error_pages(bp, "console/error.html", log)
 
     @bp.get("/")
@@ -203,7 +190,8 @@ def console_blueprint(services: Services) -> Blueprint:
         record = reader.by_number(number)
         today = china_date(utcnow())
         view = licence_view(record, today)
-        identifier = str(identifier_of(number, reader.version(record)))
+        version = reader.version(record)
+        identifier = str(identifier_of(number, version))
         item = {"bureau_code": number.bureau_code, "institution_id": None,
                 "enterprise": {"uscc": record.enterprise.uscc}}
         actions = [(name, LICENCE_ACTIONS[name]) for name in view["allowed_actions"]
@@ -215,7 +203,7 @@ def console_blueprint(services: Services) -> Blueprint:
             actions=actions, failed=failed, values=values, errors=errors, done=done,
             timeline=timeline, irreversible=IRREVERSIBLE, input_type=input_type,
             units=units(), quoted=quote(number.canonical), identifier=identifier,
-            has_ofd=reader.has_file(record, "ofd"))
+            has_ofd=reader.has_file(record, version, "ofd"))
 
     @bp.get("/apply")
     def apply_form() -> str | BaseResponse:

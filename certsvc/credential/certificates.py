@@ -54,13 +54,11 @@ class CertificateInfo:
     algorithm: Algorithm
     public_key: bytes  # Ed25519: 32 bytes; SM2: the 65-byte uncompressed point
     bureau_code: str | None
-    organization: str
     not_before: dt.datetime
     not_after: dt.datetime
     tbs: bytes
     signature_algorithm: Algorithm
     signature: bytes  # as the certificate holds it (Ed25519 raw; SM2 DER)
-    is_ca: bool
 
     def signed_by(self, algorithm: Algorithm, public_key: bytes) -> bool:
         """Does the issuer's key (``algorithm``, raw ``public_key``) verify this certificate?"""
@@ -145,16 +143,13 @@ def read_certificate(der: bytes) -> CertificateInfo:
         subject = tbs["subject"].native
         bureau = subject.get("serial_number")
         validity = tbs["validity"]
-        constraints = cert.basic_constraints_value
         return CertificateInfo(
             der=bytes(der), algorithm=algorithm, public_key=public_key,
             bureau_code=str(bureau) if bureau is not None else None,
-            organization=str(subject.get("organization_name", "")),
             not_before=validity["not_before"].native.astimezone(dt.UTC),
             not_after=validity["not_after"].native.astimezone(dt.UTC),
             tbs=tbs.dump(), signature_algorithm=signature_algorithm,
             signature=bytes(cert["signature_value"].native),
-            is_ca=bool(constraints is not None and constraints["ca"].native),
         )
     except TrustListError:
         raise

@@ -156,9 +156,7 @@ def verify(
     key = trust_list.key(envelope.kid) if trust_list is not None else None
     if key is None or trust_list is None:
         return Verdict(VerdictCode.UNKNOWN_KEY, f"no trusted key with id {envelope.kid.hex()}")
-    # the key's own algorithm, never the header's alone (no algorithm confusion)
-    if envelope.alg != key.cose_alg or not key.verifying_key.verify(envelope.signature,
-                                                                     envelope.to_be_signed):
+    if not key.verifies(envelope):  # in the key's own algorithm: no algorithm confusion
         return Verdict(VerdictCode.BAD_SIGNATURE, "the signature does not match the licence")
     try:  # authentic bytes; a trusted signer's bug must still not pass as valid
         claims = decode_payload(envelope.payload, check_uscc=False)

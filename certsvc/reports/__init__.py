@@ -18,9 +18,9 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, g, render_template, request
 
-from certsvc.api.error_pages import error_pages
+from certsvc.api.error_pages import error_pages, page_headers
 from certsvc.api.throttle import ClientThrottle
 from certsvc.console.forms import body_from_form, form_errors, input_type
 from certsvc.domain.complaints import COMPLAINT_SPEC, KINDS, KINDS_EN, MAX_PHOTO, STATES_EN
@@ -32,15 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("certsvc.reports")
 PREFIX = "/report"
-HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "base-uri 'none'; frame-ancestors 'none'"),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-    "Cache-Control": "no-store",
-}
 STATUS_LOOKUPS = 30  # receipt lookups per client address and 10 minutes
 # what a linking page may fill in: query parameter → form field
 PREFILL = {"kind": "kind", "number": "licence_number", "uscc": "uscc",
@@ -63,11 +54,7 @@ def reports_blueprint(services: Services) -> Blueprint:
         g.request_id = uuid.uuid4().hex
         request.max_content_length = MAX_PHOTO + 64 * 1024
 
-    @bp.after_request
-    def headers(response: Response) -> Response:
-        response.headers.update(HEADERS)
-        return response
-
+    page_headers(bp)
     error_pages(bp, "reports/error.html", log)
 
     @bp.get("")

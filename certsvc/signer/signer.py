@@ -115,9 +115,7 @@ class Signer:
                       property_info: str, now: dt.datetime) -> bytes:
         """The bureau's GB/T 38540 seal signature over ``data`` (an OFD's Signature.xml)."""
         record = self.seal_key(bureau_code, now)
-        key = self._keys.get(record.kid)
-        if key is None:
-            key = self._keys[record.kid] = self.keystore.load_private_key(record.kid)
+        key = self._private(record.kid)
         bureau = bureau_by_code(bureau_code)
         seal = Seal(es_id=f"{bureau_code}{record.kid}", name=bureau.name,
                     picture_png=picture_png, width_mm=SEAL_MM, height_mm=SEAL_MM,
@@ -150,10 +148,15 @@ class Signer:
             self._records[hex_kid] = self.keystore.record(hex_kid)
         return self._records[hex_kid]
 
-    def _sign(self, name: str | None, kid: bytes, payload: bytes) -> bytes:
+    def _private(self, name: str | None) -> PrivateKey:
+        """A decrypted key (``None``: the root), decrypted once for this signer's life."""
         key = self._keys.get(name)
         if key is None:
             key = self._keys[name] = self.keystore.load_private_key(name)
+        return key
+
+    def _sign(self, name: str | None, kid: bytes, payload: bytes) -> bytes:
+        key = self._private(name)
         protected = protected_header(kid, key.algorithm.cose)
         signature = key.sign(sig_structure(protected, payload))
         return encode_sign1(protected, payload, signature)

@@ -60,10 +60,10 @@ class LicenceReader:
         with self.engine.connect() as conn:
             return stored_file(conn, record.id, licence_version(conn, record.id), file_format)
 
-    def has_file(self, record: LicenceRecord, file_format: str) -> bool:
-        """Whether the current version's sealed file was made (without reading it)."""
+    def has_file(self, record: LicenceRecord, version: int, file_format: str) -> bool:
+        """Whether the sealed file of ``version`` (the caller's current one) was made,
+        without reading it."""
         with self.engine.connect() as conn:
-            version = licence_version(conn, record.id)
             return conn.execute(select(_FILES.c.id).where(
                 _FILES.c.licence_id == record.id, _FILES.c.version == version,
                 _FILES.c.format == file_format)).first() is not None

@@ -60,44 +60,46 @@ class LicenceSharing:
         if holder_type != HOLDER_TYPE_USCC:  # a production licence is held by an enterprise
             return {"items": []}
         code = validate_uscc(holder_code, "holder_code")
-        return {"items": [self._metadata(r, now) for r in self.reader.by_uscc(code)]}
+        return {"items": [self._metadata(r, self.reader.version(r), now)
+                          for r in self.reader.by_uscc(code)]}
 
     def by_identifier(self, principal: Principal, identifier: str, purpose: str | None,
                       now: dt.datetime, request_id: str) -> dict[str, Any]:
         """The licence an identifier names, as its current metadata; ``requested_version``
         says which version was asked for (an earlier one is still answered: it is the same
         licence, changed since)."""
-        record, wanted = self._licence(principal, identifier, purpose, now, request_id)
-        return {**self._metadata(record, now), "requested_version": f"{wanted.version:03d}"}
+        record, wanted, version = self._licence(principal, identifier, purpose, now,
+                                                request_id)
+        return {**self._metadata(record, version, now),
+                "requested_version": f"{wanted.version:03d}"}
 
     def status(self, principal: Principal, identifier: str, purpose: str | None,
                now: dt.datetime, request_id: str) -> dict[str, Any]:
         """Is the licence in force, and is the version asked for its current one?"""
-        record, wanted = self._licence(principal, identifier, purpose, now, request_id)
-        current = self.reader.version(record)
-        items = self._metadata(record, now)
+        record, wanted, version = self._licence(principal, identifier, purpose, now,
+                                                request_id)
+        items = self._metadata(record, version, now)
         return {key: items[key] for key in (
             "certificate_identifier", "certificate_number", "certificate_status",
             "certificate_status_name", "version")} | {
             "requested_version": f"{wanted.version:03d}",
-            "requested_version_current": wanted.version == current, "as_of": now.isoformat()}
+            "requested_version_current": wanted.version == version, "as_of": now.isoformat()}
 
     def file(self, principal: Principal, identifier: str, file_format: str,
              purpose: str | None, now: dt.datetime, request_id: str
              ) -> tuple[bytes, str, str]:
         """The licence's file: the sealed OFD (GB/T 33190, 38540) or the printable PDF, both
         with its QR: bytes, media type, name."""
-        record, _ = self._licence(principal, identifier, purpose, now, request_id)
+        record, _, version = self._licence(principal, identifier, purpose, now, request_id)
         if file_format not in FILE_FORMATS:
             raise ValidationError("format", f"must be one of {', '.join(FILE_FORMATS)}")
-        if record.token is None:
-            raise NotFound(f"licence {record.number} is not signed yet")
         if file_format == "ofd":
             data, name = self.files.ofd(record, now)
             return data, OFD_MEDIA_TYPE, name
+        assert record.token is not None  # _licence answers signed licences only
         data = licence_pdf(record, qr_text(self.public_url, record.token),
                            find_font(self.pdf_font), STATUS_TERMS[record.status][0])
-        return data, "application/pdf", f"{self._identifier(record)}.pdf"
+        return data, "application/pdf", f"{ELicenceId(record.number, version)}.pdf"
 
     # --- the steps every operation takes, in this order ---------------------------------
     def _read(self, principal: Principal, what: str, purpose: str | None, now: dt.datetime,
@@ -106,24 +108,29 @@ class LicenceSharing:
         self.sharing.read(principal, what, purpose, now, request_id, family=FAMILY)
 
     def _licence(self, principal: Principal, identifier: str, purpose: str | None,
-                 now: dt.datetime, request_id: str) -> tuple[LicenceRecord, ELicenceId]:
-        try:  # reading the identifier looks nothing up; it names the licence in the audit
-            subject = f"licence:{parse_identifier(identifier).number.canonical}"
-        except ValidationError:
-            subject = "licence:(not an identifier)"
+                 now: dt.datetime, request_id: str
+                 ) -> tuple[LicenceRecord, ELicenceId, int]:
+        """The signed licence an identifier names, the identifier read, and the licence's
+        current version. Reading the identifier looks nothing up; it names the licence in
+        the audit, which comes before any look-up, and a malformed one is refused after."""
+        refused: ValidationError | None = None
+        try:
+            wanted = parse_identifier(identifier)
+            subject = f"licence:{wanted.number.canonical}"
+        except ValidationError as error:
+            refused, subject = error, "licence:(not an identifier)"
         self._read(principal, subject, purpose, now, request_id)
-        wanted = parse_identifier(identifier)
+        if refused is not None:
+            raise refused
         try:
             record = self.reader.by_number(wanted.number)
         except NotFound:
             raise NotFound("no licence has this identifier") from None
-        if record.token is None or wanted.version > self.reader.version(record):
+        version = self.reader.version(record)
+        if record.token is None or wanted.version > version:
             raise NotFound("no licence has this identifier")
-        return record, wanted
+        return record, wanted, version
 
-    def _metadata(self, record: LicenceRecord, now: dt.datetime) -> dict[str, Any]:
-        return metadata(record.licence(), self.reader.version(record),
-                        china_date(now) > record.valid_until)
-
-    def _identifier(self, record: LicenceRecord) -> str:
-        return str(ELicenceId(record.number, self.reader.version(record)))
+    def _metadata(self, record: LicenceRecord, version: int, now: dt.datetime
+                  ) -> dict[str, Any]:
+        return metadata(record.licence(), version, china_date(now) > record.valid_until)
