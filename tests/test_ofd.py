@@ -96,6 +96,7 @@ def _independently_verified(data: bytes) -> str:
     for reference in signature_xml.split("<ofd:Reference ")[1:]:
         path = reference.split('FileRef="/')[1].split('"')[0]
         value = reference.split("<ofd:CheckValue>")[1].split("<")[0]
+        assert path in parts, f"{path} is referenced but missing"
         digest = bytes.fromhex(independent_sm3.sm3_hash(list(parts[path])))
         assert base64.b64encode(digest).decode() == value, f"{path} changed"
     signature, _ = decoder.decode(parts[SIGNED_VALUE])
@@ -134,6 +135,28 @@ def test_an_ofd_reader_we_did_not_write_finds_the_fields_and_the_qr(sm2_setup: A
     assert read_qr(base64.b64decode(image["imgb64"])) == issued.qr_text  # zxing-cpp
     [[seal]] = document["signatures_page_id"].values()
     assert seal["Boundary"] and seal["SignedValue"]
+
+
+def test_the_embedded_font_draws_every_character_on_the_page(sm2_setup: Any) -> None:
+    """The OFD carries its font (a subset), so a viewer without a Chinese font still draws
+    the page: every character of every text easyofd reads off the page is in the font's
+    character map, and the page's fonts name that file."""
+    from easyofd.ofd import OFD
+    from fontTools.ttLib import TTFont
+
+    logging.getLogger("easyofd").setLevel(logging.ERROR)
+    data, _ = _ofd(sm2_setup)
+    parts = _parts(data)
+    assert b"<ofd:FontFile>font.ttf</ofd:FontFile>" in parts["Doc_0/PublicRes.xml"]
+    font = TTFont(io.BytesIO(parts["Doc_0/Res/font.ttf"]))
+    covered = set(font.getBestCmap())
+    reader = OFD()
+    reader.read(data, fmt="binary")
+    [document] = reader.data
+    texts = [t["text"] for page in document["page_content_info"].values()
+             for t in page["text_list"]]
+    assert texts and all(ord(c) in covered for text in texts for c in text)
+    assert len(parts["Doc_0/Res/font.ttf"]) < 100_000  # a subset, not the whole font
 
 
 def test_the_seal_verifies_with_code_we_did_not_write(sm2_setup: Any) -> None:

@@ -3,12 +3,14 @@
 OFD is China's fixed-layout document format, the one its electronic-licence systems exchange
 (GB/T 36905-2018 asks for it). The package is a ZIP of XML parts: ``OFD.xml`` (the document's
 information, and here the licence's metadata items of GB/T 36903 as custom data), the
-document, its resources (a font by name, the QR as PNG), one A4 page with the certificate's
-fields in Chinese, the QR and the seal's place; and the signature: ``Signature.xml`` lists
-the SM3 of every other part, and ``SignedValue.dat`` is the GB/T 38540 ``SES_Signature``
-over ``Signature.xml`` (:mod:`certsvc.credential.ses`), so a changed byte anywhere fails.
+document, its resources (the CJK font, subset to the characters the page uses and embedded,
+so the file reads the same in any viewer, as the PDF does; the QR as PNG), one A4 page with
+the certificate's fields in Chinese, the QR and the seal's place; and the signature:
+``Signature.xml`` lists the SM3 of every other part, and ``SignedValue.dat`` is the GB/T
+38540 ``SES_Signature`` over ``Signature.xml`` (:mod:`certsvc.credential.ses`), so a
+changed byte anywhere fails.
 
-    data = licence_ofd(fields, qr_png_bytes, seal_signer, now)
+    data = licence_ofd(face, qr_png_bytes, seal_signer, now, font_path)
 """
 
 from __future__ import annotations
@@ -19,7 +21,11 @@ import io
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from xml.etree import ElementTree as ET
+
+from fontTools import subset
+from fontTools.ttLib import TTFont
 
 from certsvc.credential.algorithms import OID_SM2_WITH_SM3
 from certsvc.credential.ses import SealCheck, verify_signature
@@ -102,10 +108,33 @@ def _document_xml() -> bytes:
     return _xml(root)
 
 
-def _public_res_xml() -> bytes:
+@dataclass(frozen=True)
+class EmbeddedFont:
+    name: str  # the font's family name, as the OFD names it
+    data: bytes  # a TrueType font holding the page's characters only
+
+
+def embedded_font(path: Path, text: str) -> EmbeddedFont:
+    """The font at ``path`` (the first of a collection) subset to ``text``'s characters:
+    about 25 KB for a licence page, where the whole CJK font is several MB."""
+    font = TTFont(str(path), fontNumber=0, lazy=True)
+    options = subset.Options()
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.drop_tables += ["FFTM"]  # FontForge's timestamps: nothing to subset, no warning
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    out = io.BytesIO()
+    font.save(out)
+    return EmbeddedFont(str(font["name"].getDebugName(1)), out.getvalue())
+
+
+def _public_res_xml(font: EmbeddedFont) -> bytes:
     root = _element("Res", BaseLoc="Res")
     fonts = _child(root, "Fonts")
-    _child(fonts, "Font", ID=str(FONT_ID), FontName="宋体", FamilyName="SimSun")
+    entry = _child(fonts, "Font", ID=str(FONT_ID), FontName=font.name, FamilyName=font.name)
+    _child(entry, "FontFile", "font.ttf")
     return _xml(root)
 
 
@@ -126,18 +155,26 @@ def _text(layer: ET.Element, object_id: int, x: float, y: float, size: float,
     _child(element, "TextCode", text, X="0", Y=f"{size:g}")
 
 
+def _page_text(face: LicenceFace) -> list[str]:
+    """The page's lines, title first, identifier last: what is drawn, and what the font
+    embedded with it must hold."""
+    return [face.title, *(f"{label}：{value}" for label, value in face.lines),
+            f"电子证照标识：{face.identifier}"]
+
+
 def _content_xml(face: LicenceFace) -> bytes:
     root = _element("Page")
     layer = _child(_child(root, "Content"), "Layer", ID=str(LAYER_ID))
+    title, *lines, identifier = _page_text(face)
     next_id = QR_ID + 1
-    _text(layer, next_id, 45, 30, 9, face.title)
+    _text(layer, next_id, 45, 30, 9, title)
     y = 62.0
-    for label, value in face.lines:
+    for line in lines:
         next_id += 1
-        _text(layer, next_id, 25, y, 4.2, f"{label}：{value}")
+        _text(layer, next_id, 25, y, 4.2, line)
         y += 12
     next_id += 1
-    _text(layer, next_id, 25, 270, 3, f"电子证照标识：{face.identifier}")
+    _text(layer, next_id, 25, 270, 3, identifier)
     _child(layer, "ImageObject", ID=str(next_id + 1), ResourceID=str(QR_ID),
            Boundary="25 215 45 45", CTM="45 0 0 45 0 0")
     return _xml(root)
@@ -166,14 +203,17 @@ def _signature_xml(parts: dict[str, bytes], now: dt.datetime) -> bytes:
     return _xml(root)
 
 
-def licence_ofd(face: LicenceFace, qr_png: bytes, seal: SealSigner, now: dt.datetime) -> bytes:
-    """The sealed OFD package of one licence."""
+def licence_ofd(face: LicenceFace, qr_png: bytes, seal: SealSigner, now: dt.datetime,
+                font_path: Path) -> bytes:
+    """The sealed OFD package of one licence, its font embedded from ``font_path``."""
+    font = embedded_font(font_path, "".join(_page_text(face)))
     parts = {
         "OFD.xml": _ofd_xml(face, now),
         f"{DOC}/Document.xml": _document_xml(),
-        f"{DOC}/PublicRes.xml": _public_res_xml(),
+        f"{DOC}/PublicRes.xml": _public_res_xml(font),
         f"{DOC}/DocumentRes.xml": _document_res_xml(),
         f"{DOC}/Pages/Page_0/Content.xml": _content_xml(face),
+        f"{DOC}/Res/font.ttf": font.data,
         f"{DOC}/Res/qr.png": qr_png,
         f"{DOC}/Signs/Signatures.xml": _signatures_xml(),
     }

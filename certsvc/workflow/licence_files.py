@@ -93,12 +93,13 @@ class LicenceFiles:
             return stored[0], f"{stored[1]}.ofd"
         self.signer.seal_key(record.number.bureau_code, now)  # before drawing anything
         face = licence_face(record, version)
-        picture = seal_png(record.issuer.name, find_font(self.pdf_font))
+        font = find_font(self.pdf_font)
+        picture = seal_png(record.issuer.name, font)
         code = record.number.bureau_code
         data = licence_ofd(
             face, qr_png(qr_text(self.public_url, record.token)),
             lambda signed, where, at: self.signer.seal_document(code, picture, signed, where,
-                                                                at), now)
+                                                                at), now, font)
         try:
             with self.engine.begin() as conn:
                 conn.execute(cast(Table, LicenceFileRow.__table__).insert().values(
