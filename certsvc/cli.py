@@ -31,7 +31,8 @@ from certsvc.domain.licence import Licence
 from certsvc.domain.time import china_time, utcnow
 from certsvc.errors import CertsvcError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
-from certsvc.signer.keystore import KeyStore
+from certsvc.publish.log import publish_log
+from certsvc.signer.keystore import LOG_ORIGIN, KeyRecord, KeyStore
 from certsvc.signer.secret_box import secret_box
 from certsvc.signer.signer import Signer
 from certsvc.store import audit
@@ -77,6 +78,14 @@ class Context:
     def audit(self, action: str, subject: str, bureau_code: str | None, after: Any) -> None:
         with self.engine.begin() as conn:
             audit.record_operator(conn, action, subject, bureau_code, after, utcnow())
+
+    def key_events(self, action: str, before: list[KeyRecord]) -> None:
+        """Audit and log (transparency log) every key made or changed since ``before``."""
+        from certsvc.workflow.key_events import changed, record_key_events
+
+        records = changed(before, self.keystore.records())
+        if records:
+            record_key_events(self.engine, self.keystore, action, records, utcnow())
 
     def publish_trust_list(self) -> Path:
         path = self.settings.trust_list_path
@@ -125,14 +134,22 @@ def _bureau_algorithms(choices: tuple[str, ...]) -> dict[str, Algorithm]:
               help="Algorithm of a new root key (default: --algorithm).")
 @click.option("--bureau-algorithm", multiple=True, metavar="BUREAU=ALG",
               help="Another algorithm for one bureau's new key, e.g. 32=sm2 (repeatable).")
+@click.option("--log-origin", default=LOG_ORIGIN, show_default=True,
+              help="The transparency log's name, if its key is made now (every checkpoint "
+                   "names it: choose it once).")
 @pass_context
 def keys_init(ctx: Context, algorithm: str, root_algorithm: str | None,
-              bureau_algorithm: tuple[str, ...]) -> None:
+              bureau_algorithm: tuple[str, ...], log_origin: str) -> None:
     """Create the root and one signing key per bureau; existing keys are kept."""
-    lines = ctx.keystore.init(
-        utcnow(), Algorithm.named(algorithm),
-        Algorithm.named(root_algorithm) if root_algorithm else None,
-        _bureau_algorithms(bureau_algorithm))
+    before = ctx.keystore.records()
+    try:
+        lines = ctx.keystore.init(
+            utcnow(), Algorithm.named(algorithm),
+            Algorithm.named(root_algorithm) if root_algorithm else None,
+            _bureau_algorithms(bureau_algorithm), log_origin)
+    except CertsvcError as exc:
+        fail(exc)
+    ctx.key_events("keys.init", before)
     for line in lines:
         click.echo(line)
     click.echo(f"trust list: {ctx.publish_trust_list()}")
@@ -145,13 +162,13 @@ def keys_init(ctx: Context, algorithm: str, root_algorithm: str | None,
 @pass_context
 def keys_rotate(ctx: Context, bureau: str, algorithm: str | None) -> None:
     """Add a new signing key for BUREAU (code, abbreviation or name); old licences still verify."""
+    before = ctx.keystore.records()
     try:
         record = ctx.keystore.rotate(find_bureau(bureau), utcnow(),
                                      Algorithm.named(algorithm) if algorithm else None)
     except CertsvcError as exc:
         fail(exc)
-    ctx.audit("keys.rotate", f"key:{record.kid}", record.bureau_code,
-              {"state": "active", "algorithm": record.algorithm.value})
+    ctx.key_events("keys.rotate", before)
     click.echo(f"new signing key {record.kid} for bureau {record.bureau_code} "
                f"({record.algorithm.label})")
     click.echo(f"trust list: {ctx.publish_trust_list()}")
@@ -163,12 +180,12 @@ def keys_rotate(ctx: Context, bureau: str, algorithm: str | None) -> None:
 @pass_context
 def keys_revoke(ctx: Context, kid: str, reason: str) -> None:
     """Mark key KID compromised: everything it signed fails verification."""
+    before = ctx.keystore.records()
     try:
         record = ctx.keystore.revoke(kid, reason, utcnow())
     except CertsvcError as exc:
         fail(exc)
-    ctx.audit("keys.revoke", f"key:{record.kid}", record.bureau_code,
-              {"state": "revoked", "reason": reason})
+    ctx.key_events("keys.revoke", before)
     click.echo(f"revoked key {record.kid} of bureau {record.bureau_code}: {reason}")
     click.echo(f"trust list: {ctx.publish_trust_list()}")
 
@@ -299,22 +316,32 @@ def licence_sign_pending(ctx: Context) -> None:
 # --- publishing -------------------------------------------------------------------------
 @main.command("publish")
 @click.option("--every", type=click.IntRange(10, MAX_REPUBLISH_SECONDS), metavar="SECONDS",
-              help="Then keep republishing both lists at this interval (at most half the "
-                   "status list's lifetime, so a list is always current).")
+              help="Then keep republishing both lists and the log at this interval (at most "
+                   "half the status list's lifetime, so a list is always current), and "
+                   "publish a log checkpoint within seconds of each append.")
 @pass_context
 def publish(ctx: Context, every: int | None) -> None:
-    """Write the signed trust list and a new status list version to the publish directory."""
+    """Write the signed trust list, a new status list version and the transparency log's
+    checkpoint, tiles and entry bundles to the publish directory."""
     now = utcnow()
     try:
         publish_trust_list(ctx.signer, ctx.settings.trust_list_path, now)
         version = publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, now)
+        published = publish_log(ctx.engine, ctx.signer, ctx.settings.publish_dir, now)
     except CertsvcError as exc:
         fail(exc)
     click.echo(f"published {ctx.settings.trust_list_path} and {ctx.settings.status_list_path} "
                f"(version {version})")
+    click.echo(f"published the log's checkpoint of {published.checkpoint.size} leaves "
+               f"({published.tiles_written} tiles and bundles written; cosigned by "
+               f"{', '.join(published.cosigned_by) or 'no witness'})")
     if every:
-        from certsvc.cli_workflow import publish_every
+        import threading
 
+        from certsvc.cli_workflow import publish_every, publish_log_as_it_grows
+
+        threading.Thread(target=publish_log_as_it_grows, name="publish-log",
+                         daemon=True).start()
         publish_every(every)
 
 
@@ -331,16 +358,23 @@ def publish(ctx: Context, every: int | None) -> None:
 @click.option("--state", type=click.Path(dir_okay=False, path_type=Path),
               help="Where the highest trust-list sequence seen is kept "
                    "(default $XDG_STATE_HOME/certsvc/verifier.json).")
+@click.option("--check-log", is_flag=True,
+              help="Online: also prove the licence's issuance is in the transparency log, "
+                   "in a checkpoint cosigned by the witnesses the trust list requires and "
+                   "consistent with the last one seen.")
+@click.option("--log-url", help="Where the log is served (default: CERTSVC_PUBLIC_URL).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def verify_command(
     ctx: Context, qr_image: Path | None, qr_text: str | None, trust_list: Path | None,
     root: Path | None, status_list: Path | None, product: str | None, state: Path | None,
-    as_json: bool,
+    check_log: bool, log_url: str | None, as_json: bool,
 ) -> None:
     """Verify a licence QR offline. Exit 0 valid, 1 not valid, 2 unusable input, 3 status
     not checked (no status list, or a trust list or status list past its next update).
-    A trust list older than one seen before is refused (exit 2)."""
+    A trust list older than one seen before is refused (exit 2). With --check-log, a
+    licence whose issuance the log cannot prove is not valid (exit 1; 3 if the log does
+    not answer)."""
     if (qr_image is None) == (qr_text is None):
         raise click.UsageError("give exactly one of --qr-image and --qr-text")
     try:
@@ -360,8 +394,48 @@ def verify_command(
     except CertsvcError as exc:
         fail(exc)
     verdict = verify(text, trusted, statuses, product, utcnow())
-    _print_verdict(verdict, as_json)
-    sys.exit(exit_code(verdict))
+    code = exit_code(verdict)
+    logged = None
+    if check_log and verdict.authentic:
+        logged = _check_log(ctx, trusted, text, log_url, (state or default_state_path()))
+        if not logged["in_log"]:
+            code = EXIT_STATUS_UNKNOWN if logged.get("unavailable") else EXIT_INVALID
+    if as_json:
+        body = verdict_json(verdict)
+        if logged is not None:
+            body["log"] = logged
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    else:
+        _print_verdict(verdict, False)
+        if logged is not None:
+            click.echo(f"  透明日志 Log:          {logged['message']}")
+    sys.exit(code)
+
+
+def _check_log(ctx: Context, trusted: TrustList, text: str, log_url: str | None,
+               state: Path) -> dict[str, Any]:
+    """Prove the token's leaf in a checked checkpoint: what was found, as JSON."""
+    from certsvc.credential.qr_text import token_from_text
+    from certsvc.errors import NotFound
+    from certsvc.transparency.client import LogClient, http_fetch
+
+    if trusted.log is None:
+        return {"in_log": False, "unavailable": True,
+                "message": "未核对 not checked: the trust list names no transparency log"}
+    client = LogClient(trusted.log, state.with_name(state.stem + "-log.json"),
+                       http_fetch(log_url or ctx.settings.public_url))
+    try:
+        checkpoint = client.checkpoint()
+        index, _ = client.prove_token(token_from_text(text), checkpoint)
+    except NotFound as exc:
+        return {"in_log": False, "message": f"未记入 NOT in the transparency log: {exc.detail}"}
+    except CertsvcError as exc:
+        return {"in_log": False, "unavailable": exc.status == 503,
+                "message": f"核对失败 check failed: {exc.detail}"}
+    return {"in_log": True, "index": index, "size": checkpoint.size,
+            "origin": checkpoint.origin,
+            "message": f"已记入 leaf {index} of {checkpoint.size} ({checkpoint.origin}), "
+                       "inclusion proved in a checkpoint consistent with the last seen"}
 
 
 @main.command("verify-ofd")
@@ -469,8 +543,10 @@ def dev_setup(ctx: Context) -> None:
 
     # Zhejiang signs with SM2 in the demo (its licences get a sealed OFD), the others with
     # Ed25519: both algorithms are live side by side
+    before = ctx.keystore.records()
     for line in ctx.keystore.init(utcnow(), bureau_algorithms={"33": Algorithm.SM2}):
         click.echo(line)
+    ctx.key_events("keys.init", before)
     created = create_demo_licences(ctx.issuer, ctx.engine, utcnow())
     click.echo(f"demo licences: {created} created" if created else "demo licences: kept")
     sealed = make_demo_ofds(ctx.engine, ctx.signer, ctx.settings.public_url, utcnow())
@@ -485,7 +561,9 @@ def dev_setup(ctx: Context) -> None:
                "national, auditor and review-body accounts then ask for a code: "
                "`certsvc account totp-code NUMBER`")
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
-    click.echo(f"published to {ctx.settings.publish_dir}")
+    published = publish_log(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
+    click.echo(f"published to {ctx.settings.publish_dir} (the log: "
+               f"{published.checkpoint.size} leaves)")
 
 
 def _register_workflow_commands() -> None:
@@ -496,6 +574,10 @@ def _register_workflow_commands() -> None:
         main.add_command(command)
     licence.add_command(w.licence_act)
     licence.add_command(w.licence_merge)
+    from certsvc import cli_log
+
+    for command in (cli_log.log_group, cli_log.witness_group, cli_log.monitor):
+        main.add_command(command)
 
 
 _register_workflow_commands()

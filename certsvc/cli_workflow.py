@@ -34,7 +34,9 @@ from certsvc.domain.time import utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
+from certsvc.publish.log import publish_log
 from certsvc.store import accounts, audit, review_bodies
+from certsvc.store import log as stored_log
 from certsvc.store.documents import DocumentStore, document_store
 from certsvc.workflow.applications import Applications
 from certsvc.workflow.documents import Documents
@@ -75,12 +77,34 @@ def _publish() -> None:
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
 
 
-def _publish_both() -> None:
-    """The trust list and the status list, each current again for its whole lifetime."""
+def _publish_all() -> None:
+    """The trust list and the status list, each current again for its whole lifetime, and a
+    fresh checkpoint of the log (cosigned again, so a witness's cosignature stays recent)."""
     ctx = _context()
     now = utcnow()
     publish_trust_list(ctx.signer, ctx.settings.trust_list_path, now)
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, now)
+    publish_log(ctx.engine, ctx.signer, ctx.settings.publish_dir, now)
+
+
+LOG_POLL_SECONDS = 10
+
+
+def publish_log_as_it_grows(seconds: int = LOG_POLL_SECONDS) -> None:
+    """Publish a checkpoint soon after each append batch: look at the log's size every
+    ``seconds`` and publish when it grew (``publish_every`` republishes it regardless)."""
+    ctx = _context()
+    published = -1
+    while True:
+        time.sleep(seconds)
+        try:
+            with ctx.engine.connect() as conn:
+                size = stored_log.size(conn)
+            if size != published:
+                publish_log(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
+                published = size
+        except Exception as exc:  # a database away now is back later: keep polling
+            click.echo(f"log not published: {exc}", err=True)
 
 
 def _echo(body: Any) -> None:
@@ -445,8 +469,9 @@ def audit_command(subject: str | None, action: str | None, limit: int) -> None:
 @click.option("--public-app", default="public_site.app:create_app", show_default=True)
 def serve(host: str, port: int, public_app: str) -> None:
     """Development server: the bureau API and the public site on one port. It republishes
-    both lists every 12 hours, as ``certsvc publish --every`` does in production, so that a
-    development server left running never serves lists past their next update."""
+    both lists and the log every 12 hours, as ``certsvc publish --every`` does in
+    production, so that a development server left running never serves lists past their
+    next update, and publishes a log checkpoint within seconds of each append."""
     from werkzeug.serving import is_running_from_reloader, run_simple
 
     from certsvc.api.app import create_app
@@ -454,6 +479,8 @@ def serve(host: str, port: int, public_app: str) -> None:
     if not is_running_from_reloader():
         threading.Thread(target=publish_every, args=(REPUBLISH_SECONDS, False),
                          name="republish", daemon=True).start()
+        threading.Thread(target=publish_log_as_it_grows, name="publish-log",
+                         daemon=True).start()
     run_simple(host, port, Dispatcher(create_app(), load_app(public_app)), threaded=True)
 
 
@@ -477,13 +504,14 @@ REPUBLISH_SECONDS = int(REPUBLISH_EVERY.total_seconds())
 
 
 def publish_every(seconds: int, first_now: bool = True) -> None:
-    """Republish the trust list and the status list on an interval, so that neither passes
-    its next update (a verifier then says the status could not be checked)."""
+    """Republish the trust list, the status list and the log on an interval, so that
+    neither list passes its next update (a verifier then says the status could not be
+    checked) and the log's checkpoint is never older than the interval."""
     if not first_now:
         time.sleep(seconds)
     while True:
-        _publish_both()
-        click.echo(f"published trust list and status list at {utcnow():%Y-%m-%d %H:%M:%S}Z")
+        _publish_all()
+        click.echo(f"published trust list, status list and log at {utcnow():%Y-%m-%d %H:%M:%S}Z")
         time.sleep(seconds)
 
 

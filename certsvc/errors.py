@@ -197,3 +197,12 @@ def check_request_target(path: str, query: bytes) -> None:
 
 
 PROBLEM_TYPES = CertsvcError.registry
+
+
+class LogInconsistent(CertsvcError):
+    """The transparency log contradicts itself or what was seen of it before: a bad
+    signature, too few witnesses, a smaller or forked checkpoint, a proof that fails."""
+
+    type = "log-inconsistent"
+    title = "The transparency log is inconsistent"
+    status = 409

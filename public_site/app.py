@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from certsvc.config import STATUS_LIST_FILE, TRUST_LIST_FILE, Settings
 from certsvc.credential.trust_list import TrustList, load_root_public_key
-from certsvc.credential.verifier import NOT_IN_REGISTER
+from certsvc.credential.verifier import NOT_IN_LOG, NOT_IN_REGISTER
 from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.domain.time import utcnow
 from certsvc.errors import (
@@ -69,7 +69,8 @@ PROBLEM_PREFIX = "urn:certsvc:problem:"
 class OnlineStatus:
     """The register as a verifier status source: current, and the judge of which token is
     its own. A token whose index the register gives to another token, or to none, is not in
-    the register, however genuine its signature."""
+    the register, however genuine its signature; nor is the register's own token if its
+    issuance is not in the transparency log (written into the database some other way)."""
 
     def __init__(self, reader: LicenceReader) -> None:
         self.reader = reader
@@ -82,8 +83,9 @@ class OnlineStatus:
         found = self.reader.status_by_index(index)
         if found == RETIRED:
             return SUPERSEDED
-        if isinstance(found, tuple) and found[1] == hashlib.sha256(token).digest():
-            return found[0]
+        digest = hashlib.sha256(token).digest()
+        if isinstance(found, tuple) and found[1] == digest:
+            return found[0] if self.reader.in_log(digest) else NOT_IN_LOG
         return NOT_IN_REGISTER
 
 
@@ -187,6 +189,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             raise TooManyRequests(retry_after=retry_after)
 
     app.register_blueprint(public_api)
+    from public_site.log import log_blueprint
+
+    public_log = log_blueprint(site)
+    public_log.before_request(rate_limit)
+    app.register_blueprint(public_log)
 
     @app.after_request
     def remember_language(response: Response) -> Response:

@@ -73,7 +73,21 @@ def test_store_touches_only_domain() -> None:
     for path in python_files("certsvc/store"):
         for module in imports(path):
             if module.startswith("certsvc"):
-                assert module.split(".")[1] in ("domain", "store", "errors"), (path, module)
+                assert module.split(".")[1] in ("domain", "store", "errors", "transparency"), (
+                    path, module)
+
+
+def test_transparency_is_formats_and_hashes_only() -> None:
+    """The log's formats and proofs: no database, no web, no key file (signing is a
+    callable the signer hands in)."""
+    for path in python_files("certsvc/transparency"):
+        for module in imports(path):
+            if module.startswith("certsvc"):
+                assert module.split(".")[1] in ("transparency", "credential", "domain",
+                                                "errors"), (
+                    path, module)
+        assert not {m for m in imports(path)
+                    if m.split(".")[0] in ("flask", "werkzeug", "sqlalchemy")}, path
 
 
 def test_workflow_knows_nothing_of_the_web() -> None:

@@ -60,3 +60,36 @@ def test_open_applications_get_their_due_date(tmp_path: Path) -> None:
     assert [(s, str(d) if d else None) for s, d in due] == [
         ("under_review", "2026-07-16"), ("submitted", None), ("issued", None)]
     engine.dispose()
+
+
+def test_licences_issued_before_the_log_are_logged_by_0024(tmp_path: Path) -> None:
+    """A register that predates the log gets an issuance leaf per licence, so the online
+    doors do not call its licences 未登记."""
+    import hashlib
+    import json
+
+    from certsvc.domain.licence import Licence
+    from certsvc.signer.keystore import KeyStore
+    from certsvc.signer.signer import Signer
+    from certsvc.store import log
+    from certsvc.store.status_lookup import StatusLookup
+    from certsvc.transparency.entries import decode_entry
+    from certsvc.workflow.issuance import Issuer
+    from tests.conftest import ISSUE_TIME, KEYS_CREATED, PASSPHRASE, PUBLIC_URL, REFERENCE
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'log.db'}")
+    migrate(engine)
+    keys = KeyStore(tmp_path / "keys", PASSPHRASE)
+    keys.init(KEYS_CREATED)
+    issued = Issuer(engine, Signer(keys), PUBLIC_URL).issue(
+        Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))), ISSUE_TIME)
+    command.downgrade(alembic_config(engine), "0023")
+    assert "log_entries" not in inspect(engine).get_table_names()
+    migrate(engine)
+    with engine.connect() as conn:
+        (entry,) = log.entries(conn, 0, 10)
+        assert log.size(conn) == 1
+    event = decode_entry(entry)
+    assert (event.kind, event.number) == ("licence.issued", issued.number.canonical)
+    assert StatusLookup(engine).in_log(hashlib.sha256(issued.token).digest())
+    engine.dispose()

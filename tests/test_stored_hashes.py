@@ -18,7 +18,7 @@ from certsvc.transparency.merkle import (
     verify_inclusion,
 )
 from certsvc.transparency.stored import (
-    hashes_to_store,
+    append_hashes,
     prove_consistency,
     prove_inclusion,
     stored_count,
@@ -41,7 +41,7 @@ class Store:
 
     def append(self, n: int, leaf: bytes) -> None:
         assert len(self.hashes) == stored_index(0, n)
-        self.hashes += hashes_to_store(n, leaf, self.read)
+        self.hashes += append_hashes(n, [leaf], self.read)
         assert len(self.hashes) == stored_count(n + 1)
 
 
@@ -104,4 +104,15 @@ def test_wrong_inputs_raise() -> None:
     with pytest.raises(ValueError):
         prove_consistency(1, 2, store.read)
     with pytest.raises(ValueError):
-        hashes_to_store(1, leaf_hash(b"y"), lambda indexes: [])
+        append_hashes(1, [leaf_hash(b"y")], lambda indexes: [])
+
+
+def test_a_batch_stores_what_one_record_at_a_time_stores() -> None:
+    leaves = [leaf_hash(bytes([n % 256, n // 256])) for n in range(700)]
+    one_by_one = _filled(leaves).hashes
+    for cut in (0, 1, 2, 3, 255, 256, 257, 511, 699):
+        store = _filled(leaves[:cut])
+        store.reads = 0
+        store.hashes += append_hashes(cut, leaves[cut:], store.read)
+        assert store.hashes == one_by_one, cut
+        assert store.reads == bin(cut).count("1")  # the right edge, read once

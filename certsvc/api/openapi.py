@@ -566,6 +566,55 @@ def openapi_document() -> dict[str, Any]:
             "summary": "The signed status list (COSE_Sign1), with ETag", "security": [],
             "operationId": "well_known_status_list",
             "responses": _cose()}},
+        "/log/checkpoint": {"get": {
+            "summary": "The transparency log's latest checkpoint (c2sp.org/tlog-checkpoint): "
+                       "origin, size and root hash, signed by the log key the trust list "
+                       "names, with the witnesses' cosignatures (c2sp.org/tlog-cosignature)",
+            "security": [], "operationId": "log_checkpoint",
+            "responses": {"200": {"description": "a signed note",
+                                  "content": {"text/plain": {}}},
+                          "404": {"description": "nothing published yet"}}}},
+        "/log/tile/{tile}": {"get": {
+            "summary": "A tile of the log's hashes or a bundle of its entries "
+                       "(c2sp.org/tlog-tiles: tile/<L>/<N>[.p/<W>], tile/entries/<N>[.p/<W>])",
+            "security": [], "operationId": "log_tile",
+            "parameters": [{"name": "tile", "in": "path", "required": True,
+                            "schema": {"type": "string"}, "example": "0/x001/234"}],
+            "responses": {"200": {"description": "the tile's bytes",
+                                  "content": {"application/octet-stream": {}}},
+                          "404": {"description": "no such tile"}}}},
+        "/api/v1/log/proof/inclusion": {"get": {
+            "summary": "An inclusion proof (RFC 9162) of the leaf about a token (its SHA-256 "
+                       "in hex) or at an index, in a published checkpoint (default: the "
+                       "latest), with that checkpoint's note and the leaf's entry (base64)",
+            "security": [], "operationId": "log_inclusion_proof",
+            "parameters": [
+                {"name": "token_sha256", "in": "query", "schema": {
+                    "type": "string", "pattern": "^[0-9a-fA-F]{64}$"}},
+                {"name": "index", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+                {"name": "size", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+            "responses": _ok("index, size, checkpoint, entry, proof (base64 hashes)")}},
+        "/api/v1/log/proof/consistency": {"get": {
+            "summary": "A consistency proof (RFC 9162) from the tree of ``old`` leaves to a "
+                       "published checkpoint (default: the latest), with its note",
+            "security": [], "operationId": "log_consistency_proof",
+            "parameters": [
+                {"name": "old", "in": "query", "required": True,
+                 "schema": {"type": "integer", "minimum": 0}},
+                {"name": "new", "in": "query", "schema": {"type": "integer", "minimum": 0}}],
+            "responses": _ok("old, new, checkpoint, proof (base64 hashes)")}},
+        "/api/v1/register/tokens": {"get": {
+            "summary": "The register's current token digests by licence number, of one "
+                       "bureau or one enterprise: what a monitor holds against the log",
+            "security": [], "operationId": "register_tokens",
+            "parameters": [
+                {"name": "bureau", "in": "query", "schema": {"type": "string"},
+                 "example": "33"},
+                {"name": "uscc", "in": "query", "schema": {"type": "string"}},
+                {"name": "after", "in": "query", "schema": {"type": "string"}},
+                {"name": "limit", "in": "query", "schema": {
+                    "type": "integer", "minimum": 1, "maximum": 1000}}],
+            "responses": _ok("items (number, uscc, token_sha256) and the next cursor")}},
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                          "operationId": "openapi",
                                          "responses": _ok("OpenAPI 3.1")}},

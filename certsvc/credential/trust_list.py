@@ -89,6 +89,30 @@ def load_root_public_key(pem: bytes) -> RootKey:
 
 
 @dataclass(frozen=True)
+class LogPolicy:
+    """The transparency log a verifier should check issuances against: its origin, its
+    checkpoint key and the witnesses of which ``quorum`` must cosign (keys as C2SP vkeys).
+    Optional in the payload (key 6): format-2 readers that predate it ignore it."""
+
+    origin: str
+    log_key: str
+    witnesses: tuple[str, ...] = ()
+    quorum: int = 0
+
+    def to_cbor(self) -> dict[int, Any]:
+        return {1: self.origin, 2: self.log_key, 3: list(self.witnesses), 4: self.quorum}
+
+    @classmethod
+    def from_cbor(cls, value: Any) -> LogPolicy:
+        origin, log_key, witnesses, quorum = value[1], value[2], value[3], value[4]
+        if not (isinstance(origin, str) and isinstance(log_key, str)
+                and isinstance(witnesses, list) and all(isinstance(w, str) for w in witnesses)
+                and isinstance(quorum, int) and 0 <= quorum <= len(witnesses)):
+            raise TrustListError("the trust list's log policy is malformed")
+        return cls(origin, log_key, tuple(witnesses), quorum)
+
+
+@dataclass(frozen=True)
 class TrustListEntry:
     """What the signer writes for one key."""
 
@@ -100,9 +124,11 @@ class TrustListEntry:
 
 
 def encode_trust_list_payload(
-    issued_at: dt.datetime, sequence: int, entries: list[TrustListEntry]
+    issued_at: dt.datetime, sequence: int, entries: list[TrustListEntry],
+    log: LogPolicy | None = None,
 ) -> bytes:
     """The payload; it is current until ``issued_at + LIFETIME``."""
+    optional = {6: log.to_cbor()} if log is not None else {}
     return cbor2.dumps(
         {
             1: FORMAT_VERSION,
@@ -119,6 +145,7 @@ def encode_trust_list_payload(
                 for e in entries
             ],
             5: int((issued_at + LIFETIME).timestamp()),
+            **optional,
         }
     )
 
@@ -173,6 +200,7 @@ class TrustList:
     keys: dict[bytes, TrustedKey]
     root_fingerprint: str
     raw: bytes
+    log: LogPolicy | None = None
 
     @classmethod
     def load(cls, data: bytes, root: RootKey) -> TrustList:
@@ -193,11 +221,12 @@ class TrustList:
             if not isinstance(entries, list | tuple) or next_update <= issued_at:
                 raise TrustListError("unsupported trust list format")
             keys = {k.kid: k for k in (_trusted_key(e, root) for e in entries)}
+            log = LogPolicy.from_cbor(raw[6]) if 6 in raw else None
         except TrustListError:
             raise
         except Exception as exc:
             raise TrustListError(f"trust list payload is malformed: {exc}") from None
-        return cls(issued_at, next_update, sequence, keys, root.fingerprint, bytes(data))
+        return cls(issued_at, next_update, sequence, keys, root.fingerprint, bytes(data), log)
 
     def key(self, kid: bytes) -> TrustedKey | None:
         return self.keys.get(kid)

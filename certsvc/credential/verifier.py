@@ -36,6 +36,7 @@ from certsvc.errors import CertsvcError
 # signed "tomorrow" was signed by a wrong clock or by someone back-dating a key's use.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 NOT_IN_REGISTER = "not_in_register"  # an online source's answer: not the register's token
+NOT_IN_LOG = "not_in_log"  # the register's token, but its issuance is not in the log
 
 
 class StatusSource(Protocol):
@@ -43,7 +44,8 @@ class StatusSource(Protocol):
 
     ``status_at`` answers a status, ``None`` (the source does not list that index),
     ``SUPERSEDED`` (the index belonged to a token that a change or renewal replaced) or
-    ``NOT_IN_REGISTER`` (the register holds another token, or none, for that index).
+    ``NOT_IN_REGISTER`` (the register holds another token, or none, for that index) or
+    ``NOT_IN_LOG`` (the register's token, but the transparency log has no leaf of it).
     """
 
     @property
@@ -218,6 +220,10 @@ def _licence_state(
         if status == NOT_IN_REGISTER:
             return VerdictCode.NOT_IN_REGISTER, (
                 f"the register holds no such licence {claims.number}")
+        if status == NOT_IN_LOG:
+            return VerdictCode.NOT_IN_REGISTER, (
+                f"the issuance of {claims.number} is not in the transparency log: it was not "
+                "recorded by the licensing procedure")
         if status in _STATUS_VERDICTS:  # a revocation stays true on an old list
             return _STATUS_VERDICTS[status], f"as of {status_list.as_of:%Y-%m-%d %H:%M}Z"
         if not status_list.is_current(now):

@@ -5,7 +5,10 @@
     keys/bureaus/33/<kid>.key     a bureau signing key (PKCS#8, encrypted, 0600)
     keys/bureaus/33/<kid>.crt     its certificate, signed by the root, with a validity window
     keys/key-states.json          which keys are active, retired or revoked (and why), and
-                                  each key's algorithm (Ed25519 or SM2; absent = Ed25519)
+                                  each key's algorithm (Ed25519 or SM2; absent = Ed25519);
+                                  the transparency log's origin, witnesses and quorum
+    keys/log/log.key              the transparency log's checkpoint key (Ed25519, encrypted)
+    keys/witnesses/<id>.key       a witness's cosigning key, where this host runs a witness
 
 Nothing is ever overwritten: ``init`` keeps what exists, ``rotate`` adds, ``revoke`` marks.
 Each key's algorithm is chosen when it is made (``init --algorithm``, ``rotate --algorithm``);
@@ -15,6 +18,7 @@ a rotation without one keeps the bureau's current algorithm.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import secrets
@@ -26,15 +30,17 @@ from asn1crypto import pem as asn1_pem
 
 from certsvc.credential.algorithms import Algorithm
 from certsvc.credential.certificates import Subject, build_certificate, read_certificate
-from certsvc.credential.trust_list import KeyState, TrustListEntry, key_id
+from certsvc.credential.trust_list import KeyState, LogPolicy, TrustListEntry, key_id
 from certsvc.domain.bureaus import BUREAUS, Bureau, bureau_by_code
 from certsvc.errors import KeyStoreError, NotFound
 from certsvc.signer import private_keys
 from certsvc.signer.private_keys import PrivateKey
+from certsvc.transparency.note import NoteError, NoteVerifier, check_key_name
 
 ROOT_YEARS = 20
 SIGNING_KEY_YEARS = 3
 ROOT_SUBJECT = Subject("国家市场监督管理总局", "certsvc national root")
+LOG_ORIGIN = "certsvc.example/licence-log"  # `certsvc keys init --log-origin` names another
 
 
 @dataclass(frozen=True)
@@ -78,11 +84,16 @@ class KeyStore:
     # --- ceremony -----------------------------------------------------------------------
     def init(self, now: dt.datetime, algorithm: Algorithm = Algorithm.ED25519,
              root_algorithm: Algorithm | None = None,
-             bureau_algorithms: dict[str, Algorithm] | None = None) -> list[str]:
+             bureau_algorithms: dict[str, Algorithm] | None = None,
+             log_origin: str = LOG_ORIGIN) -> list[str]:
         """Create what is missing; report what was created and what was kept.
 
         ``algorithm`` is every new bureau key's unless ``bureau_algorithms`` names another
         for that bureau code; the root's is ``root_algorithm`` (default: ``algorithm``)."""
+        try:
+            check_key_name(log_origin)  # before anything is made
+        except NoteError as exc:
+            raise KeyStoreError(f"the log origin {log_origin!r}: {exc}") from None
         report = []
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         if self.exists():
@@ -101,7 +112,79 @@ class KeyStore:
                 self._create_signing_key(bureau, now, chosen.get(bureau.code, algorithm))
                 created += 1
         report.append(f"bureau signing keys: {created} created, {kept} kept")
+        if self.log_key_path.exists():
+            report.append(f"kept the transparency log key {self.log_key_path}")
+        else:
+            self._create_log_key(log_origin)
+            report.append(f"created the transparency log key {self.log_key_path} "
+                          f"(origin {log_origin})")
         return report
+
+    # --- the transparency log's key and witnesses ---------------------------------------
+    @property
+    def log_key_path(self) -> Path:
+        return self.directory / "log" / "log.key"
+
+    def _create_log_key(self, origin: str) -> None:
+        key = private_keys.generate(Algorithm.ED25519)
+        self.log_key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._write_private(self.log_key_path, key)
+        states = self._states()
+        states["log"] = {"origin": origin, "public_key": key.public_raw.hex(),
+                         "witnesses": [], "quorum": 0}
+        self._write_states(states)
+
+    def log_policy(self) -> LogPolicy | None:
+        """What the trust list says of the log; None before the log key exists."""
+        log = self._states().get("log") if self.states_path.exists() else None
+        if log is None:
+            return None
+        return LogPolicy(log["origin"], log_vkey(log["origin"], bytes.fromhex(log["public_key"])),
+                         tuple(w["vkey"] for w in log["witnesses"]), int(log["quorum"]))
+
+    def witness_urls(self) -> list[tuple[str, str]]:
+        """(cosigner vkey, add-checkpoint URL prefix) of each witness the log asks."""
+        log = self._states().get("log") or {}
+        return [(w["vkey"], w["url"]) for w in log.get("witnesses", [])]
+
+    def set_witnesses(self, witnesses: list[tuple[str, str]], quorum: int) -> LogPolicy:
+        """Name the witnesses (cosigner vkey, URL) and how many must cosign."""
+        if not 0 <= quorum <= len(witnesses):
+            raise KeyStoreError(f"the quorum is 0 to {len(witnesses)} (the witnesses named)")
+        states = self._states()
+        if "log" not in states:
+            raise KeyStoreError("no transparency log key; run `certsvc keys init`")
+        states["log"]["witnesses"] = [{"vkey": v, "url": u} for v, u in witnesses]
+        states["log"]["quorum"] = quorum
+        self._write_states(states)
+        policy = self.log_policy()
+        assert policy is not None
+        return policy
+
+    def load_log_key(self) -> PrivateKey:
+        """Decrypt the log's checkpoint key. Only the signer calls this."""
+        return self._load(Algorithm.ED25519, self.log_key_path)
+
+    def witness_key_path(self, name: str) -> Path:
+        digest = hashlib.sha256(name.encode()).hexdigest()[:16]  # a name may hold slashes
+        return self.directory / "witnesses" / f"{digest}.key"
+
+    def create_witness_key(self, name: str) -> bytes:
+        """A new cosigning key for the witness ``name``; its public key."""
+        path = self.witness_key_path(name)
+        if path.exists():
+            raise KeyStoreError(f"witness {name} already has a key ({path})")
+        key = private_keys.generate(Algorithm.ED25519)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._write_private(path, key)
+        return key.public_raw
+
+    def load_witness_key(self, name: str) -> PrivateKey:
+        """Decrypt a witness's cosigning key. Only the signer calls this."""
+        path = self.witness_key_path(name)
+        if not path.exists():
+            raise KeyStoreError(f"no key for witness {name}; run `certsvc witness init`")
+        return self._load(Algorithm.ED25519, path)
 
     def rotate(self, bureau: Bureau, now: dt.datetime,
                algorithm: Algorithm | None = None) -> KeyRecord:
@@ -194,6 +277,9 @@ class KeyStore:
             record = self.record(kid)
             algorithm = record.algorithm
             path = self._bureau_dir(record.bureau_code) / f"{kid}.key"
+        return self._load(algorithm, path)
+
+    def _load(self, algorithm: Algorithm, path: Path) -> PrivateKey:
         try:
             return private_keys.load(algorithm, path.read_bytes(), self._passphrase)
         except ValueError:
@@ -270,6 +356,11 @@ class KeyStore:
             retired_at=_parse(e["retired_at"]) if e.get("retired_at") else None,
             algorithm=Algorithm(e.get("algorithm", Algorithm.ED25519.value)),
         )
+
+
+def log_vkey(origin: str, public_key: bytes) -> str:
+    """The log's checkpoint key as a C2SP verifier key (name+id+base64(0x01 ‖ key))."""
+    return str(NoteVerifier(origin, public_key))
 
 
 def _serial() -> int:

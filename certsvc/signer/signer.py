@@ -30,11 +30,14 @@ from certsvc.credential.payload import decode_payload
 from certsvc.credential.ses import SEAL_MM, Seal, build_signature
 from certsvc.credential.trust_list import KeyState, encode_trust_list_payload, key_id
 from certsvc.domain.bureaus import NATIONAL_CODE, bureau_by_code
-from certsvc.errors import LintError, SealUnavailable
+from certsvc.errors import KeyStoreError, LintError, SealUnavailable
 from certsvc.signer.keystore import KeyRecord, KeyStore
 from certsvc.signer.private_keys import PrivateKey
+from certsvc.transparency.cosignature import Cosigner
+from certsvc.transparency.note import Checkpoint, sign_note
 
 LicenceBatch = Sequence[tuple[bytes, bytes]]  # (kid, payload) pairs
+_LOG_KEY = "log"  # the log key's place in the cache of decrypted keys (not a hex kid)
 _FORKED: Signer | None = None  # the signer that forked workers inherit
 
 
@@ -135,12 +138,30 @@ class Signer:
         return self._sign(kid.hex(), kid, payload)
 
     def trust_list(self, now: dt.datetime) -> bytes:
-        """The trust list, signed by the root, carrying every bureau key and its state."""
+        """The trust list, signed by the root, carrying every bureau key and its state, and
+        the transparency log's key, witnesses and quorum."""
         payload = encode_trust_list_payload(
-            now, self.keystore.sequence(), self.keystore.trust_list_entries()
-        )
+            now, self.keystore.sequence(), self.keystore.trust_list_entries(),
+            self.keystore.log_policy())
         kid = key_id(self.keystore.root_certificate_der())
         return self._sign(None, kid, payload)
+
+    def sign_checkpoint(self, checkpoint: Checkpoint) -> str:
+        """The checkpoint as a signed note, by the log key the trust list names."""
+        policy = self.keystore.log_policy()
+        if policy is None:
+            raise KeyStoreError("no transparency log key; run `certsvc keys init`")
+        if checkpoint.origin != policy.origin:
+            raise LintError(f"the log's origin is {policy.origin}, not {checkpoint.origin}")
+        key = self._keys.get(_LOG_KEY)
+        if key is None:
+            key = self._keys[_LOG_KEY] = self.keystore.load_log_key()
+        return sign_note(checkpoint.text(), policy.origin, key.public_raw, key.sign)
+
+    def witness_signer(self, name: str) -> tuple[Cosigner, Callable[[bytes], bytes]]:
+        """A witness's cosigner (its public half) and the callable that signs with it."""
+        key = self.keystore.load_witness_key(name)
+        return Cosigner(name, key.public_raw), key.sign
 
     def _record(self, kid: bytes) -> KeyRecord:
         hex_kid = kid.hex()

@@ -5,7 +5,9 @@ row; at 100,000 licences that was the largest part of an import (bench/import_li
 Here the statement is compiled once, each column's bind processor — the dialect's own, so
 a date or a JSON value is stored exactly as SQLAlchemy would store it — is looked up once,
 and values that are the same in every row (the import's timestamps) are processed once.
-The rows then go to the DB-API's ``executemany`` as they are.
+The rows then go to the DB-API's ``executemany`` as they are. Binary columns skip their
+processor: it only wraps bytes in the driver's Binary type, and both drivers (sqlite3,
+psycopg) take ``bytes`` as a BLOB or bytea directly.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, insert, update
+from sqlalchemy import Connection, LargeBinary, Table, bindparam, insert, update
 from sqlalchemy.types import TypeEngine
 
 
@@ -43,7 +45,8 @@ def _execute(conn: Connection, statement: Any, columns: Sequence[tuple[str, Type
     dialect = conn.dialect
     compiled = statement.compile(dialect=dialect)
     names = [name for name, _ in columns]
-    processors = {name: kind.dialect_impl(dialect).bind_processor(dialect)
+    processors = {name: None if isinstance(kind, LargeBinary)  # bytes pass as they are
+                  else kind.dialect_impl(dialect).bind_processor(dialect)
                   for name, kind in columns}
     for name, value in fixed.items():
         process = processors.pop(name)

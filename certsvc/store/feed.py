@@ -1,5 +1,8 @@
 """The data-sharing feed: one row per change, appended in the transaction that makes it.
 
+Licence, declaration and key events are also appended to the transparency log here, in the
+same transaction (:mod:`certsvc.store.log`): this is the one place events are recorded.
+
 ``id`` orders the feed and is the consumer's cursor ("changes after N"). Ids come from one
 counter row that each writer locks (``UPDATE … RETURNING``) until it commits, so feed
 transactions commit in id order: when a consumer sees id N, every smaller id is already
@@ -15,9 +18,10 @@ from typing import Any, cast
 from sqlalchemy import Connection, Engine, Select, Table, false, or_, select
 
 from certsvc.domain.time import as_utc
-from certsvc.store import bulk
+from certsvc.store import bulk, log
 from certsvc.store.models import FeedEvent
 from certsvc.store.writer import next_artefact_version
+from certsvc.transparency.entries import is_logged
 
 _T = cast(Table, FeedEvent.__table__)
 COUNTER = "feed"
@@ -30,13 +34,15 @@ def record(conn: Connection, kind: str, uscc: str, subject: str, data: Any,
 
 def record_many(conn: Connection, events: Sequence[tuple[str, str, str, Any]],
                 now: dt.datetime) -> None:
-    """Append events (kind, uscc, subject, data) with consecutive ids."""
+    """Append events (kind, uscc, subject, data) with consecutive ids, and those the
+    transparency log holds to the log."""
     if not events:
         return
     last = next_artefact_version(conn, COUNTER, now, len(events))
     first = last - len(events) + 1
     bulk.insert_rows(conn, _T, ("id", "kind", "uscc", "subject", "data"),
                      [(first + i, *event) for i, event in enumerate(events)], {"at": now})
+    log.append(conn, [event for event in events if is_logged(event[0])], now)
 
 
 def page(conn: Connection, after: int, limit: int,

@@ -592,3 +592,38 @@ class LicenceFileRow(Base):
     identifier: Mapped[str] = mapped_column(String(100))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogEntryRow(Base):
+    """A leaf of the transparency log: the event's bytes as hashed (``data``: kind, time,
+    holder, subject and the event's data), and the digest of the token it is about, which
+    the online door and the proof endpoint look leaves up by. ``idx`` is its position."""
+
+    __tablename__ = "log_entries"
+
+    idx: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=False)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    token_sha256: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LogHashRow(Base):
+    """The log's stored hashes, in the order of :mod:`certsvc.transparency.stored`."""
+
+    __tablename__ = "log_hashes"
+
+    idx: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                     primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class LogCheckpointRow(Base):
+    """A published checkpoint (signed tree head) with the cosignatures it gathered."""
+
+    __tablename__ = "log_checkpoints"
+
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                      primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

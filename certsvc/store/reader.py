@@ -86,6 +86,25 @@ class LicenceReader:
         digest of the register's current token; see :class:`StatusLookup`."""
         return self._status.status(status_index)
 
+    def register_tokens(self, bureau_code: str | None, uscc: str | None, after: str,
+                        limit: int) -> list[dict[str, str]]:
+        """The register's current tokens, by licence number after ``after``: what a
+        monitor compares with the log's issuances (every one must be there)."""
+        query = select(_T.c.number, _T.c.uscc, _T.c.token_sha256).where(
+            _T.c.token_sha256.is_not(None), _T.c.number > after)
+        if bureau_code is not None:
+            query = query.where(_T.c.bureau_code == bureau_code)
+        if uscc is not None:
+            query = query.where(_T.c.uscc == uscc)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(_T.c.number).limit(limit)).all()
+        return [{"number": r.number, "uscc": r.uscc, "token_sha256": bytes(r.token_sha256).hex()}
+                for r in rows]
+
+    def in_log(self, token_sha256: bytes) -> bool:
+        """Is this token's issuance in the transparency log? See :class:`StatusLookup`."""
+        return self._status.in_log(token_sha256)
+
     def by_uscc(self, uscc: str) -> list[LicenceRecord]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(_T).where(_T.c.uscc == uscc, _T.c.token.is_not(None))

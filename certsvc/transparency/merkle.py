@@ -161,3 +161,31 @@ def verify_consistency(old: int, new: int, old_root: bytes, new_root: bytes,
         fn >>= 1
         sn >>= 1
     return sn == 0 and fr == old_root and sr == new_root
+
+
+class CompactRange:
+    """The roots of the perfect subtrees that cover leaves [0, size): all a monitor keeps to
+    extend the tree with new leaves and compute its root, however large the log (at most
+    one hash per bit of ``size``)."""
+
+    def __init__(self, size: int = 0, hashes: Sequence[bytes] = ()) -> None:
+        if len(hashes) != bin(size).count("1") or not _hashes(hashes):
+            raise ValueError("a compact range has one hash per set bit of its size")
+        self.size = size
+        self.hashes = list(hashes)  # largest subtree first
+
+    def append(self, leaf: bytes) -> None:
+        value, n = leaf, self.size
+        while n & 1:  # each trailing one is a subtree of the same height: merge it
+            value = node_hash(self.hashes.pop(), value)
+            n >>= 1
+        self.hashes.append(value)
+        self.size += 1
+
+    def root(self) -> bytes:
+        if not self.hashes:
+            return EMPTY_ROOT
+        value = self.hashes[-1]
+        for left in reversed(self.hashes[:-1]):
+            value = node_hash(left, value)
+        return value

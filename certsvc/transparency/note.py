@@ -55,25 +55,42 @@ class NoteVerifier:
         return self.name, key_id(self.name, self.public_key)
 
     def __str__(self) -> str:
-        return (f"{self.name}+{key_id(self.name, self.public_key).hex()}+"
-                f"{base64.b64encode(bytes((ED25519,)) + self.public_key).decode()}")
+        return format_vkey(self.name, self.public_key, ED25519)
 
     @classmethod
     def parse(cls, vkey: str) -> NoteVerifier:
         """``name+hexid+base64``; NoteError on anything else, a wrong id included."""
-        name, _, rest = vkey.partition("+")
-        hex_id, _, material = rest.partition("+")
-        try:
-            raw = base64.b64decode(material, validate=True)
-            wanted = bytes.fromhex(hex_id)
-        except (binascii.Error, ValueError):
-            raise NoteError("a verifier key is name+hex key id+base64 key") from None
-        if not _NAME.fullmatch(name) or len(hex_id) != 8 or len(raw) != 33 or raw[0] != ED25519:
-            raise NoteError("a verifier key is name+hex key id+base64(0x01 ‖ Ed25519 key)")
-        verifier = cls(name, raw[1:])
-        if key_id(name, raw[1:]) != wanted:
-            raise NoteError("the verifier key's id does not match its name and key")
-        return verifier
+        return cls(*parse_vkey(vkey, ED25519))
+
+
+def parse_vkey(vkey: str, signature_type: int) -> tuple[str, bytes]:
+    """The name and Ed25519 key of a verifier key of this signature type (0x01 a note
+    signer, 0x04 a cosigner); NoteError on anything else, a wrong key id included."""
+    name, _, rest = vkey.partition("+")
+    hex_id, _, material = rest.partition("+")
+    try:
+        raw = base64.b64decode(material, validate=True)
+        wanted = bytes.fromhex(hex_id)
+    except (binascii.Error, ValueError):
+        raise NoteError("a verifier key is name+hex key id+base64 key") from None
+    if (not _NAME.fullmatch(name) or len(hex_id) != 8 or len(raw) != 33
+            or raw[0] != signature_type):
+        raise NoteError(f"a verifier key is name+hex key id+base64(0x{signature_type:02x} ‖ "
+                        "Ed25519 key)")
+    if key_id(name, raw[1:], signature_type) != wanted:
+        raise NoteError("the verifier key's id does not match its name and key")
+    return name, raw[1:]
+
+
+def format_vkey(name: str, public_key: bytes, signature_type: int) -> str:
+    return (f"{name}+{key_id(name, public_key, signature_type).hex()}+"
+            f"{base64.b64encode(bytes((signature_type,)) + public_key).decode()}")
+
+
+def check_key_name(name: str) -> None:
+    """A key name is non-empty, with no spaces and no plus sign (NoteError if not)."""
+    if not _NAME.fullmatch(name):
+        raise NoteError("a key name is not empty and has no spaces and no plus sign")
 
 
 def _check_text(text: str) -> None:

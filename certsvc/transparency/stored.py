@@ -13,7 +13,7 @@ instead of hashing the whole tree: the fast path, checked against the RFC's defi
     >>> store: list[bytes] = []
     >>> def read(indexes): return [store[i] for i in indexes]
     >>> for n in range(5):
-    ...     store += hashes_to_store(n, leaf_hash(bytes([n])), read)
+    ...     store += append_hashes(n, [leaf_hash(bytes([n]))], read)
     >>> tree_hash(5, read) == root([leaf_hash(bytes([n])) for n in range(5)])
     True
 """
@@ -50,23 +50,35 @@ def stored_count(size: int) -> int:
     return count
 
 
-def _trailing_ones(n: int) -> int:
-    return ((n + 1) & -(n + 1)).bit_length() - 1
+def _edge_indexes(size: int) -> list[int]:
+    """Where the roots of the perfect subtrees covering records [0, size) are stored,
+    largest first: the tree's right edge, all an append needs to read."""
+    indexes, lo = [], 0
+    for level in reversed(range(size.bit_length())):
+        if size >> level & 1:
+            indexes.append(stored_index(level, lo >> level))
+            lo += 1 << level
+    return indexes
 
 
-def hashes_to_store(n: int, leaf: bytes, read: HashReader) -> list[bytes]:
-    """The hashes appending record ``n`` (leaf hash ``leaf``) stores, at
-    ``stored_index(0, n)`` onwards: its leaf hash, then each subtree it completes."""
-    completed = _trailing_ones(n)
-    indexes = [stored_index(i, (n >> i) - 1) for i in reversed(range(completed))]
-    left = list(read(indexes)) if indexes else []
-    if len(left) != completed:
+def append_hashes(size: int, leaves: Sequence[bytes], read: HashReader) -> list[bytes]:
+    """The hashes that appending records with these leaf hashes to a log of ``size``
+    records stores, in order, from ``stored_count(size)`` on: for each record its leaf
+    hash, then the hash of each subtree it completes. Reads the right edge once."""
+    edge = _edge_indexes(size)
+    stack = list(read(edge)) if edge else []
+    if len(stack) != len(edge):
         raise ValueError("the storage did not return every hash asked for")
-    hashes = [leaf]
-    value = leaf
-    for i in range(completed):
-        value = node_hash(left[completed - 1 - i], value)
-        hashes.append(value)
+    hashes = []
+    for leaf in leaves:
+        hashes.append(leaf)
+        value, n = leaf, size
+        while n & 1:  # each trailing one: a subtree of the same height completes
+            value = node_hash(stack.pop(), value)
+            hashes.append(value)
+            n >>= 1
+        stack.append(value)
+        size += 1
     return hashes
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
 import secrets
 import struct
 from collections.abc import Callable, Iterator, Sequence
@@ -25,11 +26,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from certsvc.credential.payload import LicenceClaims, encode_payload
+from certsvc.credential.cose import decode_sign1
+from certsvc.credential.payload import LicenceClaims, decode_payload, encode_payload
 from certsvc.credential.qr_text import qr_text
 from certsvc.credential.status_list import SIZE
-from certsvc.domain.licence import Licence
+from certsvc.domain.catalogue import catalogue
+from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.time import utcnow
 from certsvc.signer.signer import Signer
 from certsvc.store import feed, writer
 
@@ -66,7 +70,7 @@ class Issuer:
         token = self.signer.sign_licence(row["kid"], row["payload"])
         with self.engine.begin() as conn:
             writer.store_tokens(conn, [(row_id, token)])
-            feed.record_many(conn, [licence_event("licence.issued", licence)], now)
+            feed.record_many(conn, [licence_event("licence.issued", licence, token)], now)
         return self._issued(licence, token, row)
 
     def issue_in(self, conn: Connection, licence: Licence, now: dt.datetime) -> IssuedLicence:
@@ -78,7 +82,7 @@ class Issuer:
         licence, row_id, row = self._store_pending(conn, licence, now)
         token = self.signer.sign_licence(row["kid"], row["payload"])
         writer.store_tokens(conn, [(row_id, token)])
-        feed.record_many(conn, [licence_event("licence.issued", licence)], now)
+        feed.record_many(conn, [licence_event("licence.issued", licence, token)], now)
         return self._issued(licence, token, row)
 
     def reissue_in(self, conn: Connection, licence: Licence, now: dt.datetime) -> IssuedLicence:
@@ -97,7 +101,7 @@ class Issuer:
         }, signed_at)
         token = self.signer.sign_licence(kid, row["payload"])
         writer.store_tokens(conn, [(row_id, token)])
-        feed.record_many(conn, [licence_event("licence.changed", licence)], now)
+        feed.record_many(conn, [licence_event("licence.changed", licence, token)], now)
         return self._issued(licence, token, row)
 
     def _store_pending(
@@ -160,21 +164,27 @@ class Issuer:
                 ids = writer.insert_pending(conn, rows, signed_at)
                 signing.append((ids, submit([(row["kid"], row["payload"]) for row in rows])))
             writer.advance_series(conn, [lic.number for lic in licences if lic.number])
-            for ids, tokens in signing:
-                writer.store_tokens(conn, list(zip(ids, tokens.result(), strict=True)))
+            for start, (ids, tokens) in zip(range(0, len(licences), BATCH), signing,
+                                            strict=True):
+                signed = tokens.result()
+                writer.store_tokens(conn, list(zip(ids, signed, strict=True)))
+                # recorded (feed and log) while the workers still sign the later batches
+                feed.record_many(conn, [licence_event("licence.issued", lic, token)
+                                        for lic, token in zip(licences[start:start + BATCH],
+                                                              signed, strict=True)], signed_at)
                 progress(len(ids))
-            feed.record_many(conn, [licence_event("licence.issued", lic) for lic in licences],
-                             signed_at)
         return len(licences)
 
     def sign_pending(self) -> int:
-        """Sign licences whose signing was interrupted; returns how many."""
+        """Sign licences whose signing was interrupted, and record their issuance (feed and
+        transparency log) with the tokens; returns how many."""
         with self.engine.connect() as conn:
             todo = writer.pending(conn)
         tokens = [(row_id, self.signer.sign_licence(kid, payload)) for row_id, kid, payload in todo]
         if tokens:
             with self.engine.begin() as conn:
                 writer.store_tokens(conn, tokens)
+                feed.record_many(conn, [claims_event(token) for _, token in tokens], utcnow())
         return len(tokens)
 
 
@@ -205,8 +215,10 @@ def _random_indices(chunk: int = 4 * BATCH) -> Iterator[int]:
                     struct.iter_unpack("<I", secrets.token_bytes(4 * chunk)))
 
 
-def licence_event(kind: str, licence: Licence) -> tuple[str, str, str, dict[str, Any]]:
-    """A feed event (kind, uscc, subject, data) describing the licence as it now stands."""
+def licence_event(kind: str, licence: Licence, token: bytes
+                  ) -> tuple[str, str, str, dict[str, Any]]:
+    """A feed event (kind, uscc, subject, data) describing the licence as it now stands,
+    with the SHA-256 of its token: what ties a QR code to its leaf in the transparency log."""
     number = licence.number
     assert number is not None
     e = licence.enterprise
@@ -214,7 +226,22 @@ def licence_event(kind: str, licence: Licence) -> tuple[str, str, str, dict[str,
         "number": number.canonical, "enterprise": {"name": e.name, "uscc": e.uscc},
         "scope": [u.name for u in licence.scope], "issued": licence.issued.isoformat(),
         "valid_until": licence.valid_until.isoformat(), "bureau": number.bureau_code,
-        "status": licence.status.value})
+        "status": licence.status.value, "token_sha256": hashlib.sha256(token).hexdigest()})
+
+
+def claims_event(token: bytes) -> tuple[str, str, str, dict[str, Any]]:
+    """The issuance event of a token signed late (:meth:`Issuer.sign_pending`), from what
+    it signed: the same fields as :func:`licence_event`."""
+    claims = decode_payload(decode_sign1(token).payload)
+    number = claims.number
+    units = catalogue()
+    return ("licence.issued", claims.uscc, f"licence:{number.canonical}", {
+        "number": number.canonical,
+        "enterprise": {"name": claims.enterprise_name, "uscc": claims.uscc},
+        "scope": [units.unit(u).name for u in claims.scope],
+        "issued": claims.issued.isoformat(), "valid_until": claims.valid_until.isoformat(),
+        "bureau": number.bureau_code, "status": LicenceStatus.VALID.value,
+        "token_sha256": hashlib.sha256(token).hexdigest()})
 
 
 def _row(licence: Licence, index: int, signed_at: dt.datetime, kid: bytes) -> dict[str, Any]:

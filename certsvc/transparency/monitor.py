@@ -1,0 +1,237 @@
+"""A monitor: follows the transparency log and holds it against the public register.
+
+Each run it accepts the log's latest checkpoint through a :class:`LogClient` (signed,
+cosigned, consistent with the last one seen), reads the entries appended since its last run
+from the entry bundles, and rebuilds the tree from its compact range: entries that do not
+make the checkpoint's root hash mean the log served something other than what it signed.
+Then, for its scope (one enterprise, one province's bureau, or all):
+
+- every event is reported, so an enterprise learns of each licence issued in its name;
+- every issuance or re-issue is held against the register: the licence must be there, and
+  where the register's token is the logged one, it must verify with a trusted key and name
+  the same licence and holder;
+- every licence the register holds must have its current token's issuance in the log — so
+  a bureau learns of a licence signed with its key but written into the register some other
+  way than the procedure.
+
+The state file keeps the compact range and the latest logged token per licence in scope.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from certsvc.credential.qr_text import token_from_text
+from certsvc.credential.trust_list import TrustList
+from certsvc.credential.verifier import verify
+from certsvc.domain.bureaus import BUREAUS
+from certsvc.errors import CertsvcError, LogInconsistent, NotFound
+from certsvc.transparency.client import Fetch, LogClient
+from certsvc.transparency.entries import LogEntry, decode_entry, unbundle
+from certsvc.transparency.merkle import CompactRange, leaf_hash
+from certsvc.transparency.note import Checkpoint
+from certsvc.transparency.tiles import WIDTH, entries_path
+
+ISSUANCES = ("licence.issued", "licence.changed")
+REGISTER_PAGE = 1000
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whose events: one enterprise (USCC), one bureau (code), or everyone's."""
+
+    uscc: str | None = None
+    bureau: str | None = None
+
+    def covers(self, event: LogEntry) -> bool:
+        if self.uscc is not None:
+            return event.uscc == self.uscc
+        if self.bureau is not None:
+            bureau = event.bureau or event.data.get("bureau_code")
+            return bureau == self.bureau
+        return True
+
+    def register_queries(self) -> list[str]:
+        if self.uscc is not None:
+            return [f"uscc={self.uscc}"]
+        codes = [self.bureau] if self.bureau is not None else [b.code for b in BUREAUS]
+        return [f"bureau={code}" for code in codes]
+
+
+@dataclass
+class Report:
+    checkpoint: Checkpoint | None = None
+    read: int = 0
+    events: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+
+
+class Monitor:
+    def __init__(self, client: LogClient, fetch: Fetch, scope: Scope, state: Path,
+                 trust_list: TrustList, clock: Callable[[], dt.datetime]) -> None:
+        self.client = client
+        self.fetch = fetch
+        self.scope = scope
+        self.state_path = state
+        self.trust_list = trust_list
+        self.clock = clock
+
+    def run(self) -> Report:
+        report = Report()
+        try:
+            checkpoint = self.client.checkpoint()
+        except LogInconsistent as exc:
+            report.problems.append(exc.detail)
+            return report
+        report.checkpoint = checkpoint
+        state = self._load()
+        tree = CompactRange(state["size"], state["range"])
+        latest: dict[str, str] = state["latest"]
+        issued: list[tuple[int, LogEntry]] = []
+        for index, entry in self._entries(tree.size, checkpoint.size):
+            tree.append(leaf_hash(entry))
+            report.read += 1
+            try:
+                event = decode_entry(entry)
+            except ValueError as exc:
+                report.problems.append(f"leaf {index}: {exc}")
+                continue
+            if not self.scope.covers(event):
+                continue
+            report.events.append(_describe(index, event))
+            if event.kind in ISSUANCES and event.number and event.token_sha256:
+                latest[event.number] = event.token_sha256.hex()
+                issued.append((index, event))
+        if tree.root() != checkpoint.root_hash:
+            report.problems.append(
+                f"the log's entries do not make the root hash of its checkpoint of size "
+                f"{checkpoint.size}: the log serves entries other than the ones it signed")
+            return report  # the state stays as it was: nothing read here is trusted
+        for index, event in issued:
+            self._check_issuance(index, event, latest, report)
+        self._check_register(latest, checkpoint, report)
+        self._save(tree, latest)
+        return report
+
+    def _entries(self, start: int, end: int) -> Any:
+        """(index, entry) for leaves [start, end), from the entry bundles."""
+        for tile in range(start // WIDTH, (end + WIDTH - 1) // WIDTH):
+            width = min(WIDTH, end - tile * WIDTH)
+            try:
+                entries = unbundle(self.fetch("/log/" + entries_path(tile, width)))
+            except (NotFound, ValueError) as exc:
+                raise LogInconsistent(f"entry bundle {tile} of the checkpoint is not served "
+                                      f"whole: {exc}") from None
+            if len(entries) != width:
+                raise LogInconsistent(f"entry bundle {tile} holds {len(entries)} entries, "
+                                      f"not {width}")
+            for offset, entry in enumerate(entries):
+                index = tile * WIDTH + offset
+                if index >= start:
+                    yield index, entry
+
+    def _check_issuance(self, index: int, event: LogEntry, latest: dict[str, str],
+                        report: Report) -> None:
+        number = event.number or ""
+        try:
+            body = json.loads(self.fetch(f"/api/v1/licences/{urllib.parse.quote(number)}"))
+        except NotFound:
+            report.problems.append(f"leaf {index}: {number} was issued in the log but the "
+                                   "register does not have it")
+            return
+        qr = body.get("qr_text") if isinstance(body, dict) else None
+        if not isinstance(qr, str):
+            report.problems.append(f"leaf {index}: the register shows no token for {number}")
+            return
+        try:
+            token = token_from_text(qr)
+        except CertsvcError as exc:
+            report.problems.append(f"leaf {index}: the register's token for {number}: "
+                                   f"{exc.detail}")
+            return
+        digest = hashlib.sha256(token).hexdigest()
+        if digest != (event.token_sha256 or b"").hex():
+            if latest.get(number) == (event.token_sha256 or b"").hex():
+                report.problems.append(
+                    f"leaf {index}: the register's token for {number} is not the one the "
+                    "log last issued")
+            return  # a later leaf re-issued it
+        verdict = verify(token, self.trust_list, None, None, self.clock())
+        claims = verdict.claims
+        if claims is None:
+            report.problems.append(f"leaf {index}: the token of {number} does not verify: "
+                                   f"{verdict.message_en} {verdict.detail}")
+        elif claims.number.canonical != number or claims.uscc != event.uscc:
+            report.problems.append(f"leaf {index}: the token of {number} names "
+                                   f"{claims.number} of {claims.uscc}, not what the log says")
+
+    def _check_register(self, latest: dict[str, str], checkpoint: Checkpoint,
+                        report: Report) -> None:
+        for query in self.scope.register_queries():
+            after = ""
+            while True:
+                page = json.loads(self.fetch(
+                    f"/api/v1/register/tokens?{query}&limit={REGISTER_PAGE}"
+                    f"&after={urllib.parse.quote(after)}"))
+                for item in page["items"]:
+                    if latest.get(item["number"]) != item["token_sha256"]:
+                        self._unlogged(item, checkpoint, report)
+                if page.get("next") is None:
+                    break
+                after = page["next"]
+
+    def _unlogged(self, item: dict[str, str], checkpoint: Checkpoint,
+                  report: Report) -> None:
+        """A register token this monitor has not seen issued: issued before the monitor's
+        scope saw it, or after the checkpoint, or never through the procedure."""
+        number = item["number"]
+        try:
+            index, event = self.client.prove_digest(item["token_sha256"], checkpoint)
+        except NotFound as exc:
+            if "appended after" in exc.detail:
+                report.pending.append(f"{number}: issued after this checkpoint")
+                return
+            report.problems.append(
+                f"{number} ({item['uscc']}) is in the register, but its issuance is not in "
+                "the transparency log: it was not recorded by the licensing procedure")
+            return
+        except LogInconsistent as exc:
+            report.problems.append(f"{number}: {exc.detail}")
+            return
+        if event.kind not in ISSUANCES or event.number != number:
+            report.problems.append(f"{number}: the log's leaf {index} about its token is "
+                                   f"{event.kind} of {event.number}, not its issuance")
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            raw = json.loads(self.state_path.read_text("utf-8"))
+            return {"size": int(raw["size"]),
+                    "range": [base64.b64decode(h) for h in raw["range"]],
+                    "latest": dict(raw["latest"])}
+        except FileNotFoundError:
+            return {"size": 0, "range": [], "latest": {}}
+
+    def _save(self, tree: CompactRange, latest: dict[str, str]) -> None:
+        self.state_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.state_path.with_name(f".{self.state_path.name}.tmp")
+        tmp.write_text(json.dumps({
+            "size": tree.size, "range": [base64.b64encode(h).decode() for h in tree.hashes],
+            "latest": latest}), "utf-8")
+        os.replace(tmp, self.state_path)
+
+
+def _describe(index: int, event: LogEntry) -> str:
+    what = event.number or event.subject
+    status = event.data.get("status") if event.kind == "licence.status" else None
+    extra = f" → {status}" if isinstance(status, str) else ""
+    return f"#{index} {event.at:%Y-%m-%d %H:%M}Z {event.kind} {what}{extra} ({event.uscc})"

@@ -1,0 +1,136 @@
+"""The transparency log in the database: appended with the events, published as a signed
+checkpoint with tiles and bundles that rebuild it (issue 16)."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from certsvc.domain.licence import Licence
+from certsvc.publish.log import publish_log
+from certsvc.signer.signer import Signer
+from certsvc.store import log
+from certsvc.store.models import FeedEvent, LogEntryRow
+from certsvc.transparency.entries import decode_entry, unbundle
+from certsvc.transparency.merkle import leaf_hash, root, verify_consistency
+from certsvc.transparency.note import Checkpoint, NoteVerifier, open_note
+from certsvc.transparency.stored import prove_inclusion, tree_hash
+from certsvc.transparency.tiles import HASH_SIZE, entries_path, tile_path, tiles_of
+from certsvc.workflow.issuance import Issuer
+from tests.conftest import ISSUE_TIME, REFERENCE
+
+NOW = dt.datetime(2026, 3, 15, 3, 0, tzinfo=dt.UTC)
+
+
+def reference(serial: int | None = None) -> Licence:
+    data = json.loads(REFERENCE.read_text("utf-8"))
+    licence = Licence.from_dict(data)
+    if serial is not None and licence.number is not None:
+        licence = licence.with_number(dataclasses.replace(licence.number, serial=serial))
+    return licence
+
+
+def leaves(engine: Engine) -> list[bytes]:
+    with engine.connect() as conn:
+        return log.entries(conn, 0, log.size(conn))
+
+
+def test_an_issuance_is_a_leaf_naming_its_token(issuer: Issuer, engine: Engine) -> None:
+    issued = issuer.issue(reference(), ISSUE_TIME)
+    (entry,) = leaves(engine)
+    event = decode_entry(entry)
+    assert event.kind == "licence.issued"
+    assert event.number == issued.number.canonical
+    assert event.token_sha256 == hashlib.sha256(issued.token).digest()
+    with engine.connect() as conn:
+        assert log.index_of_token(conn, hashlib.sha256(issued.token).digest()) == 0
+        assert tree_hash(1, log.hash_reader(conn)) == leaf_hash(entry)
+
+
+def test_the_stored_tree_is_the_rfc_tree_of_the_entries(issuer: Issuer, engine: Engine) -> None:
+    licences = [reference(serial) for serial in range(1, 40)]
+    issuer.import_licences(licences[:30], ISSUE_TIME)
+    for licence in licences[30:]:
+        issuer.issue(licence, ISSUE_TIME)
+    entries = leaves(engine)
+    assert len(entries) == 39
+    hashes = [leaf_hash(e) for e in entries]
+    with engine.connect() as conn:
+        read = log.hash_reader(conn)
+        for size in (1, 2, 3, 30, 31, 39):
+            assert tree_hash(size, read) == root(hashes[:size])
+        assert prove_inclusion(39, 33, read)  # proofs come from the stored hashes
+
+
+def test_only_licence_declaration_and_key_events_are_logged(
+        issuer: Issuer, engine: Engine) -> None:
+    from certsvc.store import feed
+
+    issuer.issue(reference(), ISSUE_TIME)
+    with engine.begin() as conn:
+        feed.record(conn, "accident.reported", "91330000000000000X", "accident:1", {}, NOW)
+    with engine.connect() as conn:
+        kinds = [r.kind for r in conn.execute(select(FeedEvent.kind))]
+        logged = [decode_entry(r.data).kind for r in conn.execute(select(LogEntryRow.data))]
+    assert kinds == ["licence.issued", "accident.reported"]
+    assert logged == ["licence.issued"]
+
+
+def test_a_rolled_back_event_leaves_no_leaf(issuer: Issuer, engine: Engine) -> None:
+    from certsvc.store import feed
+
+    issuer.issue(reference(), ISSUE_TIME)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        feed.record(conn, "licence.status", "91330000000000000X", "licence:x", {}, NOW)
+        raise RuntimeError("the workflow failed after recording")
+    with engine.connect() as conn:
+        assert log.size(conn) == 1
+        assert len(log.entries(conn, 0, 10)) == 1
+
+
+def test_publish_writes_a_signed_checkpoint_and_tiles_that_rebuild_it(
+        issuer: Issuer, engine: Engine, signer: Signer, tmp_path: Path) -> None:
+    issuer.import_licences([reference(s) for s in range(1, 300)], ISSUE_TIME)
+    first = publish_log(engine, signer, tmp_path, NOW)
+    issuer.import_licences([reference(s) for s in range(300, 600)], ISSUE_TIME)
+    second = publish_log(engine, signer, tmp_path, NOW)
+    assert (first.checkpoint.size, second.checkpoint.size) == (299, 599)
+
+    policy = signer.keystore.log_policy()
+    assert policy is not None
+    verifier = NoteVerifier.parse(policy.log_key)
+    note = (tmp_path / "log" / "checkpoint").read_text("utf-8")
+    text, _ = open_note(note, {verifier.id: verifier})
+    checkpoint = Checkpoint.parse(text)
+    assert checkpoint == second.checkpoint
+
+    entries = []
+    for level, index, width in tiles_of(599):
+        if level == 0:
+            bundle = (tmp_path / "log" / entries_path(index, width)).read_bytes()
+            entries += unbundle(bundle)
+        data = (tmp_path / "log" / tile_path(level, index, width)).read_bytes()
+        assert len(data) == width * HASH_SIZE
+    hashes = [leaf_hash(e) for e in entries]
+    assert root(hashes) == checkpoint.root_hash
+    tile = (tmp_path / "log" / tile_path(0, 2, 87)).read_bytes()
+    assert tile == b"".join(hashes[512:599])
+    level_one = (tmp_path / "log" / tile_path(1, 0, 2)).read_bytes()
+    assert level_one == root(hashes[:256]) + root(hashes[256:512])
+    assert verify_consistency(299, 599, first.checkpoint.root_hash, checkpoint.root_hash,
+                              _proof(engine, 599, 299))
+    assert base64.b64decode(note.split("\n")[2]) == checkpoint.root_hash
+
+
+def _proof(engine: Engine, size: int, old: int) -> list[bytes]:
+    from certsvc.transparency.stored import prove_consistency
+
+    with engine.connect() as conn:
+        return prove_consistency(size, old, log.hash_reader(conn))

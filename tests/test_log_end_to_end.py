@@ -1,0 +1,230 @@
+"""The transparency log end to end, over real HTTP: a witness that cosigns, the public site
+that serves the log, ``certsvc verify --check-log`` and ``certsvc monitor`` — and the two
+attacks the log is for: a licence signed with a genuine bureau key and written straight
+into the database, and a rewritten history (issue 16)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, delete, insert, select, update
+from werkzeug.serving import make_server
+
+from certsvc.cli import Context
+from certsvc.cli_log import witness_app
+from certsvc.domain.licence import Licence
+from certsvc.domain.time import utcnow
+from certsvc.store import writer
+from certsvc.store.models import LogEntryRow, LogHashRow
+from certsvc.transparency.merkle import leaf_hash
+from certsvc.transparency.stored import append_hashes
+from certsvc.workflow.issuance import Issuer
+from tests.conftest import REFERENCE, init_keys, run
+
+WITNESS = "witness.example/w1"
+
+
+@dataclasses.dataclass
+class Servers:
+    public: str
+    witness: str
+
+
+def serve(app: Any) -> tuple[str, Any]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}", server
+
+
+@pytest.fixture
+def servers(env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+            ) -> Iterator[Servers]:
+    from public_site import create_app
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert init_keys(env).exit_code == 0
+    made = run(env, "witness", "init", WITNESS)
+    assert made.exit_code == 0, made.output
+    vkey = made.output.strip()
+    ctx = Context()
+    log_key = ctx.keystore.log_policy().log_key  # type: ignore[union-attr]
+    witness_url, witness = serve(witness_app(ctx, WITNESS, (log_key,),
+                                             tmp_path / "witness-state.json"))
+    added = run(env, "log", "witnesses", "--add", f"{vkey} {witness_url}", "--quorum", "1")
+    assert added.exit_code == 0, added.output
+    site = create_app({"DATABASE_URL": env["CERTSVC_DATABASE_URL"],
+                       "PUBLISH_DIR": env["CERTSVC_PUBLISH_DIR"],
+                       "ROOT_CERTIFICATE": str(ctx.keystore.root_cert_path),
+                       "PUBLIC_URL": env["CERTSVC_PUBLIC_URL"],
+                       "PUBLIC_API_RATE_LIMIT": "100000 per minute"})
+    public_url, public = serve(site)
+    yield Servers(public_url, witness_url)
+    public.shutdown()
+    witness.shutdown()
+
+
+def issue(env: dict[str, str], serial: int | None = None) -> dict[str, Any]:
+    data = json.loads(REFERENCE.read_text("utf-8"))
+    path = Path(env["CERTSVC_PUBLISH_DIR"]).parent / f"licence-{serial}.json"
+    if serial is not None:
+        data["number"] = data["number"][:-5] + f"{serial:05d}"
+    path.write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    result = run(env, "licence", "issue", "--file", str(path), "--json")
+    assert result.exit_code == 0, result.output
+    return dict(json.loads(result.output[result.output.index("{"):]))
+
+
+def verify_in_log(env: dict[str, str], servers: Servers, qr: str, tmp_path: Path) -> Any:
+    return run(env, "verify", "--qr-text", qr, "--check-log", "--log-url", servers.public,
+               "--status-list", str(Path(env["CERTSVC_PUBLISH_DIR"]) / "status-list.cose"),
+               "--state", str(tmp_path / "verifier.json"), "--json")
+
+
+def monitor(env: dict[str, str], servers: Servers, state: Path, *scope: str) -> Any:
+    return run(env, "monitor", *scope, "--url", servers.public, "--state", str(state))
+
+
+def test_verify_and_monitor_through_the_log(env: dict[str, str], servers: Servers,
+                                            tmp_path: Path, engine: Engine) -> None:
+    licence = issue(env)
+    published = run(env, "publish")
+    assert published.exit_code == 0, published.output
+    assert f"cosigned by {WITNESS}" in published.output
+
+    checked = verify_in_log(env, servers, licence["qr_text"], tmp_path)
+    assert checked.exit_code == 0, checked.output
+    body = json.loads(checked.output)
+    assert body["verdict"] == "valid" and body["log"]["in_log"] is True
+
+    state = tmp_path / "monitor.json"
+    uscc = licence["enterprise"]["uscc"]
+    watched = monitor(env, servers, state, "--uscc", uscc)
+    assert watched.exit_code == 0, watched.output
+    assert f"licence.issued {licence['number']}" in watched.output
+    # the key events are in the log too, but not about this enterprise
+    assert "key.created" not in watched.output
+    everything = monitor(env, servers, tmp_path / "all.json", "--all")
+    assert everything.exit_code == 0, everything.output
+    assert "key.created" in everything.output
+
+    # a change is a new leaf; the monitor reads only what is new
+    second = issue(env, 77)
+    run(env, "publish")
+    again = monitor(env, servers, state, "--uscc", uscc)
+    assert again.exit_code == 0, again.output
+    assert second["number"] in again.output and licence["number"] not in again.output
+
+
+def test_a_licence_written_straight_into_the_database_is_caught(
+        env: dict[str, str], servers: Servers, tmp_path: Path, engine: Engine) -> None:
+    licence = issue(env)
+    run(env, "publish")
+    state = tmp_path / "province.json"
+    assert monitor(env, servers, state, "--province", "浙").exit_code == 0
+
+    # someone with the database and the bureau's key, but not the procedure: the licence is
+    # signed with the genuine key and stored as the register stores it, with no event
+    ctx = Context()
+    issuer = Issuer(engine, ctx.signer, env["CERTSVC_PUBLIC_URL"])
+    forged = Licence.from_dict(json.loads(REFERENCE.read_text("utf-8")))
+    forged = forged.with_number(dataclasses.replace(forged.number, serial=4242))  # type: ignore[type-var]
+    with engine.begin() as conn:
+        forged, row_id, row = issuer._store_pending(conn, forged, utcnow())
+        token = ctx.signer.sign_licence(row["kid"], row["payload"])
+        writer.store_tokens(conn, [(row_id, token)])
+    from certsvc.credential.qr_text import qr_text
+
+    forged_qr = qr_text(env["CERTSVC_PUBLIC_URL"], token)
+    run(env, "publish")
+
+    caught = monitor(env, servers, state, "--province", "浙")
+    assert caught.exit_code == 1, caught.output
+    assert "浙XK06-001-04242" in caught.output
+    assert "not in the transparency log" in caught.output
+    by_enterprise = monitor(env, servers, tmp_path / "e.json", "--uscc",
+                            licence["enterprise"]["uscc"])
+    assert by_enterprise.exit_code == 1 and "04242" in by_enterprise.output
+
+    # the online door: genuine key, in the register, but never logged → 未登记
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{servers.public}/api/v1/verify", json.dumps({"qr_text": forged_qr}).encode(),
+        {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        verdict = json.loads(response.read())
+    assert verdict["verdict"] == "not_in_register"
+    assert "transparency log" in verdict["detail"]
+    with urllib.request.urlopen(f"{servers.public}/V/{forged_qr.rsplit('/', 1)[1]}") as page:
+        assert "未登记" in page.read().decode()
+    not_logged = verify_in_log(env, servers, forged_qr, tmp_path)
+    assert not_logged.exit_code == 1
+    assert json.loads(not_logged.output)["log"]["in_log"] is False
+    # the genuine licence still verifies online
+    with urllib.request.urlopen(urllib.request.Request(
+            f"{servers.public}/api/v1/verify", json.dumps({"qr_text": licence["qr_text"]})
+            .encode(), {"Content-Type": "application/json"})) as response:
+        assert json.loads(response.read())["verdict"] == "valid"
+
+
+def rewrite_history(engine: Engine) -> None:
+    """What an operator with the database and the log key could do: change a licence's
+    issuance leaf and rebuild every stored hash, so the new tree is well formed."""
+    with engine.begin() as conn:
+        entries = [bytes(r.data) for r in conn.execute(
+            select(LogEntryRow.data).order_by(LogEntryRow.idx))]
+        n = next(i for i, e in enumerate(entries) if b'"kind":"licence.issued"' in e)
+        changed = entries[n].replace(b'"status":"valid"', b'"status":"revoked"')
+        assert changed != entries[n]
+        entries[n] = changed
+        conn.execute(update(LogEntryRow).where(LogEntryRow.idx == n).values(data=changed))
+        conn.execute(delete(LogHashRow))
+        hashes = append_hashes(0, [leaf_hash(e) for e in entries], lambda idx: [])
+        conn.execute(insert(LogHashRow), [{"idx": i, "hash": h} for i, h in enumerate(hashes)])
+
+
+def test_a_rewritten_log_is_caught(env: dict[str, str], servers: Servers, tmp_path: Path,
+                                   engine: Engine) -> None:
+    licence = issue(env)
+    run(env, "publish")
+    state = tmp_path / "monitor.json"
+    assert monitor(env, servers, state, "--all").exit_code == 0
+    assert verify_in_log(env, servers, licence["qr_text"], tmp_path).exit_code == 0
+
+    rewrite_history(engine)
+    issue(env, 5)  # and the log goes on growing
+    published = run(env, "publish")
+    assert "cosigned by no witness" in published.output  # the witness refused: 422
+
+    refused = monitor(env, servers, state, "--all")
+    assert refused.exit_code == 1
+    assert "requires 1" in refused.output  # no quorum: not accepted at all
+
+    # without witnesses, the monitor's own memory still catches it
+    assert run(env, "log", "witnesses", "--quorum", "0").exit_code == 0
+    run(env, "publish")
+    caught = monitor(env, servers, state, "--all")
+    assert caught.exit_code == 1, caught.output
+    assert "rewritten" in caught.output
+    verifier = verify_in_log(env, servers, licence["qr_text"], tmp_path)
+    assert verifier.exit_code == 1
+    assert "rewritten" in json.loads(verifier.output)["log"]["message"]
+    # a monitor that starts afresh, with no memory, finds the rebuilt tree consistent
+    # with itself: this is why witnesses and long-lived monitors matter
+    assert monitor(env, servers, tmp_path / "new.json", "--all").exit_code == 0
+
+
+def test_a_log_origin_with_a_space_is_refused_before_any_key_is_made(
+        env: dict[str, str], tmp_path: Path) -> None:
+    refused = run(env, "keys", "init", "--log-origin", "my log")
+    assert refused.exit_code == 2 and "log origin" in refused.output
+    assert not (tmp_path / "keys" / "root").exists()
+    made = run(env, "keys", "init", "--log-origin", "cnca.example/licence-log")
+    assert made.exit_code == 0 and "origin cnca.example/licence-log" in made.output
