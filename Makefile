@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/verify_http.py 1000000 4
 	$(BIN)/python bench/verify_wsgi.py 1000000
 	$(BIN)/python bench/console_pages.py 1000000 100000
+	$(BIN)/python bench/log.py 1000000 100000
 
 clean:
 	rm -rf $(VENV) instance

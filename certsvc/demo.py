@@ -15,7 +15,7 @@ from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.uscc import check_character
 from certsvc.errors import SealUnavailable
 from certsvc.signer.signer import Signer
-from certsvc.store import accounts, declarations, oversight, review_bodies, writer
+from certsvc.store import accounts, declarations, feed, oversight, review_bodies, writer
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import Issuer
 from certsvc.workflow.licence_files import LicenceFiles
@@ -68,9 +68,13 @@ def create_demo_licences(issuer: Issuer, engine: Engine, now: dt.datetime) -> in
     for data, status in DEMO_LICENCES:
         issued = issuer.issue(Licence.from_dict(_with_valid_uscc(data)), now)
         if status is not LicenceStatus.VALID:
+            detail = {"action": status.value, "reason": "演示数据 (demo data)"}
             with engine.begin() as conn:
-                writer.set_status(conn, issued.number, status, now, {
-                    "action": status.value, "reason": "演示数据 (demo data)"})
+                writer.set_status(conn, issued.number, status, now, detail)
+                feed.record(conn, "licence.status", issued.licence.enterprise.uscc,
+                            f"licence:{issued.number.canonical}", {
+                                "number": issued.number.canonical, "status": status.value,
+                                **detail}, now)
     return len(DEMO_LICENCES)
 
 
@@ -154,8 +158,11 @@ def _create_accounts(engine: Engine, now: dt.datetime) -> list[str]:
             and extra.get("bureau_code") in ("00", "33"), **extra), role)
             for role, name, extra in made]
         enterprise = next(account for account, role in created if role is Role.ENTERPRISE)
-        declarations.append_version(conn, REFERENCE_LICENCE["enterprise"]["uscc"],
-                                    DEMO_DECLARATION.to_json(), enterprise, now)
+        uscc = REFERENCE_LICENCE["enterprise"]["uscc"]
+        version = declarations.append_version(conn, uscc, DEMO_DECLARATION.to_json(),
+                                              enterprise, now)
+        feed.record(conn, "declaration.published", uscc, f"declaration:{uscc}",
+                    {"version": version, **DEMO_DECLARATION.to_json()}, now)
         return [f"{account} {role.value}" for account, role in created]
 
 

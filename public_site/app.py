@@ -61,7 +61,7 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining",
 }
-API_PREFIXES = ("/api/", "/.well-known/")
+API_PREFIXES = ("/api/", "/.well-known/", "/log/")  # machines read these: CORS, problem JSON
 JSON_PREFIXES = (*API_PREFIXES, "/healthz", "/readyz")  # errors there are problem JSON
 PROBLEM_PREFIX = "urn:certsvc:problem:"
 
@@ -192,7 +192,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from public_site.log import log_blueprint
 
     public_log = log_blueprint(site)
-    public_log.before_request(rate_limit)
+
+    @public_log.before_request
+    def rate_limit_proofs() -> None:
+        if not request.path.startswith("/log/"):  # static files: any CDN serves them freely
+            rate_limit()
+
     app.register_blueprint(public_log)
 
     @app.after_request

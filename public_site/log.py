@@ -46,10 +46,33 @@ class NotYetPublished(CertsvcError):
     status = 404
 
 
+class LatestCheckpoint:
+    """The checkpoint this site serves at /log/checkpoint, re-read when the file changes:
+    the default of every proof, without a query per request."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._cached: tuple[int, int, str] | None = None  # mtime_ns, size, note
+
+    def get(self, conn: Connection) -> tuple[int, str]:
+        try:
+            mtime = self.path.stat().st_mtime_ns
+            if self._cached is None or self._cached[0] != mtime:
+                note = self.path.read_text("utf-8")
+                self._cached = (mtime, int(note.split("\n")[1]), note)
+            return self._cached[1], self._cached[2]
+        except (OSError, ValueError, IndexError):  # not published here: ask the database
+            latest = log.latest_checkpoint(conn)
+            if latest is None:
+                raise NotFound("no checkpoint of the log is published yet") from None
+            return latest
+
+
 def log_blueprint(site: Site) -> Blueprint:
     bp = Blueprint("public_log", __name__)
     root_dir = site.publish_dir / "log"
     engine = site.reader.engine
+    latest = LatestCheckpoint(root_dir / "checkpoint")
 
     @bp.get("/log/checkpoint")
     def checkpoint() -> Response:
@@ -67,7 +90,7 @@ def log_blueprint(site: Site) -> Blueprint:
     @bp.get("/api/v1/log/proof/inclusion")
     def inclusion() -> Response:
         with engine.connect() as conn:
-            size, note = _checkpoint(conn, request.args.get("size"))
+            size, note = _checkpoint(conn, request.args.get("size"), latest)
             index = _leaf(conn, size)
             entry = log.entry(conn, index)
             assert entry is not None
@@ -79,7 +102,7 @@ def log_blueprint(site: Site) -> Blueprint:
     @bp.get("/api/v1/log/proof/consistency")
     def consistency() -> Response:
         with engine.connect() as conn:
-            size, note = _checkpoint(conn, request.args.get("new"))
+            size, note = _checkpoint(conn, request.args.get("new"), latest)
             old = _number("old", request.args.get("old"))
             if old > size:
                 raise ValidationError("old", f"is at most the new size {size}")
@@ -113,13 +136,11 @@ def _number(name: str, text: str | None) -> int:
     return int(text)
 
 
-def _checkpoint(conn: Connection, wanted: str | None) -> tuple[int, str]:
+def _checkpoint(conn: Connection, wanted: str | None, latest: LatestCheckpoint
+                ) -> tuple[int, str]:
     """The published checkpoint asked for (by size), or the latest."""
     if wanted is None:
-        latest = log.latest_checkpoint(conn)
-        if latest is None:
-            raise NotFound("no checkpoint of the log is published yet")
-        return latest
+        return latest.get(conn)
     size = _number("size", wanted)
     note = log.checkpoint_note(conn, size)
     if note is None:

@@ -174,6 +174,24 @@ def test_forged_qr(page: Page, site: str, issuer: Issuer) -> None:
     shot(page, "landing-forged")
 
 
+def test_a_licence_the_log_never_saw_reads_not_registered(
+        page: Page, site: str, issuer: Issuer, engine: Engine) -> None:
+    """Signed with the bureau's genuine key and written into the register, but not by the
+    procedure, so its issuance is not in the transparency log: 未登记, with the report
+    button (issue 16)."""
+    licence = reference()
+    with engine.begin() as conn:
+        licence, row_id, row = issuer._store_pending(conn, licence, ISSUE_TIME)
+        token = issuer.signer.sign_licence(row["kid"], row["payload"])
+        writer.store_tokens(conn, [(row_id, token)])
+    page.goto(f"{site}/V/{token_to_digits(token)}")
+    assert page.locator("#verdict").inner_text() == "未登记"
+    assert "透明日志" in page.locator("main").inner_text() or \
+        "transparency log" in page.locator("main").inner_text()
+    assert page.locator("#report").is_visible()
+    shot(page, "landing-not-in-log")
+
+
 def test_search_from_the_home_page(page: Page, site: str, issuer: Issuer) -> None:
     issuer.issue(reference(), ISSUE_TIME)
     page.goto(site)

@@ -20,7 +20,7 @@ def test_keys_init_creates_encrypted_0600_keys_and_never_overwrites(
     assert first.exit_code == 0, first.output
     assert "bureau signing keys: 32 created" in first.output
     keys = sorted((tmp_path / "keys").rglob("*.key"))
-    assert len(keys) == 33
+    assert len(keys) == 34  # the root, 32 bureaus, the transparency log
     before = {p: p.read_bytes() for p in keys}
     for path in keys:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -28,6 +28,7 @@ def test_keys_init_creates_encrypted_0600_keys_and_never_overwrites(
     second = run(env, "keys", "init")
     assert "kept the existing root key" in second.output
     assert "0 created, 32 kept" in second.output
+    assert "kept the transparency log key" in second.output
     assert {p: p.read_bytes() for p in keys} == before
 
 

@@ -228,3 +228,21 @@ def test_a_log_origin_with_a_space_is_refused_before_any_key_is_made(
     assert not (tmp_path / "keys" / "root").exists()
     made = run(env, "keys", "init", "--log-origin", "cnca.example/licence-log")
     assert made.exit_code == 0 and "origin cnca.example/licence-log" in made.output
+
+
+def test_keys_made_before_the_log_get_its_key_from_keys_init(
+        env: dict[str, str], tmp_path: Path) -> None:
+    import shutil
+
+    assert init_keys(env).exit_code == 0
+    keys = tmp_path / "keys"
+    states = json.loads((keys / "key-states.json").read_text("utf-8"))
+    del states["log"]  # as a keystore made before issue 16
+    (keys / "key-states.json").write_text(json.dumps(states), "utf-8")
+    shutil.rmtree(keys / "log")
+    refused = run(env, "publish")
+    assert refused.exit_code == 2 and "run `certsvc keys init`" in refused.output
+    added = run(env, "keys", "init")
+    assert "created the transparency log key" in added.output
+    assert "bureau signing keys: 0 created" in added.output
+    assert run(env, "publish").exit_code == 0

@@ -127,3 +127,12 @@ def test_a_cosigner_key_round_trips_and_mangled_keys_fail() -> None:
         Cosigner.parse(str(NoteVerifier("witness.example/w1", public)))
     with pytest.raises(NoteError):
         Cosigner.parse(str(cosigner).replace("+", "x", 1))
+
+
+@given(st.text(max_size=120))
+def test_any_text_is_a_cosigner_key_or_a_note_error(text: str) -> None:
+    try:
+        cosigner = Cosigner.parse(text)
+    except NoteError:
+        return
+    assert str(cosigner) == text

@@ -100,8 +100,8 @@ MESSAGES: dict[VerdictCode, tuple[str, str]] = {
     VerdictCode.SIGNED_IN_FUTURE: (
         "签发时间晚于当前时间，不予认可", "Signed at a time still to come: not accepted"),
     VerdictCode.NOT_IN_REGISTER: (
-        "未登记：许可证数据库中没有这张许可证，可能是伪造",
-        "Not in the register: possibly forged"),
+        "未登记：没有这张许可证的发证登记记录，可能是伪造",
+        "Not in the register: there is no record of its issuance; possibly forged"),
     VerdictCode.SUPERSEDED: (
         "该二维码已被新版许可证取代", "This QR was replaced by a newer version of the licence"),
 }

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
+from certsvc.errors import KeyStoreError
 from certsvc.publish.artefacts import write_atomically
 from certsvc.signer.signer import Signer
 from certsvc.store import log
@@ -68,7 +69,8 @@ def publish_log(engine: Engine, signer: Signer, directory: Path, now: dt.datetim
     """Sign and publish a checkpoint of the log as it is committed now."""
     policy = signer.keystore.log_policy()
     if policy is None:
-        raise NoteError("no transparency log key; run `certsvc keys init`")
+        raise KeyStoreError("no transparency log key; run `certsvc keys init` (it keeps "
+                            "the keys there are and adds the log's)")
     root_dir = directory / LOG_DIR
     root_dir.mkdir(parents=True, exist_ok=True)
     with open(root_dir / ".publish.lock", "a") as lock:
