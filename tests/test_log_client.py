@@ -26,7 +26,7 @@ from certsvc.transparency.merkle import (
     leaf_hash,
     root,
 )
-from certsvc.transparency.note import Checkpoint, sign_note
+from certsvc.transparency.note import Checkpoint, NoteVerifier, sign_note
 from tests.test_witness import LOG, ORIGIN, checkpoint_note, key
 
 AT = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
@@ -171,3 +171,15 @@ def test_an_entry_too_large_for_a_bundle_keeps_only_its_digest() -> None:
     assert len(big) < 1 << 16
     assert set(decode_entry(big).data) == {"sha256"}
     assert unbundle(bundle([big, ENTRIES[0]])) == [big, ENTRIES[0]]
+
+
+def test_another_log_of_the_same_name_is_not_taken_for_a_rewrite(tmp_path: Path) -> None:
+    """The memory is per log key: a second deployment reusing the default origin (another
+    key, a smaller tree) is not this log rolled back."""
+    client(HostileLog(), tmp_path, quorum=0).checkpoint()  # size 10 remembered
+    other_private, other_public = key()
+    other = LogPolicy(ORIGIN, str(NoteVerifier(ORIGIN, other_public)), (), 0)
+    note = checkpoint_note(4, [leaf_hash(b"other")] * 4, signer=other_private,
+                           public=other_public)
+    seen = LogClient(other, tmp_path / "seen.json", lambda path: note.encode())
+    assert seen.checkpoint().size == 4

@@ -65,11 +65,11 @@ class LogClient:
         """The log's latest checkpoint, checked (see the module), and remembered."""
         note = self.fetch("/log/checkpoint")
         checkpoint = self.verify_note(note)
-        seen = self.memory.read().get(checkpoint.origin)
+        state = self.memory.read()
+        seen = state.get(self.policy.log_key)  # by key: another log may reuse the name
         if seen is not None:
             self._consistent(seen, checkpoint)
-        state = self.memory.read()
-        state[checkpoint.origin] = (checkpoint.size, checkpoint.root_hash)
+        state[self.policy.log_key] = (checkpoint.size, checkpoint.root_hash)
         self.memory.write(state)
         return checkpoint
 

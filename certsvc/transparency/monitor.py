@@ -234,4 +234,8 @@ def _describe(index: int, event: LogEntry) -> str:
     what = event.number or event.subject
     status = event.data.get("status") if event.kind == "licence.status" else None
     extra = f" → {status}" if isinstance(status, str) else ""
-    return f"#{index} {event.at:%Y-%m-%d %H:%M}Z {event.kind} {what}{extra} ({event.uscc})"
+    holder = f" ({event.uscc})" if event.uscc else ""
+    bureau = event.data.get("bureau") if event.kind.startswith("key.") else None
+    if isinstance(bureau, str):
+        holder = f" (bureau {bureau})"
+    return f"#{index} {event.at:%Y-%m-%d %H:%M}Z {event.kind} {what}{extra}{holder}"

@@ -38,8 +38,8 @@ class Answer:
 
 
 class LatestCheckpoints:
-    """The latest (size, root) per log origin, in a JSON file: what a witness last cosigned,
-    or what a verifier or monitor last accepted."""
+    """The latest (size, root) per log, in a JSON file: what a witness last cosigned (by
+    origin), or what a verifier or monitor last accepted (by the log's key)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
