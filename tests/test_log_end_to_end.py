@@ -246,3 +246,19 @@ def test_keys_made_before_the_log_get_its_key_from_keys_init(
     assert "created the transparency log key" in added.output
     assert "bureau signing keys: 0 created" in added.output
     assert run(env, "publish").exit_code == 0
+
+
+def test_a_log_serving_other_entries_than_it_signed_is_caught(
+        env: dict[str, str], servers: Servers, tmp_path: Path) -> None:
+    issue(env)
+    run(env, "publish")
+    bundles = sorted((Path(env["CERTSVC_PUBLISH_DIR"]) / "log" / "tile" / "entries").rglob("*"))
+    bundle = next(p for p in bundles if p.is_file())
+    bundle.write_bytes(bundle.read_bytes().replace(b'"status":"valid"', b'"status":"VALID"'))
+    caught = monitor(env, servers, tmp_path / "m.json", "--all")
+    assert caught.exit_code == 1
+    assert "entries other than the ones it signed" in caught.output
+    assert not (tmp_path / "m.json").exists()  # nothing read from it is remembered
+    (tmp_path / "bad.json").write_text("{not json", "utf-8")
+    unreadable = monitor(env, servers, tmp_path / "bad.json", "--all")
+    assert unreadable.exit_code == 2 and "not a monitor's state file" in unreadable.output

@@ -34,7 +34,7 @@ from certsvc.credential.qr_text import token_from_text
 from certsvc.credential.trust_list import TrustList
 from certsvc.credential.verifier import verify
 from certsvc.domain.bureaus import BUREAUS
-from certsvc.errors import CertsvcError, LogInconsistent, NotFound
+from certsvc.errors import CertsvcError, LogInconsistent, NotFound, ValidationError
 from certsvc.transparency.client import Fetch, LogClient
 from certsvc.transparency.entries import LogEntry, decode_entry, unbundle
 from certsvc.transparency.merkle import CompactRange, leaf_hash
@@ -94,10 +94,31 @@ class Monitor:
             report.problems.append(exc.detail)
             return report
         report.checkpoint = checkpoint
-        state = self._load()
-        tree = CompactRange(state["size"], state["range"])
-        latest: dict[str, str] = state["latest"]
+        tree, latest = self._load()
         issued: list[tuple[int, LogEntry]] = []
+        try:
+            self._read(tree, checkpoint, latest, issued, report)
+        except LogInconsistent as exc:
+            report.problems.append(exc.detail)
+            return report
+        if tree.root() != checkpoint.root_hash:
+            report.problems.append(
+                f"the log's entries do not make the root hash of its checkpoint of size "
+                f"{checkpoint.size}: the log serves entries other than the ones it signed")
+            return report  # the state stays as it was: nothing read here is trusted
+        for index, event in issued:
+            self._check_issuance(index, event, latest, report)
+        try:
+            self._check_register(latest, checkpoint, report)
+        except (ValueError, KeyError, TypeError) as exc:
+            report.problems.append(f"the register's token list is malformed: {exc}")
+            return report
+        self._save(tree, latest)
+        return report
+
+    def _read(self, tree: CompactRange, checkpoint: Checkpoint, latest: dict[str, str],
+              issued: list[tuple[int, LogEntry]], report: Report) -> None:
+        """Extend ``tree`` with the new entries; note the events in scope."""
         for index, entry in self._entries(tree.size, checkpoint.size):
             tree.append(leaf_hash(entry))
             report.read += 1
@@ -112,16 +133,6 @@ class Monitor:
             if event.kind in ISSUANCES and event.number and event.token_sha256:
                 latest[event.number] = event.token_sha256.hex()
                 issued.append((index, event))
-        if tree.root() != checkpoint.root_hash:
-            report.problems.append(
-                f"the log's entries do not make the root hash of its checkpoint of size "
-                f"{checkpoint.size}: the log serves entries other than the ones it signed")
-            return report  # the state stays as it was: nothing read here is trusted
-        for index, event in issued:
-            self._check_issuance(index, event, latest, report)
-        self._check_register(latest, checkpoint, report)
-        self._save(tree, latest)
-        return report
 
     def _entries(self, start: int, end: int) -> Any:
         """(index, entry) for leaves [start, end), from the entry bundles."""
@@ -145,6 +156,10 @@ class Monitor:
         number = event.number or ""
         try:
             body = json.loads(self.fetch(f"/api/v1/licences/{urllib.parse.quote(number)}"))
+        except ValueError:
+            report.problems.append(f"leaf {index}: the register's answer for {number} is "
+                                   "not JSON")
+            return
         except NotFound:
             report.problems.append(f"leaf {index}: {number} was issued in the log but the "
                                    "register does not have it")
@@ -212,14 +227,16 @@ class Monitor:
             report.problems.append(f"{number}: the log's leaf {index} about its token is "
                                    f"{event.kind} of {event.number}, not its issuance")
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> tuple[CompactRange, dict[str, str]]:
         try:
             raw = json.loads(self.state_path.read_text("utf-8"))
-            return {"size": int(raw["size"]),
-                    "range": [base64.b64decode(h) for h in raw["range"]],
-                    "latest": dict(raw["latest"])}
+            return (CompactRange(int(raw["size"]), [base64.b64decode(h) for h in raw["range"]]),
+                    {str(k): str(v) for k, v in dict(raw["latest"]).items()})
         except FileNotFoundError:
-            return {"size": 0, "range": [], "latest": {}}
+            return CompactRange(), {}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValidationError("--state", f"{self.state_path} is not a monitor's state "
+                                  f"file ({exc}); give another or remove it") from None
 
     def _save(self, tree: CompactRange, latest: dict[str, str]) -> None:
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
