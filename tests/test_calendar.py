@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from certsvc.domain.calendar import UnknownYear, working_days
 from certsvc.domain.holidays import statutory_days
 
+pytestmark = pytest.mark.no_database
+
 CAL = working_days()
 
 

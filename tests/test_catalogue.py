@@ -1,8 +1,12 @@
 import datetime as dt
 import json
 
+import pytest
+
 from certsvc.domain.catalogue import catalogue
 from tests.conftest import REFERENCE
+
+pytestmark = pytest.mark.no_database
 
 
 def test_contains_reference_units_under_one_product() -> None:

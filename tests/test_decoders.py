@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 import cbor2
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from certsvc.credential.payload import LicenceClaims, decode_payload, encode_pay
 from certsvc.domain.bureaus import BUREAUS
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.errors import MalformedToken
+
+pytestmark = pytest.mark.no_database
 
 
 def _reference_decode_sign1(data: bytes) -> tuple[bytes, bytes, bytes, bytes] | None:

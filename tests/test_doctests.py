@@ -10,6 +10,8 @@ import pytest
 
 import certsvc
 
+pytestmark = pytest.mark.no_database
+
 
 def _modules() -> list[str]:
     names = [info.name for info in pkgutil.walk_packages(certsvc.__path__, "certsvc.")

@@ -3,6 +3,8 @@ import pytest
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.errors import ValidationError
 
+pytestmark = pytest.mark.no_database
+
 GOOD = [
     ("浙XK06-001-00012", "浙XK06-001-00012"),
     ("（浙）XK06-001-00012", "浙XK06-001-00012"),

@@ -29,6 +29,8 @@ from certsvc.transparency.merkle import (
 from certsvc.transparency.note import Checkpoint, NoteVerifier, sign_note
 from tests.test_witness import LOG, ORIGIN, checkpoint_note, key
 
+pytestmark = pytest.mark.no_database
+
 AT = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 ENTRIES = [encode_entry("licence.issued", AT, "91330000000000000X", f"licence:{i}",
                         {"number": f"浙XK06-001-{i:05d}", "token_sha256": f"{i:064x}"})

@@ -23,6 +23,8 @@ from certsvc.transparency.merkle import (
     verify_inclusion,
 )
 
+pytestmark = pytest.mark.no_database
+
 # RFC 6962 test vectors as published by certificate-transparency and transparency-dev/merkle
 ENTRIES = [bytes.fromhex(h) for h in (
     "", "00", "10", "2021", "3031", "40414243", "5051525354555657",

@@ -21,6 +21,8 @@ from certsvc.transparency.note import (
     sign_note,
 )
 
+pytestmark = pytest.mark.no_database
+
 # golang.org/x/mod/sumdb/note, note_test.go and its package documentation
 VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
 SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"

@@ -51,6 +51,8 @@ from tests.conftest import (
     load_trust_list,
 )
 
+pytestmark = pytest.mark.no_database
+
 # GB/T 32918.5-2017 Annex A (= GM/T 0003.5-2012 A.2): the recommended curve, ID
 # 1234567812345678, message "message digest".
 VECTOR_PRIVATE = 0x3945208F7B2144B13F36E38AC6D39F95889393692860B51A42FB81EF4DF7C5B8

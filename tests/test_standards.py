@@ -10,6 +10,8 @@ from hypothesis import strategies as st
 from certsvc.domain.standards import StandardKind, parse_standard
 from certsvc.errors import ValidationError
 
+pytestmark = pytest.mark.no_database
+
 GOOD = [
     ("GB 5226.1-2019", "GB 5226.1-2019", StandardKind.NATIONAL, False),
     ("GB/T 5023.1-2008", "GB/T 5023.1-2008", StandardKind.NATIONAL, True),

@@ -27,6 +27,8 @@ from certsvc.transparency.stored import (
 )
 from tests.test_merkle import ENTRIES, ROOTS
 
+pytestmark = pytest.mark.no_database
+
 
 class Store:
     """Append-only hash storage in a list, counting the reads."""

@@ -18,6 +18,8 @@ from certsvc.transparency.tiles import (
     tiles_of,
 )
 
+pytestmark = pytest.mark.no_database
+
 
 def test_paths_as_the_spec_writes_them() -> None:
     assert tile_path(0, 1234067) == "tile/0/x001/x234/067"

@@ -25,9 +25,9 @@ from certsvc.transparency.note import Checkpoint, NoteVerifier, sign_note
 
 SOURCE = Path(__file__).parent / "go" / "tlogcheck"
 GOPATH = Path("/usr/share/gocode")
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.no_database, pytest.mark.skipif(
     shutil.which("go") is None or not (GOPATH / "src/golang.org/x/mod/sumdb").is_dir(),
-    reason="make test installs golang-go and golang-golang-x-mod-dev")
+    reason="make test installs golang-go and golang-golang-x-mod-dev")]
 
 
 @pytest.fixture(scope="module")

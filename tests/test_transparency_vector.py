@@ -7,8 +7,12 @@ import datetime as dt
 import hashlib
 from pathlib import Path
 
+import pytest
+
 from certsvc.transparency.entries import encode_entry
 from certsvc.transparency.merkle import leaf_hash, root
+
+pytestmark = pytest.mark.no_database
 
 DOC = (Path(__file__).parent.parent / "docs" / "transparency.md").read_text("utf-8")
 

@@ -5,6 +5,8 @@ from hypothesis import strategies as st
 from certsvc.domain.uscc import ALPHABET, pack_uscc, packs_a_code, unpack_uscc, validate_uscc
 from certsvc.errors import ValidationError
 
+pytestmark = pytest.mark.no_database
+
 VALID = "91330106MA2H7K3LXA"
 
 

@@ -19,6 +19,8 @@ from certsvc.transparency.merkle import consistency_proof, leaf_hash, root
 from certsvc.transparency.note import Checkpoint, NoteError, NoteVerifier, sign_note
 from certsvc.transparency.witness import LatestCheckpoints, Witness, request_body
 
+pytestmark = pytest.mark.no_database
+
 ORIGIN = "certsvc.example/licence-log"
 LEAVES = [leaf_hash(bytes([i])) for i in range(40)]
 
