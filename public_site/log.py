@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from sqlalchemy import Connection
 
 from certsvc.domain.bureaus import bureau_by_code
 from certsvc.domain.uscc import validate_uscc
-from certsvc.errors import CertsvcError, NotFound, ValidationError
+from certsvc.errors import CertsvcError, NotFound, Unavailable, ValidationError
 from certsvc.store import log
 from certsvc.transparency.stored import prove_consistency, prove_inclusion
 from certsvc.transparency.tiles import WIDTH, parse_tile_path
@@ -93,8 +94,9 @@ def log_blueprint(site: Site) -> Blueprint:
             size, note = _checkpoint(conn, request.args.get("size"), latest)
             index = _leaf(conn, size)
             entry = log.entry(conn, index)
-            assert entry is not None
-            proof = prove_inclusion(size, index, log.hash_reader(conn))
+            proof = _proved(lambda: prove_inclusion(size, index, log.hash_reader(conn)))
+            if entry is None:
+                raise _behind()
         return _json({"index": index, "size": size, "checkpoint": note,
                       "entry": base64.b64encode(entry).decode(),
                       "proof": [base64.b64encode(h).decode() for h in proof]})
@@ -106,7 +108,7 @@ def log_blueprint(site: Site) -> Blueprint:
             old = _number("old", request.args.get("old"))
             if old > size:
                 raise ValidationError("old", f"is at most the new size {size}")
-            proof = prove_consistency(size, old, log.hash_reader(conn))
+            proof = _proved(lambda: prove_consistency(size, old, log.hash_reader(conn)))
         return _json({"old": old, "new": size, "checkpoint": note,
                       "proof": [base64.b64encode(h).decode() for h in proof]})
 
@@ -121,13 +123,25 @@ def log_blueprint(site: Site) -> Blueprint:
             uscc = validate_uscc(uscc, "uscc")
         limit = min(_number("limit", request.args.get("limit", "500")) or 1, MAX_REGISTER_PAGE)
         after = request.args.get("after", "")
-        if len(after) > 64:
+        if len(after) > 64 or any(ord(c) < 0x20 for c in after):
             raise ValidationError("after", "is a licence number")
         items = site.reader.register_tokens(bureau, uscc, after, limit)
         return _json({"items": items, "next": items[-1]["number"] if len(items) == limit
                       else None})
 
     return bp
+
+
+def _behind() -> Unavailable:
+    return Unavailable("the log's database is behind the checkpoint this site serves (a "
+                       "restore, or a replica catching up); try again shortly")
+
+
+def _proved(prove: Callable[[], list[bytes]]) -> list[bytes]:
+    try:
+        return prove()
+    except LookupError:  # a stored hash the served checkpoint needs is not there
+        raise _behind() from None
 
 
 def _number(name: str, text: str | None) -> int:

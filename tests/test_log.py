@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, select
@@ -134,3 +135,21 @@ def _proof(engine: Engine, size: int, old: int) -> list[bytes]:
 
     with engine.connect() as conn:
         return prove_consistency(size, old, log.hash_reader(conn))
+
+
+def test_the_proof_api_answers_hostile_and_unlucky_requests_without_a_500(
+        engine: Engine, site: Any, tmp_path: Path) -> None:
+    from flask.testing import FlaskClient
+
+    client: FlaskClient = site
+    assert client.get("/api/v1/log/proof/inclusion?index=0").status_code == 404  # none yet
+    assert client.get("/api/v1/register/tokens?bureau=33&after=%00").status_code == 422
+    assert client.get("/log/tile/../../keys").status_code == 404
+    assert client.get("/log/checkpoint").is_json  # machines get problem JSON
+    # a site serving a checkpoint its database does not (yet) have: 503, not a 500
+    (tmp_path / "log").mkdir()
+    (tmp_path / "log" / "checkpoint").write_text("certsvc.example/licence-log\n5\n"
+                                                 f"{base64.b64encode(bytes(32)).decode()}\n")
+    behind = client.get("/api/v1/log/proof/inclusion?index=2")
+    assert behind.status_code == 503 and "behind" in behind.get_json()["detail"]
+    assert client.get("/api/v1/log/proof/consistency?old=2").status_code == 503
