@@ -53,9 +53,12 @@ def _fail(error: CertsvcError) -> NoReturn:
 
 
 def _context() -> Any:
+    """The command's context; a thread the command started (the server's publishers) has
+    none of click's, and gets its own, built from the same environment."""
     from certsvc.cli import Context
 
-    return click.get_current_context().ensure_object(Context)
+    current = click.get_current_context(silent=True)
+    return current.ensure_object(Context) if current is not None else Context()
 
 
 def _as(account_id: int) -> Principal:

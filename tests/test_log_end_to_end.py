@@ -262,3 +262,39 @@ def test_a_log_serving_other_entries_than_it_signed_is_caught(
     (tmp_path / "bad.json").write_text("{not json", "utf-8")
     unreadable = monitor(env, servers, tmp_path / "bad.json", "--all")
     assert unreadable.exit_code == 2 and "not a monitor's state file" in unreadable.output
+
+
+def test_the_servers_log_publisher_runs_in_its_own_thread(
+        env: dict[str, str], monkeypatch: pytest.MonkeyPatch, engine: Engine) -> None:
+    """`make run` starts it in a thread, where click has no context: it must still publish
+    (it died there on its first step, found by running `make run` as a newcomer)."""
+    from certsvc import cli_workflow
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert init_keys(env).exit_code == 0
+    issue(env)
+    rounds = iter(range(2))
+
+    def one_round(seconds: float) -> None:
+        if next(rounds, None) is None:
+            raise SystemExit  # ends the loop after one publication
+    monkeypatch.setattr(cli_workflow.time, "sleep", one_round)
+    failures: list[BaseException] = []
+    thread = threading.Thread(target=lambda: _run_catching(failures))
+    thread.start()
+    thread.join(30)
+    assert not failures, failures
+    checkpoint = Path(env["CERTSVC_PUBLISH_DIR"]) / "log" / "checkpoint"
+    assert checkpoint.read_text("utf-8").split("\n")[1] != "0"
+
+
+def _run_catching(failures: list[BaseException]) -> None:
+    from certsvc import cli_workflow
+
+    try:
+        cli_workflow.publish_log_as_it_grows(0)
+    except SystemExit:
+        pass
+    except BaseException as exc:
+        failures.append(exc)
