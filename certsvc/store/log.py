@@ -13,7 +13,7 @@ log that the database lacks.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from sqlalchemy import Connection, Table, func, select
@@ -81,15 +81,6 @@ def entries(conn: Connection, start: int, end: int) -> list[bytes]:
     rows = conn.execute(select(_E.c.data).where(_E.c.idx >= start, _E.c.idx < end)
                         .order_by(_E.c.idx))
     return [bytes(r.data) for r in rows]
-
-
-def stream_entries(conn: Connection, start: int, batch: int = 10_000) -> Iterator[bytes]:
-    while True:
-        chunk = entries(conn, start, start + batch)
-        yield from chunk
-        if len(chunk) < batch:
-            return
-        start += batch
 
 
 def index_of_token(conn: Connection, token_sha256: bytes) -> int | None:
