@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers: one per core, and one more, since a browser or server test waits
+WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: run test lint bench clean
 
@@ -39,7 +41,7 @@ run: $(STAMP) $(SYSTEM)
 test: $(STAMP) $(SYSTEM)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(WORKERS) --durations=15
 
 bench: $(STAMP)
 	$(BIN)/python bench/qr.py

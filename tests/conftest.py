@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 from flask.testing import FlaskClient
 from freezegun import freeze_time
-from sqlalchemy import Engine, delete
+from sqlalchemy import URL, Engine, delete, make_url
 from werkzeug.test import TestResponse
 
 from certsvc.cli import main
@@ -28,6 +28,7 @@ from certsvc.domain.documents import EXAMPLE_PDF, EXAMPLE_REFERENCE
 from certsvc.domain.licence import Licence
 from certsvc.domain.time import utcnow
 from certsvc.signer.keystore import KeyStore
+from certsvc.signer.secret_box import secret_box
 from certsvc.signer.signer import Signer
 from certsvc.store.append_only import create_triggers, drop_triggers
 from certsvc.store.db import make_engine, migrate
@@ -57,7 +58,25 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pristine_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
     directory = tmp_path_factory.mktemp("keys-pristine") / "keys"
     KeyStore(directory, PASSPHRASE).init(KEYS_CREATED)
+    # the console's secret box too: made here once, its data key is unwrapped once per
+    # process (scrypt, slow on purpose) instead of made and unwrapped again in every test
+    secret_box(directory, PASSPHRASE)
     return directory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashes() -> Iterator[None]:
+    """argon2id at RFC 9106's parameters costs 0.1 s a hash on purpose; at a hash and a check
+    per signed-in test that was a third of the suite. Tests hash with the cheapest
+    parameters; ``test_console_signin`` pins the production ones."""
+    from argon2 import PasswordHasher, profiles
+
+    from certsvc.workflow import signin
+
+    production = signin.HASHER
+    signin.HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    signin.HASHER = production
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -93,10 +112,27 @@ def trust_list(signer: Signer) -> TrustList:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return os.environ.get("CERTSVC_DATABASE_URL") or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    )
+def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> str:
+    """SQLite in the session's (so the worker's) temporary folder, or the PostgreSQL
+    database named by ``CERTSVC_DATABASE_URL`` — with pytest-xdist, a database of each
+    worker's own beside it (``test_gw0``, …), made here if missing."""
+    url = os.environ.get("CERTSVC_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if worker_id == "master" or "postgresql" not in url:
+        return url
+    return _worker_database(make_url(url), f"{make_url(url).database}_{worker_id}")
+
+
+def _worker_database(base: URL, name: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}) is None:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")

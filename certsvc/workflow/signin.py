@@ -55,10 +55,10 @@ def administers_staff(principal: Principal) -> bool:
     account)."""
     return principal.role in STAFF_ADMINS and principal.staff_admin
 ISSUER = "certsvc"
-_HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
 # checked against for an account with no password, so that the answer takes as long and a
 # stranger cannot tell which account numbers exist
-_UNKNOWN_ACCOUNT = _HASHER.hash("no account has this password")
+_UNKNOWN_ACCOUNT = HASHER.hash("no account has this password")
 
 
 class SignInRefused(CertsvcError):
@@ -158,7 +158,7 @@ class SignIn:
                 raise ValidationError("password", problem)
             secret = pyotp.random_base32() if second else None
             credentials.set_credentials(
-                conn, principal.account_id, _HASHER.hash(normalise_password(password)),
+                conn, principal.account_id, HASHER.hash(normalise_password(password)),
                 self.box.seal(secret, _seed_context(principal.account_id)) if secret else None)
             credentials.use_invite(conn, token, now)
             _audit(conn, principal, "account.password_set", principal, now, request_id)
@@ -294,7 +294,7 @@ def _seed_context(account_id: int) -> str:
 
 def _password_matches(password_hash: str, password: str) -> bool:
     try:
-        return bool(_HASHER.verify(password_hash, normalise_password(password)))
+        return bool(HASHER.verify(password_hash, normalise_password(password)))
     except (VerificationError, InvalidHashError):
         return False
 
