@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pyotp
 import pytest
 from flask.testing import FlaskClient
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from certsvc.domain.accounts import Role
+from certsvc.errors import Conflict
 from certsvc.store import accounts, credentials
-from certsvc.store.models import AuditEvent
+from certsvc.store.models import AccountInvite, AuditEvent
 from tests.conftest import Api, signin_of
 
 START = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
@@ -125,7 +128,15 @@ def test_the_sixth_wrong_password_locks_until_unlocked(api: Api) -> None:
     sixth = sign_in(client, account, "wrong password, wrong")
     assert sixth.status_code == 401
     locked = sign_in(client, account)  # even the right password now
-    assert locked.status_code == 401 and "locked" in locked.get_data(as_text=True)
+    assert locked.status_code == 401
+    # the same answer as a wrong password or an account that does not exist: a stranger
+    # cannot tell a locked account (so an existing one) from the others
+    unknown = sign_in(client, 999_999, "wrong password, wrong")
+    other = api.accounts["other_enterprise"]
+    give_password(api, "other_enterprise")
+    wrong = sign_in(console(api), other, "wrong password, wrong")
+    assert _error_of(locked) == _error_of(unknown) == _error_of(wrong)
+    assert locked.status_code == unknown.status_code == wrong.status_code
     signin_of(api).unlock(None, account, START, "test")
     assert sign_in(client, account).status_code == 303
     with api.engine.connect() as conn:
@@ -237,3 +248,154 @@ def test_names_with_html_render_inert(api: Api) -> None:
     page = client.get("/console/account", base_url="https://localhost").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def _error_of(answer: Any) -> str:
+    found = re.search(r'role="alert"[^>]*>(.*?)<', answer.get_data(as_text=True), re.S)
+    assert found, answer.get_data(as_text=True)
+    return found.group(1).strip()
+
+
+def test_production_hashes_passwords_with_rfc_9106_parameters() -> None:
+    """Tests hash with argon2's cheapest parameters (tests/conftest.py); the service does
+    not."""
+    from argon2 import extract_parameters, profiles
+
+    from certsvc.workflow import signin
+
+    assert signin.PARAMETERS == profiles.RFC_9106_LOW_MEMORY
+    assert extract_parameters(signin._UNKNOWN_ACCOUNT) == profiles.RFC_9106_LOW_MEMORY
+
+
+def _code_page(client: FlaskClient) -> str:
+    return csrf_of(client.get("/console/second-factor", base_url="https://localhost")
+                   .get_data(as_text=True))
+
+
+def _wrong_code(client: FlaskClient, secret: str) -> Any:
+    code = f"{(int(pyotp.TOTP(secret).now()) + 1) % 1_000_000:06d}"
+    return client.post("/console/second-factor", base_url="https://localhost",
+                       data={"csrf": _code_page(client), "code": code})
+
+
+@freeze_time(START)
+def test_second_factor_guesses_count_toward_the_lock_across_sessions(api: Api) -> None:
+    """Six wrong codes lock the account, even spread over sessions that each passed the
+    password (a right password does not forgive wrong codes)."""
+    secret = give_password(api, "zhejiang")
+    assert secret is not None
+    account = api.accounts["zhejiang"]
+    for _ in range(2):
+        client = console(api)
+        assert sign_in(client, account).status_code == 303
+        for _ in range(3):
+            assert _wrong_code(client, secret).status_code == 401
+    last = console(api)
+    assert sign_in(last, account).status_code == 401  # locked: not even the password
+    with api.engine.connect() as conn:
+        row = credentials.credentials(conn, account)
+        actions = conn.execute(select(AuditEvent.action).where(
+            AuditEvent.subject == f"account:{account}")).scalars().all()
+    assert row is not None and row.locked_at is not None
+    assert actions.count("sign_in.second_factor_failed") == 5 and "sign_in.lock" in actions
+
+
+@freeze_time(START)
+def test_a_half_signed_in_session_cannot_finish_once_the_account_locks(api: Api) -> None:
+    secret = give_password(api, "zhejiang")
+    assert secret is not None
+    account = api.accounts["zhejiang"]
+    patient = console(api)
+    assert sign_in(patient, account).status_code == 303
+    page = _code_page(patient)
+    guesser = console(api)
+    assert sign_in(guesser, account).status_code == 303
+    for _ in range(6):
+        _wrong_code(guesser, secret)
+    right = patient.post("/console/second-factor", base_url="https://localhost",
+                         data={"csrf": page, "code": pyotp.TOTP(secret).now()})
+    assert right.status_code in (303, 401)
+    assert patient.get("/console/account", base_url="https://localhost").status_code != 200
+
+
+@freeze_time(START)
+def test_a_right_code_clears_the_count(api: Api) -> None:
+    secret = give_password(api, "zhejiang")
+    assert secret is not None
+    account = api.accounts["zhejiang"]
+    client = console(api)
+    sign_in(client, account)
+    for _ in range(5):
+        _wrong_code(client, secret)
+    done = client.post("/console/second-factor", base_url="https://localhost",
+                       data={"csrf": _code_page(client), "code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 303
+    with api.engine.connect() as conn:
+        row = credentials.credentials(conn, account)
+    assert row is not None and row.failed_sign_ins == 0 and row.locked_at is None
+
+
+@freeze_time(START)
+def test_a_new_password_ends_the_accounts_sessions(api: Api) -> None:
+    give_password(api, "enterprise")
+    client = console(api)
+    assert sign_in(client, api.accounts["enterprise"]).status_code == 303
+    assert client.get("/console/account", base_url="https://localhost").status_code == 200
+    give_password(api, "enterprise", GOOD + "，换了")
+    assert client.get("/console/account", base_url="https://localhost").status_code == 303
+
+
+@freeze_time(START)
+def test_a_newer_set_up_link_voids_the_older_and_using_one_voids_the_rest(api: Api) -> None:
+    signin = signin_of(api)
+    account = api.accounts["enterprise"]
+    older = signin.invite(None, account, START, "test")
+    newer = signin.invite(None, account, START, "test")
+    with pytest.raises(Conflict):
+        signin.accept_invite(older, GOOD, START, "test")
+    signin.accept_invite(newer, GOOD, START, "test")
+    # two unused links at once (two administrators racing): using one voids the other
+    first = signin.invite(None, account, START, "test")
+    with api.engine.begin() as conn:
+        conn.execute(insert(AccountInvite).values(
+            digest=credentials.digest("raced"), account_id=account, created_at=START,
+            expires_at=START + dt.timedelta(hours=1)))
+    signin.accept_invite(first, GOOD + "！", START, "test")
+    for token in (older, newer, first, "raced"):
+        with pytest.raises(Conflict):
+            signin.accept_invite(token, GOOD + "！！", START, "test")
+
+
+def test_parallel_wrong_passwords_get_at_most_six_checks(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted before the check, in one statement: 24 parallel guesses in 8 threads are
+    checked against the password at most six times, on SQLite as on PostgreSQL."""
+    from certsvc.workflow import signin as module
+
+    give_password(api, "enterprise")
+    account = api.accounts["enterprise"]
+    with api.engine.connect() as conn:
+        stored = credentials.credentials(conn, account)
+    assert stored is not None
+    checks: list[str] = []
+    real = module._password_matches
+
+    def slow_check(password_hash: str, password: str) -> bool:
+        if password_hash == stored.password_hash:
+            checks.append(password)
+            time.sleep(0.02)  # widens the window between reading and counting
+        return real(password_hash, password)
+
+    monkeypatch.setattr(module, "_password_matches", slow_check)
+    service = signin_of(api)
+
+    def guess(i: int) -> None:
+        with pytest.raises(module.SignInRefused):
+            service.sign_in(account, f"wrong guess {i}", "t", START, "t")
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(guess, range(24)))
+    assert 1 <= len(checks) <= module.LOCK_AT
+    with api.engine.connect() as conn:
+        row = credentials.credentials(conn, account)
+    assert row is not None and row.locked_at is not None

@@ -64,7 +64,13 @@ from certsvc.store import audit
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.applications import QUEUE_PAGE
 from certsvc.workflow.licences import licence_view
-from certsvc.workflow.signin import IDLE_LIMIT, Session, needs_second_factor
+from certsvc.workflow.signin import (
+    IDLE_LIMIT,
+    REFUSED,
+    Session,
+    SignInRefused,
+    needs_second_factor,
+)
 
 if TYPE_CHECKING:
     from certsvc.api.app import Services
@@ -298,15 +304,14 @@ def console_blueprint(services: Services) -> Blueprint:
                 "尝试次数过多，请稍后再试 / Too many attempts; try again later")), 429
         account = request.form.get("account", "").strip()
         password = request.form.get("password", "")
+        refused = f"账号或密码错误，或账号因多次失败已被锁定（由管理员解锁） / {REFUSED}"
         if not (account.isascii() and account.isdigit() and len(account) < 10):
-            return render_template("console/sign_in.html", csrf=csrf, error=(
-                "账号或密码错误 / The account number or the password is wrong")), 401
+            return render_template("console/sign_in.html", csrf=csrf, error=refused), 401
         try:
             token, second = signin.sign_in(int(account), password, _client(), utcnow(),
                                            g.request_id)
-        except CertsvcError as refusal:
-            return render_template("console/sign_in.html", csrf=csrf,
-                                   error=refusal.detail), refusal.status
+        except SignInRefused:
+            return render_template("console/sign_in.html", csrf=csrf, error=refused), 401
         response = redirect("/console/second-factor" if second else "/console/", 303)
         _set_cookie(response, SESSION_COOKIE, token)
         return response

@@ -39,8 +39,28 @@ def update_credentials(conn: Connection, account_id: int, **values: Any) -> None
     conn.execute(update(_C).where(_C.c.account_id == account_id).values(**values))
 
 
+def count_failure(conn: Connection, account_id: int) -> int | None:
+    """One more failed attempt on an unlocked account, counted in a single statement (so
+    parallel attempts, in any worker, on either database, each get their own number); the
+    new count, or None where the account is locked or has no password."""
+    row = conn.execute(
+        update(_C).where(_C.c.account_id == account_id, _C.c.locked_at.is_(None),
+                         _C.c.password_hash.is_not(None))
+        .values(failed_sign_ins=_C.c.failed_sign_ins + 1)
+        .returning(_C.c.failed_sign_ins)).first()
+    return None if row is None else int(row[0])
+
+
+def uncount_failure(conn: Connection, account_id: int) -> None:
+    """The attempt counted by ``count_failure`` turned out right."""
+    conn.execute(update(_C).where(_C.c.account_id == account_id, _C.c.failed_sign_ins > 0)
+                 .values(failed_sign_ins=_C.c.failed_sign_ins - 1))
+
+
 def create_invite(conn: Connection, account_id: int, now: dt.datetime,
                   lifetime: dt.timedelta) -> str:
+    """A new set-up link; the account's earlier unused links are void from now on."""
+    void_invites(conn, account_id)
     token = secrets.token_urlsafe(32)
     conn.execute(insert(_I).values(digest=digest(token), account_id=account_id,
                                    created_at=now, expires_at=now + lifetime))
@@ -52,8 +72,15 @@ def invite(conn: Connection, token: str, for_update: bool = False) -> Any | None
     return conn.execute(query.with_for_update() if for_update else query).first()
 
 
-def use_invite(conn: Connection, token: str, now: dt.datetime) -> None:
+def use_invite(conn: Connection, token: str, account_id: int, now: dt.datetime) -> None:
+    """The link is used, and any other unused link of the account void."""
     conn.execute(update(_I).where(_I.c.digest == digest(token)).values(used_at=now))
+    void_invites(conn, account_id)
+
+
+def void_invites(conn: Connection, account_id: int) -> None:
+    """Unused links of the account are deleted (the audit log keeps that they were made)."""
+    conn.execute(delete(_I).where(_I.c.account_id == account_id, _I.c.used_at.is_(None)))
 
 
 def create_session(conn: Connection, account_id: int, client: str, second_factor_done: bool,

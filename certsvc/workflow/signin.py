@@ -12,8 +12,14 @@
   code is accepted once (replays of the same step are refused). The session id changes when
   the sign-in completes (no session fixation), ends after 30 minutes idle or 12 hours in all,
   and can be ended everywhere from the account page.
-- The sixth wrong password in a row locks the account until an administrator unlocks it;
-  every sign-in, failure, lock, unlock and invitation is in the audit log.
+- The sixth failure in a row — a wrong password or a wrong code, in any session — locks the
+  account until an administrator unlocks it (SP 800-63B 5.2.2 allows up to 100). A failure
+  is counted in one statement before the secret is checked, so parallel guesses in many
+  workers get at most six checks. A locked account is told apart from a wrong password by
+  no one but its administrator: the answer and its time are the same. Every sign-in,
+  failure, lock, unlock and invitation is in the audit log.
+- A new password ends the account's sessions; a new set-up link voids the earlier ones, and
+  using one voids the rest.
 
     signin = SignIn(engine, secret_box(keys_dir, passphrase))
     token = signin.invite(admin, account_id, now, request_id)
@@ -55,10 +61,17 @@ def administers_staff(principal: Principal) -> bool:
     account)."""
     return principal.role in STAFF_ADMINS and principal.staff_admin
 ISSUER = "certsvc"
-HASHER = PasswordHasher.from_parameters(profiles.RFC_9106_LOW_MEMORY)
+PARAMETERS = profiles.RFC_9106_LOW_MEMORY  # t=3, m=64 MiB, p=4
+HASHER = PasswordHasher.from_parameters(PARAMETERS)
 # checked against for an account with no password, so that the answer takes as long and a
 # stranger cannot tell which account numbers exist
 _UNKNOWN_ACCOUNT = HASHER.hash("no account has this password")
+
+
+# one answer for a wrong number, a wrong password and a locked account: a stranger learns
+# nothing of which accounts exist or are locked (the administrator sees the lock)
+REFUSED = ("the account number or the password is wrong, or the account is locked after "
+           "repeated failures (its administrator unlocks it)")
 
 
 class SignInRefused(CertsvcError):
@@ -160,7 +173,8 @@ class SignIn:
             credentials.set_credentials(
                 conn, principal.account_id, HASHER.hash(normalise_password(password)),
                 self.box.seal(secret, _seed_context(principal.account_id)) if secret else None)
-            credentials.use_invite(conn, token, now)
+            credentials.use_invite(conn, token, principal.account_id, now)
+            credentials.end_sessions(conn, principal.account_id, now)  # a new password
             _audit(conn, principal, "account.password_set", principal, now, request_id)
         return Invitation(principal, secret)
 
@@ -168,66 +182,103 @@ class SignIn:
     def sign_in(self, account_id: int, password: str, client: str, now: dt.datetime,
                 request_id: str) -> tuple[str, bool]:
         """A new session's id, and whether it still needs the second factor."""
-        outcome, token, second = "wrong", "", False
-        with self.engine.begin() as conn:  # every outcome is recorded before it is told
-            row = credentials.credentials(conn, account_id, for_update=True)
-            if row is None or row.password_hash is None:
-                _password_matches(_UNKNOWN_ACCOUNT, password)  # the same time as a real one
+        attempt = self._count_attempt(account_id, now, request_id)
+        if attempt is None:
+            _password_matches(_UNKNOWN_ACCOUNT, password)  # the same time as a real check
+            raise SignInRefused(REFUSED)
+        with self.engine.begin() as conn:
+            row = credentials.credentials(conn, account_id)
+            assert row is not None and row.password_hash is not None  # counted above
+            right = _password_matches(row.password_hash, password)
+            if not right or row.locked_at is not None:  # locked by a parallel attempt
+                self._failed(conn, account_id, attempt, "sign_in.failed", now, request_id)
+                failed = True
             else:
-                principal = accounts.principal_for_account(conn, account_id)
-                if row.locked_at is not None:
-                    outcome = "locked"
-                    _audit(conn, principal, "sign_in.locked", principal, now, request_id)
-                elif _password_matches(row.password_hash, password):
-                    outcome, second = "ok", row.totp_secret is not None
+                failed, second = False, row.totp_secret is not None
+                if second:  # earlier failures stand until the code is right
+                    credentials.uncount_failure(conn, account_id)
+                else:
                     credentials.update_credentials(conn, account_id, failed_sign_ins=0)
-                    token = credentials.create_session(conn, account_id, client, not second,
-                                                       now)
-                    _audit(conn, principal, "sign_in.password" if second else "sign_in",
-                           principal, now, request_id)
-                else:  # a wrong guess always counts: committed before the answer
-                    failures = row.failed_sign_ins + 1
-                    locked = now if failures >= LOCK_AT else None
-                    credentials.update_credentials(conn, account_id,
-                                                   failed_sign_ins=failures, locked_at=locked)
-                    _audit(conn, principal, "sign_in.lock" if locked else "sign_in.failed",
-                           principal, now, request_id)
-        if outcome == "locked":
-            raise SignInRefused("this account is locked after repeated wrong passwords; ask "
-                                "an administrator to unlock it")
-        if outcome == "wrong":
-            raise SignInRefused("the account number or the password is wrong")
+                token = credentials.create_session(conn, account_id, client, not second, now)
+                principal = accounts.principal_for_account(conn, account_id)
+                _audit(conn, principal, "sign_in.password" if second else "sign_in",
+                       principal, now, request_id)
+        if failed:
+            raise SignInRefused(REFUSED)
         return token, second
 
     def second_factor(self, token: str, code: str, client: str, now: dt.datetime,
                       request_id: str) -> str:
         """Check the TOTP code of a half-signed-in session; a new session id on success."""
-        with self.engine.begin() as conn:
+        with self.engine.connect() as conn:
             row = credentials.session(conn, token)
-            if row is None or row.second_factor_done or _ended(row, now):
-                raise SignInRefused("sign in with your password first")
-            principal = accounts.principal_for_account(conn, row.account_id)
-            secret = credentials.credentials(conn, row.account_id, for_update=True)
-            totp = self._totp(conn, row.account_id, secret.totp_secret) \
-                if secret and secret.totp_secret else None
-            step = int(now.timestamp()) // 30
-            matched = None
-            if totp is not None and code.isascii() and code.isdigit() and len(code) == 6:
-                matched = next((s for s in (step, step - 1, step + 1)
-                                if totp.at(s * 30) == code), None)
-            if matched is None or secret is None or (secret.totp_last_step or -1) >= matched:
-                _audit(conn, principal, "sign_in.second_factor_failed", principal, now,
-                       request_id)
+        if row is None or row.second_factor_done or _ended(row, now):
+            raise SignInRefused("sign in with your password first")
+        attempt = self._count_attempt(row.account_id, now, request_id)
+        with self.engine.begin() as conn:
+            if attempt is None:  # locked since the password: this half session is over
+                credentials.end_session(conn, token, now)
                 failed = True
             else:
-                failed = False
-                credentials.update_credentials(conn, row.account_id, totp_last_step=matched)
-                credentials.end_session(conn, token, now)  # a new id once signed in
-                new = credentials.create_session(conn, row.account_id, client, True, now)
-                _audit(conn, principal, "sign_in", principal, now, request_id)
+                secret = credentials.credentials(conn, row.account_id)
+                matched = self._matching_step(conn, row.account_id, secret, code, now)
+                failed = matched is None
+                if failed:
+                    self._failed(conn, row.account_id, attempt, "sign_in.second_factor_failed",
+                                 now, request_id)
+                else:
+                    credentials.update_credentials(conn, row.account_id, totp_last_step=matched,
+                                                   failed_sign_ins=0)
+                    credentials.end_session(conn, token, now)  # a new id once signed in
+                    new = credentials.create_session(conn, row.account_id, client, True, now)
+                    principal = accounts.principal_for_account(conn, row.account_id)
+                    _audit(conn, principal, "sign_in", principal, now, request_id)
         if failed:
-            raise SignInRefused("the code is wrong or was already used; wait for the next")
+            raise SignInRefused("the code is wrong or was already used, or the account is "
+                                "locked; wait for the next code")
         return new
+
+    def _count_attempt(self, account_id: int, now: dt.datetime, request_id: str
+                       ) -> int | None:
+        """Counts the attempt as a failure before anything is checked (committed: parallel
+        attempts see it); its number, or None where no check may be made — no such
+        account, no password yet, locked, or past the limit (the account is then locked)."""
+        with self.engine.begin() as conn:
+            attempt = credentials.count_failure(conn, account_id)
+            if attempt is not None and attempt <= LOCK_AT:
+                return attempt
+            if credentials.credentials(conn, account_id) is None:
+                return None
+            principal = accounts.principal_for_account(conn, account_id)
+            if attempt is not None:  # a parallel attempt took the last check
+                credentials.update_credentials(conn, account_id, locked_at=now)
+            _audit(conn, principal, "sign_in.locked", principal, now, request_id)
+        return None
+
+    def _failed(self, conn: Connection, account_id: int, attempt: int, action: str,
+                now: dt.datetime, request_id: str) -> None:
+        """A wrong password or code, already counted; the last one allowed locks."""
+        principal = accounts.principal_for_account(conn, account_id)
+        if attempt >= LOCK_AT:
+            credentials.update_credentials(conn, account_id, locked_at=now)
+            action = "sign_in.lock"
+        _audit(conn, principal, action, principal, now, request_id)
+
+    def _matching_step(self, conn: Connection, account_id: int, secret: Any, code: str,
+                       now: dt.datetime) -> int | None:
+        """The 30-second step whose code ``code`` is (now, or one step either side), if it
+        was not used before."""
+        if secret is None or not secret.totp_secret:
+            return None
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            return None
+        totp = self._totp(conn, account_id, secret.totp_secret)
+        step = int(now.timestamp()) // 30
+        matched = next((s for s in (step, step - 1, step + 1) if totp.at(s * 30) == code),
+                       None)
+        if matched is None or (secret.totp_last_step or -1) >= matched:
+            return None
+        return int(matched)
 
     def session(self, token: str, now: dt.datetime) -> Session | None:
         """The live session behind a cookie (its idle time restarts), or None."""
