@@ -24,8 +24,8 @@ from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from certsvc.config import STATUS_LIST_FILE, TRUST_LIST_FILE, Settings
-from certsvc.credential.trust_list import TrustList, load_root_public_key
-from certsvc.credential.verifier import NOT_IN_LOG, NOT_IN_REGISTER
+from certsvc.credential.trust_list import LogPolicy, TrustList, load_root_public_key
+from certsvc.credential.verifier import NOT_IN_LOG, NOT_IN_REGISTER, PENDING_LOG
 from certsvc.domain.licence import SUPERSEDED, LicenceStatus
 from certsvc.domain.time import utcnow
 from certsvc.errors import (
@@ -36,6 +36,7 @@ from certsvc.errors import (
     check_request_target,
 )
 from certsvc.store.db import make_engine, unavailable
+from certsvc.store.log_check import LogState
 from certsvc.store.reader import LicenceReader
 from certsvc.store.status_lookup import RETIRED
 from public_site import i18n
@@ -72,8 +73,9 @@ class OnlineStatus:
     the register, however genuine its signature; nor is the register's own token if its
     issuance is not in the transparency log (written into the database some other way)."""
 
-    def __init__(self, reader: LicenceReader) -> None:
+    def __init__(self, reader: LicenceReader, log: LogPolicy | None) -> None:
         self.reader = reader
+        self.log = log  # the trust list's: the key whose signed heads count
         self.as_of = utcnow()
 
     def is_current(self, now: dt.datetime) -> bool:
@@ -85,7 +87,10 @@ class OnlineStatus:
             return SUPERSEDED
         digest = hashlib.sha256(token).digest()
         if isinstance(found, tuple) and found[1] == digest:
-            return found[0] if self.reader.in_log(digest) else NOT_IN_LOG
+            state = self.reader.log_state(digest, self.log)
+            if state is LogState.CONFIRMED:
+                return found[0]
+            return PENDING_LOG if state is LogState.PENDING else NOT_IN_LOG
         return NOT_IN_REGISTER
 
 
@@ -147,7 +152,7 @@ class Site:
         return self._trust
 
     def online_status(self) -> OnlineStatus:
-        return OnlineStatus(self.reader)
+        return OnlineStatus(self.reader, self.trust_list().log)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

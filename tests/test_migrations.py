@@ -69,10 +69,11 @@ def test_licences_issued_before_the_log_are_logged_by_0024(tmp_path: Path) -> No
     import json
 
     from certsvc.domain.licence import Licence
+    from certsvc.publish.log import sign_head
     from certsvc.signer.keystore import KeyStore
     from certsvc.signer.signer import Signer
     from certsvc.store import log
-    from certsvc.store.status_lookup import StatusLookup
+    from certsvc.store.log_check import LogCheck, LogState
     from certsvc.transparency.entries import decode_entry
     from certsvc.workflow.issuance import Issuer
     from tests.conftest import ISSUE_TIME, KEYS_CREATED, PASSPHRASE, PUBLIC_URL, REFERENCE
@@ -91,5 +92,11 @@ def test_licences_issued_before_the_log_are_logged_by_0024(tmp_path: Path) -> No
         assert log.size(conn) == 1
     event = decode_entry(entry)
     assert (event.kind, event.number) == ("licence.issued", issued.number.canonical)
-    assert StatusLookup(engine).in_log(hashlib.sha256(issued.token).digest())
+    # recorded, but no head signed it yet: pending (never valid) until the publisher, or
+    # the next issuance, signs one
+    digest, policy = hashlib.sha256(issued.token).digest(), keys.log_policy()
+    assert LogCheck(engine).state(digest, policy) is LogState.PENDING
+    with engine.begin() as conn:
+        sign_head(conn, Signer(keys), ISSUE_TIME)
+    assert LogCheck(engine).state(digest, policy) is LogState.CONFIRMED
     engine.dispose()

@@ -37,6 +37,7 @@ from certsvc.errors import CertsvcError
 CLOCK_SKEW = dt.timedelta(minutes=5)
 NOT_IN_REGISTER = "not_in_register"  # an online source's answer: not the register's token
 NOT_IN_LOG = "not_in_log"  # the register's token, but its issuance is not in the log
+PENDING_LOG = "pending_log"  # recorded in the log, not yet under a head the log key signed
 
 
 class StatusSource(Protocol):
@@ -224,6 +225,10 @@ def _licence_state(
             return VerdictCode.NOT_IN_REGISTER, (
                 f"the issuance of {claims.number} is not in the transparency log: it was not "
                 "recorded by the licensing procedure")
+        if status == PENDING_LOG:  # never valid on a row alone
+            return VerdictCode.NOT_IN_REGISTER, (
+                f"the issuance of {claims.number} is recorded but not yet under a signed "
+                "checkpoint of the transparency log; check again in a minute")
         if status in _STATUS_VERDICTS:  # a revocation stays true on an old list
             return _STATUS_VERDICTS[status], f"as of {status_list.as_of:%Y-%m-%d %H:%M}Z"
         if not status_list.is_current(now):

@@ -82,11 +82,24 @@ def publish_log(engine: Engine, signer: Signer, directory: Path, now: dt.datetim
             written = _write_tiles(conn, root_dir, _published_size(root_dir), size)
             note = signer.sign_checkpoint(checkpoint)
             lines, names = _cosign(conn, note, checkpoint, signer.keystore.witness_urls(), post)
-        note += "".join(lines)
         with engine.begin() as conn:
-            log.save_checkpoint(conn, size, note, now)
+            log.save_head(conn, size, note, now)
+            log.save_checkpoint(conn, size, note + "".join(lines), now)
+        note += "".join(lines)
         write_atomically(root_dir / "checkpoint", note.encode())
     return Published(checkpoint, note, names, written)
+
+
+def sign_head(conn: Connection, signer: Signer, now: dt.datetime) -> None:
+    """Sign the tree head of the log as this transaction leaves it, and keep it with the
+    leaves it covers (committed with them or not at all): the online doors count a leaf
+    only below a head the log key signed. Nothing is signed where the keys have no log."""
+    policy = signer.keystore.log_policy()
+    size = log.size(conn)
+    if policy is None or size == 0:
+        return
+    checkpoint = Checkpoint(policy.origin, size, tree_hash(size, log.hash_reader(conn)))
+    log.save_head(conn, size, signer.sign_checkpoint(checkpoint), now)
 
 
 def _published_size(root_dir: Path) -> int:

@@ -19,7 +19,13 @@ from typing import Any, cast
 from sqlalchemy import Connection, Table, func, select
 
 from certsvc.store import bulk
-from certsvc.store.models import ArtefactVersion, LogCheckpointRow, LogEntryRow, LogHashRow
+from certsvc.store.models import (
+    ArtefactVersion,
+    LogCheckpointRow,
+    LogEntryRow,
+    LogHashRow,
+    LogHeadRow,
+)
 from certsvc.store.writer import next_artefact_version
 from certsvc.transparency.entries import encode_entry, token_digest
 from certsvc.transparency.merkle import leaf_hash
@@ -30,6 +36,7 @@ _E = cast(Table, LogEntryRow.__table__)
 _H = cast(Table, LogHashRow.__table__)
 _C = cast(Table, LogCheckpointRow.__table__)
 _A = cast(Table, ArtefactVersion.__table__)
+_HEADS = cast(Table, LogHeadRow.__table__)
 
 Event = tuple[str, str, str, Any]  # kind, uscc, subject, data — as the feed records it
 
@@ -113,3 +120,22 @@ def latest_checkpoint(conn: Connection) -> tuple[int, str] | None:
 def checkpoint_note(conn: Connection, tree_size: int) -> str | None:
     value = conn.execute(select(_C.c.note).where(_C.c.size == tree_size)).scalar()
     return None if value is None else str(value)
+
+
+def save_head(conn: Connection, tree_size: int, note: str, now: dt.datetime) -> None:
+    """Keep a tree head the log key signed (the first note of a size stays)."""
+    if conn.execute(select(_HEADS.c.size).where(_HEADS.c.size == tree_size)).first() is None:
+        conn.execute(_HEADS.insert().values(size=tree_size, note=note, signed_at=now))
+
+
+def latest_heads(conn: Connection, count: int) -> list[str]:
+    """The notes of the ``count`` largest heads, largest first."""
+    return [str(note) for note in conn.execute(
+        select(_HEADS.c.note).order_by(_HEADS.c.size.desc()).limit(count)).scalars()]
+
+
+def first_entry_of_token(conn: Connection, token_sha256: bytes) -> tuple[int, bytes] | None:
+    """The first leaf about the token with this digest: its index and bytes."""
+    row = conn.execute(select(_E.c.idx, _E.c.data).where(_E.c.token_sha256 == token_sha256)
+                       .order_by(_E.c.idx).limit(1)).first()
+    return None if row is None else (int(row.idx), bytes(row.data))

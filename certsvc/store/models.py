@@ -627,3 +627,18 @@ class LogCheckpointRow(Base):
                                       primary_key=True, autoincrement=False)
     note: Mapped[str] = mapped_column(Text)
     published_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LogHeadRow(Base):
+    """A tree head signed by the log key when leaves were appended (in the same
+    transaction, by whoever holds the key), or by the publisher: the online doors hold a
+    token to a leaf below the latest one, so that a row written into ``log_entries`` by
+    anyone without the log key never counts. Witnesses cosign what the publisher publishes
+    (``log_checkpoints``)."""
+
+    __tablename__ = "log_heads"
+
+    size: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"),
+                                      primary_key=True, autoincrement=False)
+    note: Mapped[str] = mapped_column(Text)
+    signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

@@ -8,12 +8,14 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, RowMapping, Table, func, select
 
+from certsvc.credential.trust_list import LogPolicy
 from certsvc.domain.catalogue import catalogue, procedure_rules
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import as_utc
 from certsvc.errors import NotFound
 from certsvc.store import insurance, name_search
+from certsvc.store.log_check import LogCheck, LogState
 from certsvc.store.models import (
     ApplicationRow,
     DeclarationRow,
@@ -43,6 +45,7 @@ class LicenceReader:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._status = StatusLookup(engine)
+        self._log = LogCheck(engine)
 
     def by_number(self, number: LicenceNumber) -> LicenceRecord:
         with self.engine.connect() as conn:
@@ -101,9 +104,10 @@ class LicenceReader:
         return [{"number": r.number, "uscc": r.uscc, "token_sha256": bytes(r.token_sha256).hex()}
                 for r in rows]
 
-    def in_log(self, token_sha256: bytes) -> bool:
-        """Is this token's issuance in the transparency log? See :class:`StatusLookup`."""
-        return self._status.in_log(token_sha256)
+    def log_state(self, token_sha256: bytes, policy: LogPolicy | None) -> LogState:
+        """Is this token's issuance in the transparency log, under a head the log key of
+        ``policy`` signed? See :class:`certsvc.store.log_check.LogCheck`."""
+        return self._log.state(token_sha256, policy)
 
     def by_uscc(self, uscc: str) -> list[LicenceRecord]:
         with self.engine.connect() as conn:

@@ -10,9 +10,8 @@ holds the status and the token's digest beside the index and stays in memory whe
 licences table does not. Only when no licence holds the index is a second, rarer question
 asked: was it retired by a change or renewal?
 
-A token found there must also have its issuance in the transparency log (``log_entries``,
-by the token's digest). A leaf is never removed, so a digest once found is remembered (a
-bounded set per process): the log costs a query only the first time a token is checked.
+A token found there must also have its issuance in the transparency log, under a head the
+log key signed: :mod:`certsvc.store.log_check`.
 
 A connection that fails is dropped and the lookup retried once on a new one, so a database
 restart costs one slow request, not a broken worker.
@@ -39,12 +38,7 @@ _RETIRED = {
     "sqlite": "SELECT 1 FROM retired_status_indices WHERE status_index = ?",
     "postgresql": "SELECT 1 FROM retired_status_indices WHERE status_index = %s",
 }
-_LOGGED = {
-    "sqlite": "SELECT 1 FROM log_entries WHERE token_sha256 = ? LIMIT 1",
-    "postgresql": "SELECT 1 FROM log_entries WHERE token_sha256 = %s LIMIT 1",
-}
 RETIRED = "retired"  # the index of a token that a change or renewal superseded
-REMEMBERED = 100_000  # digests known to be in the log, per process (about 10 MB)
 
 
 class StatusLookup:
@@ -52,8 +46,6 @@ class StatusLookup:
         self.engine = engine
         self._query = _QUERIES[engine.dialect.name]
         self._retired = _RETIRED[engine.dialect.name]
-        self._logged_query = _LOGGED[engine.dialect.name]
-        self._logged: set[bytes] = set()
         self._errors: tuple[type[BaseException], ...] = (engine.dialect.loaded_dbapi.Error,)
         self._local = threading.local()
 
@@ -64,17 +56,6 @@ class StatusLookup:
         if row is not None:
             return LicenceStatus(row[0]), None if row[1] is None else bytes(row[1])
         return RETIRED if self._retrying(self._retired, status_index) else None
-
-    def in_log(self, token_sha256: bytes) -> bool:
-        """Is the token with this digest the subject of a leaf of the transparency log?"""
-        if token_sha256 in self._logged:
-            return True
-        if self._retrying(self._logged_query, token_sha256) is None:
-            return False
-        if len(self._logged) >= REMEMBERED:
-            self._logged.clear()
-        self._logged.add(token_sha256)
-        return True
 
     def _retrying(self, query: str, parameter: Any) -> Any:
         try:

@@ -34,6 +34,7 @@ from certsvc.domain.catalogue import catalogue
 from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
+from certsvc.publish.log import sign_head
 from certsvc.signer.signer import Signer
 from certsvc.store import feed, writer
 
@@ -71,6 +72,7 @@ class Issuer:
         with self.engine.begin() as conn:
             writer.store_tokens(conn, [(row_id, token)])
             feed.record_many(conn, [licence_event("licence.issued", licence, token)], now)
+            sign_head(conn, self.signer, now)
         return self._issued(licence, token, row)
 
     def issue_in(self, conn: Connection, licence: Licence, now: dt.datetime) -> IssuedLicence:
@@ -83,6 +85,7 @@ class Issuer:
         token = self.signer.sign_licence(row["kid"], row["payload"])
         writer.store_tokens(conn, [(row_id, token)])
         feed.record_many(conn, [licence_event("licence.issued", licence, token)], now)
+        sign_head(conn, self.signer, now)
         return self._issued(licence, token, row)
 
     def reissue_in(self, conn: Connection, licence: Licence, now: dt.datetime) -> IssuedLicence:
@@ -102,6 +105,7 @@ class Issuer:
         token = self.signer.sign_licence(kid, row["payload"])
         writer.store_tokens(conn, [(row_id, token)])
         feed.record_many(conn, [licence_event("licence.changed", licence, token)], now)
+        sign_head(conn, self.signer, now)
         return self._issued(licence, token, row)
 
     def _store_pending(
@@ -173,6 +177,7 @@ class Issuer:
                                         for lic, token in zip(licences[start:start + BATCH],
                                                               signed, strict=True)], signed_at)
                 progress(len(ids))
+            sign_head(conn, self.signer, signed_at)  # once, over the whole import
         return len(licences)
 
     def sign_pending(self) -> int:
@@ -185,6 +190,7 @@ class Issuer:
             with self.engine.begin() as conn:
                 writer.store_tokens(conn, tokens)
                 feed.record_many(conn, [claims_event(token) for _, token in tokens], utcnow())
+                sign_head(conn, self.signer, utcnow())
         return len(tokens)
 
 

@@ -7,7 +7,7 @@ Revises: 0001
 import sqlalchemy as sa
 from alembic import op
 
-from certsvc.store.append_only import create_triggers, drop_triggers
+from certsvc.store.append_only import AUDIT, create_triggers, drop_triggers
 
 revision = '0002'
 down_revision = '0001'
@@ -130,11 +130,11 @@ def upgrade() -> None:
     sa.UniqueConstraint('digest')
     )
     op.create_index(op.f('ix_api_tokens_account_id'), 'api_tokens', ['account_id'], unique=False)
-    create_triggers(op.get_bind())
+    create_triggers(op.get_bind(), AUDIT)
 
 
 def downgrade() -> None:
-    drop_triggers(op.get_bind())
+    drop_triggers(op.get_bind(), AUDIT)
     op.drop_index(op.f('ix_api_tokens_account_id'), table_name='api_tokens')
     op.drop_table('api_tokens')
     op.drop_index(op.f('ix_retired_status_indices_licence_id'), table_name='retired_status_indices')
