@@ -175,6 +175,56 @@ def test_a_licence_written_straight_into_the_database_is_caught(
         assert json.loads(response.read())["verdict"] == "valid"
 
 
+def test_one_forged_row_far_beyond_the_log_is_caught(
+        env: dict[str, str], servers: Servers, tmp_path: Path, engine: Engine) -> None:
+    """The review's attack (issue 24): a licence signed with the genuine key written into the
+    register, and one ``log_entries`` row about it at index 10^12 (no hashes, the counter
+    unchanged). The doors say 未登记; the monitor holds it as pending once, and when the
+    next checkpoint still lacks it, reports it (exit 1)."""
+    import hashlib
+    import urllib.request
+
+    from certsvc.credential.qr_text import qr_text
+    from certsvc.transparency.entries import encode_entry
+
+    licence = issue(env)
+    run(env, "publish")
+    state = tmp_path / "province.json"
+    assert monitor(env, servers, state, "--province", "浙").exit_code == 0
+    ctx = Context()
+    issuer = Issuer(engine, ctx.signer, env["CERTSVC_PUBLIC_URL"])
+    forged = Licence.from_dict(json.loads(REFERENCE.read_text("utf-8")))
+    forged = forged.with_number(dataclasses.replace(forged.number, serial=4343))  # type: ignore[type-var]
+    with engine.begin() as conn:
+        forged, row_id, row = issuer._store_pending(conn, forged, utcnow())
+        token = ctx.signer.sign_licence(row["kid"], row["payload"])
+        writer.store_tokens(conn, [(row_id, token)])
+        digest = hashlib.sha256(token).digest()
+        conn.execute(insert(LogEntryRow).values(
+            idx=10**12, at=utcnow(), token_sha256=digest, data=encode_entry(
+                "licence.issued", utcnow(), licence["enterprise"]["uscc"],
+                f"licence:{forged.number}", {"number": str(forged.number), "bureau": "33",
+                                              "token_sha256": digest.hex()})))
+    forged_qr = qr_text(env["CERTSVC_PUBLIC_URL"], token)
+    request = urllib.request.Request(
+        f"{servers.public}/api/v1/verify", json.dumps({"qr_text": forged_qr}).encode(),
+        {"Content-Type": "application/json"})
+    with urllib.request.urlopen(request) as response:
+        assert json.loads(response.read())["verdict"] == "not_in_register"
+    with urllib.request.urlopen(f"{servers.public}/V/{forged_qr.rsplit('/', 1)[1]}") as page:
+        assert "未登记" in page.read().decode()
+    first = monitor(env, servers, state, "--province", "浙")
+    assert first.exit_code == 0 and "pending: 浙XK06-001-04343" in first.output
+    issue(env, 7)  # the log moves on, and is published again
+    run(env, "publish")
+    second = monitor(env, servers, state, "--province", "浙")
+    assert second.exit_code == 1, second.output
+    assert "浙XK06-001-04343" in second.output and "not recorded" in second.output
+    # a fresh monitor with no memory still holds it as pending only: memory matters
+    fresh = monitor(env, servers, tmp_path / "fresh.json", "--province", "浙")
+    assert "pending: 浙XK06-001-04343" in fresh.output
+
+
 def rewrite_history(engine: Engine) -> None:
     """What an operator with the database and the log key could do: change a licence's
     issuance leaf and rebuild every stored hash, so the new tree is well formed (dropping

@@ -79,6 +79,9 @@ class Report:
 class Monitor:
     def __init__(self, client: LogClient, fetch: Fetch, scope: Scope, state: Path,
                  trust_list: TrustList, clock: Callable[[], dt.datetime]) -> None:
+        # register tokens awaiting a checkpoint: (digest, checkpoint size when first seen)
+        self._waiting: dict[str, tuple[str, int]] = {}
+        self._still_waiting: dict[str, tuple[str, int]] = {}
         self.client = client
         self.fetch = fetch
         self.scope = scope
@@ -94,7 +97,8 @@ class Monitor:
             report.problems.append(exc.detail)
             return report
         report.checkpoint = checkpoint
-        tree, latest = self._load()
+        tree, latest, self._waiting = self._load()
+        self._still_waiting = {}
         issued: list[tuple[int, LogEntry]] = []
         try:
             self._read(tree, checkpoint, latest, issued, report)
@@ -113,7 +117,7 @@ class Monitor:
         except (ValueError, KeyError, TypeError) as exc:
             report.problems.append(f"the register's token list is malformed: {exc}")
             return report
-        self._save(tree, latest)
+        self._save(tree, latest, self._still_waiting)
         return report
 
     def _read(self, tree: CompactRange, checkpoint: Checkpoint, latest: dict[str, str],
@@ -214,7 +218,7 @@ class Monitor:
             index, event = self.client.prove_digest(item["token_sha256"], checkpoint)
         except NotFound as exc:
             if "appended after" in exc.detail:
-                report.pending.append(f"{number}: issued after this checkpoint")
+                self._pending(item, checkpoint, report)
                 return
             report.problems.append(
                 f"{number} ({item['uscc']}) is in the register, but its issuance is not in "
@@ -227,23 +231,43 @@ class Monitor:
             report.problems.append(f"{number}: the log's leaf {index} about its token is "
                                    f"{event.kind} of {event.number}, not its issuance")
 
-    def _load(self) -> tuple[CompactRange, dict[str, str]]:
+    def _pending(self, item: dict[str, str], checkpoint: Checkpoint, report: Report) -> None:
+        """A register token whose leaf lies beyond the checkpoint. The leaf commits with the
+        register's row, so every checkpoint published after this monitor saw the token holds
+        it: still beyond a newer checkpoint on a later run, it was never recorded by the
+        procedure (a row written into the database at a far index)."""
+        number, digest = item["number"], item["token_sha256"]
+        seen = self._waiting.get(number)
+        since = seen[1] if seen is not None and seen[0] == digest else checkpoint.size
+        if since < checkpoint.size:
+            report.problems.append(
+                f"{number} ({item['uscc']}) was awaiting a checkpoint at size {since}, and the "
+                f"checkpoint of size {checkpoint.size} still does not hold its issuance: it "
+                "was not recorded by the licensing procedure")
+            return
+        report.pending.append(f"{number}: issued after this checkpoint")
+        self._still_waiting[number] = (digest, since)
+
+    def _load(self) -> tuple[CompactRange, dict[str, str], dict[str, tuple[str, int]]]:
         try:
             raw = json.loads(self.state_path.read_text("utf-8"))
+            waiting = {str(k): (str(v[0]), int(v[1]))
+                       for k, v in dict(raw.get("pending", {})).items()}
             return (CompactRange(int(raw["size"]), [base64.b64decode(h) for h in raw["range"]]),
-                    {str(k): str(v) for k, v in dict(raw["latest"]).items()})
+                    {str(k): str(v) for k, v in dict(raw["latest"]).items()}, waiting)
         except FileNotFoundError:
-            return CompactRange(), {}
+            return CompactRange(), {}, {}
         except (ValueError, KeyError, TypeError) as exc:
             raise ValidationError("--state", f"{self.state_path} is not a monitor's state "
                                   f"file ({exc}); give another or remove it") from None
 
-    def _save(self, tree: CompactRange, latest: dict[str, str]) -> None:
+    def _save(self, tree: CompactRange, latest: dict[str, str],
+              waiting: dict[str, tuple[str, int]]) -> None:
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state_path.with_name(f".{self.state_path.name}.tmp")
         tmp.write_text(json.dumps({
             "size": tree.size, "range": [base64.b64encode(h).decode() for h in tree.hashes],
-            "latest": latest}), "utf-8")
+            "latest": latest, "pending": {k: list(v) for k, v in waiting.items()}}), "utf-8")
         os.replace(tmp, self.state_path)
 
 
