@@ -9,13 +9,15 @@ import zipfile
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
 from certsvc.domain.documents import MAX_DOCUMENT, sniff
+from certsvc.domain.text import file_name, unsafe_character
 from certsvc.errors import ValidationError
-from certsvc.store.models import AuditEvent
+from certsvc.store.models import AuditEvent, DocumentRow
 from tests.conftest import Api, application_body
 
 
@@ -98,3 +100,83 @@ def test_sniff_any_bytes(data: bytes) -> None:
                                "image/png")
     except ValidationError as refusal:
         assert refusal.field == "file"
+
+
+# --- file names: text from a stranger, one rule for every door (issue 24) -----------------
+@pytest.mark.parametrize(("name", "kept"), [
+    ("营业执照.pdf", "营业执照.pdf"),
+    ("../../etc/营业执照.pdf", "营业执照.pdf"),
+    ("..", "document"),
+    ("", "营业执照.pdf"),  # the test client's default when no name is sent is ours
+    ("ＡＢＣ.pdf", "ABC.pdf"),
+])
+def test_an_uploaded_files_name_keeps_its_last_part(api: Api, name: str, kept: str) -> None:
+    if not name:
+        return
+    answer = upload(api, "enterprise", b"%PDF-1.7 " + name.encode(), name)
+    assert answer.status_code == 201, answer.json
+    assert answer.json["name"] == kept
+
+
+def test_both_slashes_end_a_path() -> None:
+    """(Through HTTP, the multipart parser already drops a backslash; the rule does not
+    count on it.)"""
+    assert file_name("C:\\扫描件\\营业执照.pdf") == "营业执照.pdf"
+    assert file_name("a/b\\c/营业执照.pdf") == "营业执照.pdf"
+
+
+@pytest.mark.parametrize("name", [
+    "evil\x00.html.pdf", "发票\u202egpj.exe.pdf", "a\x1b[31m.pdf", "a\u2066b.pdf",
+    "zero\u200bwidth.pdf", "del\x7f.pdf", "c1\x85.pdf", "x" * 201 + ".pdf",
+])
+def test_a_hostile_file_name_is_422_through_the_api_and_the_console(api: Api,
+                                                                     name: str) -> None:
+    """On PostgreSQL a NUL reached the documents table (a 500); a U+202E reverses what a
+    clerk reads. Refused, with the reason, and nothing stored."""
+    from tests.test_console_workflow import APPLICATION, files, post_form, signed_in
+
+    answer = upload(api, "enterprise", b"%PDF-1.7 hostile", name)
+    assert answer.status_code == 422, answer.json
+    assert answer.json is not None and "file name" in answer.json["detail"]
+    console = signed_in(api, "enterprise")
+    page = post_form(console, "/console/apply", "/console/apply", {
+        **APPLICATION, **files(),
+        "materials.business_licence": (io.BytesIO(b"%PDF-1.7 hostile"), name)})
+    assert page.status_code == 422, page.get_data(as_text=True)[:300]
+    assert "file name" in page.get_data(as_text=True)
+    with api.engine.connect() as conn:
+        stored = conn.execute(select(DocumentRow.name)).scalars().all()
+    assert not any(n != "营业执照.pdf" and "hostile" in n for n in stored)
+    assert all(unsafe_character(n) is None for n in stored)
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_file_name_of_any_text_is_safe_or_refused(raw: str) -> None:
+    try:
+        name = file_name(raw)
+    except ValueError as refused:
+        assert "file name" in str(refused)
+        return
+    assert name and "/" not in name and "\\" not in name and len(name) <= 200
+    assert unsafe_character(name) is None
+
+
+def test_every_document_a_stranger_sent_is_an_attachment(api: Api) -> None:
+    """Materials and 举报 photos alike, through the API and the console."""
+    from tests.test_complaints import FORGED, PNG, START, listed, send
+    from tests.test_console_workflow import HTTPS, signed_in
+
+    with freeze_time(START) as frozen:
+        assert send(api.client, frozen, FORGED, (PNG, "label.png")).status_code == 201
+    (report,) = listed(api, "zhejiang", "?state=open")
+    for answer in (api.get(f"/api/v1/complaints/{report['id']}/photo", "zhejiang"),
+                   signed_in(api, "zhejiang").get(
+                       f"/console/complaints/{report['id']}/photo", base_url=HTTPS)):
+        assert answer.status_code == 200
+        assert answer.headers["Content-Disposition"].startswith("attachment;")
+    created = api.post("/api/v1/applications", "enterprise", application_body())
+    assert created.status_code == 201 and created.json is not None
+    material = api.get(
+        f"/api/v1/applications/{created.json['id']}/documents/business_licence", "zhejiang")
+    assert material.headers["Content-Disposition"].startswith("attachment;")

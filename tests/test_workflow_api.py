@@ -17,6 +17,7 @@ from certsvc.credential.status_list import StatusList, apply_delta
 from certsvc.credential.verifier import VerdictCode, verify
 from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.licence import LicenceStatus
+from certsvc.domain.lifecycle import DUE_WITHIN_MAX
 from certsvc.publish.artefacts import delta_path
 from certsvc.signer.signer import Signer
 from tests.conftest import REVIEWERS, Api, application_body, load_trust_list
@@ -117,6 +118,12 @@ def test_overdue_and_due_soon_lists(api: Api) -> None:
         assert soon is not None and [a["id"] for a in soon["items"]] == [late]
         later = api.get("/api/v1/applications?due_within=25", "zhejiang").json
         assert later is not None and [a["id"] for a in later["items"]] == [late, on_time]
+        # a year ahead at most, both sides of the limit: no calendar is known beyond
+        assert api.get(f"/api/v1/applications?due_within={DUE_WITHIN_MAX}",
+                       "zhejiang").status_code == 200
+        too_far = api.get(f"/api/v1/applications?due_within={DUE_WITHIN_MAX + 1}", "zhejiang")
+        assert too_far.status_code == 422 and too_far.json is not None
+        assert "due_within" in too_far.json["detail"]
         # Jiangsu sees none of Zhejiang's applications
         other = api.get("/api/v1/applications?overdue=true", "jiangsu").json
         assert other is not None and other["items"] == []

@@ -39,6 +39,7 @@ from certsvc.domain.holiday_notice import NOTICE_SPEC
 from certsvc.domain.lifecycle import (
     APPLICATION_ACTIONS,
     APPLICATION_SPEC,
+    DUE_WITHIN_MAX,
     LICENCE_ACTIONS,
     POST_REVIEW_LISTS,
     InvalidTransition,
@@ -161,7 +162,9 @@ def openapi_document() -> dict[str, Any]:
                     "parameters": [
                         {"name": "state", "in": "query", "schema": {"type": "string"}},
                         {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
-                        {"name": "due_within", "in": "query", "schema": {"type": "integer"},
+                        {"name": "due_within", "in": "query",
+                         "schema": {"type": "integer", "minimum": 0,
+                                    "maximum": DUE_WITHIN_MAX},
                          "description": "working days left at most"},
                         {"name": "post_review", "in": "query",
                          "schema": {"type": "string", "enum": list(POST_REVIEW_LISTS)},

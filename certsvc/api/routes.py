@@ -8,10 +8,10 @@ import itertools
 import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from flask import Flask, Response, g, request
 
+from certsvc.api.downloads import download, named_after
 from certsvc.api.json_body import parse_json_body
 from certsvc.config import STATUS_LIST_FILE
 from certsvc.console.forms import body_from_form
@@ -21,6 +21,7 @@ from certsvc.domain.documents import MAX_DOCUMENT
 from certsvc.domain.e_licence import HOLDER_TYPE_USCC
 from certsvc.domain.fields import digits
 from certsvc.domain.licence_number import LicenceNumber
+from certsvc.domain.lifecycle import DUE_WITHIN_MAX
 from certsvc.domain.time import as_utc, utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound, ValidationError
@@ -67,7 +68,8 @@ def register_routes(app: Flask, services: Services) -> None:
         due_within = args.get("due_within")
         items = services.applications.list(
             principal(), utcnow(), state=_text_arg("state"),
-            due_within=_int_arg("due_within") if due_within is not None else None,
+            due_within=(_int_arg("due_within", maximum=DUE_WITHIN_MAX)
+                        if due_within is not None else None),
             overdue=args.get("overdue") in ("1", "true"),
             post_review=_text_arg("post_review"), after_id=_int_arg("after", 0),
             limit=_int_arg("limit", 100, MAX_PAGE))
@@ -101,8 +103,7 @@ def register_routes(app: Flask, services: Services) -> None:
     def application_document(application_id: int, material: str) -> Response:
         data, media_type, name = services.documents.read(principal(), application_id,
                                                          material)
-        return Response(data, mimetype=media_type, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        return download(data, media_type, name)
 
     @app.post("/api/v1/licences/<number>/<action>")
     def licence_action(number: str, action: str) -> Response:
@@ -116,9 +117,7 @@ def register_routes(app: Flask, services: Services) -> None:
         """The sealed OFD of the licence (made on first request if not made at issue)."""
         data, name = services.files.for_principal(principal(), LicenceNumber.parse(number),
                                                   utcnow())
-        return Response(data, mimetype="application/ofd", headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-            "Cache-Control": "no-store"})
+        return download(data, "application/ofd", name, no_store=True)
 
     @app.post("/api/v1/bulk-status-changes/preview")
     def preview_bulk() -> Response:
@@ -264,7 +263,7 @@ def register_routes(app: Flask, services: Services) -> None:
     @app.get(f"/api/v1/complaints/<{ID}:complaint_id>/photo")
     def complaint_photo(complaint_id: int) -> Response:
         data, media_type = services.complaints.photo(principal(), complaint_id)
-        return Response(data, mimetype=media_type)
+        return download(data, media_type, named_after(f"complaint-{complaint_id}", media_type))
 
     @app.post("/api/v1/recall-orders")
     def order_recall() -> Response:
@@ -340,8 +339,7 @@ def register_routes(app: Flask, services: Services) -> None:
     def annual_report_document(body_id: int, year: int, material: str) -> Response:
         data, media_type, name = services.review_bodies.report_document(
             principal(), body_id, year, material)
-        return Response(data, mimetype=media_type, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        return download(data, media_type, name)
 
     @app.post("/api/v1/measures")
     def order_measure() -> Response:
@@ -386,9 +384,7 @@ def register_routes(app: Flask, services: Services) -> None:
         data, media_type, name = services.licence_sharing.file(
             principal(), identifier, request.args.get("format", "pdf")[:8],
             _text_arg("purpose"), utcnow(), g.request_id)
-        return Response(data, mimetype=media_type, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
-            "Cache-Control": "no-store"})
+        return download(data, media_type, name, no_store=True)
 
     @app.post("/api/v1/insurance-policies")
     def file_policy() -> Response:

@@ -26,7 +26,6 @@ from urllib.parse import quote
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     g,
     make_response,
@@ -38,6 +37,7 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
+from certsvc.api.downloads import download
 from certsvc.api.error_pages import error_pages, page_headers
 from certsvc.api.throttle import ClientThrottle
 from certsvc.console.access import may, signed_in, units
@@ -162,8 +162,7 @@ def console_blueprint(services: Services) -> Blueprint:
             return session
         data, media_type, name = services.documents.read(session.principal, application_id,
                                                          material)
-        return Response(data, mimetype=media_type, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+        return download(data, media_type, name)
 
     @bp.get("/licences/<number>")
     def licence(number: str) -> str | BaseResponse:

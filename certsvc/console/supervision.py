@@ -15,10 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request
+from flask import Blueprint, abort, g, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
+from certsvc.api.downloads import download, named_after
 from certsvc.console.access import signed_in, units
 from certsvc.console.forms import IRREVERSIBLE, body_from_form, form_errors, input_type
 from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
@@ -272,7 +273,7 @@ def register_supervision(bp: Blueprint, services: Services) -> None:
         if not isinstance(session, Session):
             return session
         data, media_type = services.complaints.photo(session.principal, complaint_id)
-        return Response(data, mimetype=media_type)
+        return download(data, media_type, named_after(f"complaint-{complaint_id}", media_type))
 
     @bp.get("/bulk")
     def bulk_form() -> str | BaseResponse:

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Collection
 from typing import Any, cast
 
-from certsvc.domain.text import normalise
+from certsvc.domain.text import normalise, unsafe_character
 from certsvc.domain.time import CHINA
 from certsvc.errors import ValidationError
 
@@ -29,8 +29,8 @@ def text(value: Any, field: str, max_length: int) -> str:
         raise ValidationError(field, "must not be empty")
     if len(text) > max_length:
         raise ValidationError(field, f"is longer than {max_length} characters")
-    if any(ord(c) < 32 for c in text):
-        raise ValidationError(field, "contains control characters")
+    if unsafe_character(text) is not None:
+        raise ValidationError(field, f"contains control characters ({unsafe_character(text)})")
     return text
 
 

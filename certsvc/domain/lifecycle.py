@@ -124,6 +124,10 @@ SUSPENSION_ORDERS = ("stop_production", "rectify")
 # 国发〔2018〕33号; which products may take the second path, and since when, is catalogue data.
 PROCEDURES = ("verify_first", "commitment")
 POST_REVIEW_LISTS = ("due", "overdue", "failed")  # the bureau's lists of those reviews
+# "due within N working days" looks at most a year ahead: no clock of the procedure runs
+# longer, and the working-day calendar is known only for the years the State Council has
+# announced (a larger N was a 503 for a year with no calendar, found by schemathesis)
+DUE_WITHIN_MAX = 250
 POST_REVIEW_FINDINGS = {"false_commitment": "虚假承诺", "onsite_failed": "现场审查不合格"}
 TEST_REPORT_SPEC = Spec((
     _INSTITUTION, _REPORT_NUMBER,

@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.documents import MAX_DOCUMENT, MAX_PER_APPLICATION, sniff
+from certsvc.domain.text import file_name
 from certsvc.errors import CertsvcError, Forbidden, ValidationError
 from certsvc.store import applications, audit
 from certsvc.store import documents as rows
@@ -51,8 +52,11 @@ class Documents:
             raise TooLarge(f"a document may be {MAX_DOCUMENT // (1024 * 1024)} MB at most")
         if not data:
             raise ValidationError("file", "is empty")
+        try:
+            name = file_name(name or "document")
+        except ValueError as exc:
+            raise ValidationError("file", str(exc)) from None
         media_type = sniff(data)
-        name = (name or "document").replace("\\\\", "/").rsplit("/", 1)[-1][:200]
         digest = self.store.put(data)
         view = {"ref": f"sha256:{digest}", "media_type": media_type, "size": len(data),
                 "name": name}
