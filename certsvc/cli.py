@@ -23,7 +23,7 @@ from certsvc.credential.algorithms import Algorithm
 from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
 from certsvc.credential.rollback import SequenceMemory, default_state_path
 from certsvc.credential.status_list import REPUBLISH_EVERY, StatusList
-from certsvc.credential.trust_list import TrustList, load_root_public_key
+from certsvc.credential.trust_list import TrustList, pinned_root
 from certsvc.credential.verifier import Verdict, VerdictCode, verify
 from certsvc.domain.bureaus import find_bureau
 from certsvc.domain.catalogue import catalogue
@@ -379,8 +379,7 @@ def verify_command(
         raise click.UsageError("give exactly one of --qr-image and --qr-text")
     try:
         text = read_qr(qr_image.read_bytes()) if qr_image else str(qr_text)
-        root_key = load_root_public_key(
-            (root or ctx.settings.root_certificate_path).read_bytes())
+        root_key = pinned_root(root or ctx.settings.root_certificate_path)
         trusted = TrustList.load(
             (trust_list or ctx.settings.trust_list_path).read_bytes(), root_key)
         SequenceMemory(state or default_state_path()).check_and_remember(
@@ -453,8 +452,7 @@ def verify_ofd_command(ctx: Context, file: Path, trust_list: Path | None,
     from certsvc.render.ofd import check_ofd
 
     try:
-        root_key = load_root_public_key(
-            (root or ctx.settings.root_certificate_path).read_bytes())
+        root_key = pinned_root(root or ctx.settings.root_certificate_path)
         trusted = TrustList.load(
             (trust_list or ctx.settings.trust_list_path).read_bytes(), root_key)
         data = file.read_bytes()

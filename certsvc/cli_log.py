@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from certsvc.credential.trust_list import TrustList, load_root_public_key
+from certsvc.credential.rollback import SequenceMemory
+from certsvc.credential.trust_list import TrustList, pinned_root
 from certsvc.domain.bureaus import find_bureau
 from certsvc.domain.time import utcnow
 from certsvc.domain.uscc import validate_uscc
-from certsvc.errors import CertsvcError
+from certsvc.errors import CertsvcError, ValidationError
 from certsvc.store import log as stored_log
 from certsvc.transparency.client import Fetch, LogClient, http_fetch
 from certsvc.transparency.cosignature import Cosigner
@@ -199,7 +200,8 @@ def monitor(uscc: str | None, province: str | None, everything: bool,
         scope = Scope(uscc=validate_uscc(uscc, "--uscc") if uscc else None,
                       bureau=find_bureau(province, "--province").code if province else None)
         fetch = http_fetch(url or ctx.settings.public_url)
-        trusted = _trust_list(ctx, fetch, trust_list, root)
+        trusted = _trust_list(ctx, fetch, trust_list, root,
+                              state.with_name(state.name + ".trust-list"))
         if trusted.log is None:
             click.echo("error: the trust list names no transparency log", err=True)
             sys.exit(EXIT_UNUSABLE)
@@ -219,8 +221,16 @@ def monitor(uscc: str | None, province: str | None, everything: bool,
     sys.exit(EXIT_INVALID if report.problems else 0)
 
 
-def _trust_list(ctx: Context, fetch: Fetch, path: Path | None, root: Path | None
-                ) -> TrustList:
-    data = path.read_bytes() if path else fetch("/.well-known/certsvc/trust-list")
-    return TrustList.load(data, load_root_public_key(
-        (root or ctx.settings.root_certificate_path).read_bytes()))
+def _trust_list(ctx: Context, fetch: Fetch, path: Path | None, root: Path | None,
+                memory: Path) -> TrustList:
+    """The trust list (from the watched site unless given), checked against the pinned
+    root and against the highest sequence this monitor has seen: a site that serves an
+    older list (one naming other witnesses, say) is refused."""
+    root_key = pinned_root(root or ctx.settings.root_certificate_path)
+    try:
+        data = path.read_bytes() if path else fetch("/.well-known/certsvc/trust-list")
+    except OSError as exc:
+        raise ValidationError("--trust-list", f"cannot be read: {exc.strerror}") from None
+    trusted = TrustList.load(data, root_key)
+    SequenceMemory(memory).check_and_remember(trusted.root_fingerprint, trusted.sequence)
+    return trusted

@@ -496,11 +496,17 @@ def serve(host: str, port: int, public_app: str) -> None:
 def proxy_config(server: str, bureau_upstream: str, public_upstream: str) -> None:
     """Print the proxy configuration that routes each request to the app implementing it
     (the routing table the development server uses, rendered for SERVER)."""
+    import tempfile
+
     from certsvc.api.app import create_app
 
-    app = create_app({"KEY_PASSPHRASE": b"not used: no key is loaded"})
-    click.echo(nginx_config(RoutingTable.of(app.url_map), bureau_upstream, public_upstream),
-               nl=False)
+    with tempfile.TemporaryDirectory() as scratch:  # routes only: no key, no database
+        app = create_app({"KEY_PASSPHRASE": b"not used: no key is loaded",
+                          "KEYS_DIR": scratch, "DATABASE_URL": f"sqlite:///{scratch}/r.db",
+                          "DOCUMENTS_DIR": scratch, "PUBLISH_DIR": scratch})
+        table = RoutingTable.of(app.url_map)
+    published = str(Settings.from_env().publish_dir.resolve())
+    click.echo(nginx_config(table, bureau_upstream, public_upstream, published), nl=False)
 
 
 REPUBLISH_SECONDS = int(REPUBLISH_EVERY.total_seconds())

@@ -29,11 +29,11 @@ from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, NotFound, Unavailable, ValidationError
 from certsvc.store import log
 from certsvc.transparency.stored import prove_consistency, prove_inclusion
-from certsvc.transparency.tiles import WIDTH, parse_tile_path
+from certsvc.transparency.tiles import parse_tile_path
 from public_site.app import Site, json_bytes
 
-IMMUTABLE = "public, max-age=31536000, immutable"  # a full tile never changes
-FRESH = "public, max-age=5, must-revalidate"  # the checkpoint and partial tiles grow
+IMMUTABLE = "public, max-age=31536000, immutable"  # a tile, full or partial, never changes
+FRESH = "public, max-age=5, must-revalidate"  # the checkpoint grows
 MAX_REGISTER_PAGE = 1000
 _SIZE = re.compile(r"0|[1-9][0-9]{0,17}")  # below 2**63: a BIGINT on PostgreSQL
 _HEX_DIGEST = re.compile(r"[0-9a-fA-F]{64}")
@@ -82,11 +82,12 @@ def log_blueprint(site: Site) -> Blueprint:
     @bp.get("/log/tile/<path:rest>")
     def tile(rest: str) -> Response:
         try:
-            _, _, width = parse_tile_path(f"tile/{rest}")
+            parse_tile_path(f"tile/{rest}")
         except ValueError:
             raise NotFound("no such tile") from None
-        kind = "application/octet-stream"
-        return _file(root_dir / "tile" / rest, kind, IMMUTABLE if width == WIDTH else FRESH)
+        # a tile's path names its width, so what it holds never changes (c2sp.org/tlog-tiles:
+        # a partial tile is replaced by a wider one at another path): immutable, partial too
+        return _file(root_dir / "tile" / rest, "application/octet-stream", IMMUTABLE)
 
     @bp.get("/api/v1/log/proof/inclusion")
     def inclusion() -> Response:
@@ -181,12 +182,20 @@ def _leaf(conn: Connection, size: int) -> int:
     return found
 
 
-def _file(path: Path, mimetype: str, cache: str) -> Response:
+def _file(path: Path, content_type: str, cache: str) -> Response:
+    """A published file; an entry bundle gzip-compressed where the publisher wrote its
+    ``.gz`` and the client accepts it (7× smaller)."""
+    compressed = path.with_name(path.name + ".gz")
+    gzipped = "gzip" in request.headers.get("Accept-Encoding", "") and compressed.is_file()
     try:
-        data = path.read_bytes()
+        data = (compressed if gzipped else path).read_bytes()
     except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
         raise NotFound("not published") from None
-    response = Response(data, mimetype=mimetype)
+    response = Response(data, content_type=content_type)  # as given: no second charset
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    if path.parent.name == "entries" or "entries" in path.parts:
+        response.vary.add("Accept-Encoding")
     response.set_etag(hashlib.sha256(data).hexdigest()[:32])
     response.headers["Cache-Control"] = cache
     response.make_conditional(request)

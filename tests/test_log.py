@@ -153,3 +153,25 @@ def test_the_proof_api_answers_hostile_and_unlucky_requests_without_a_500(
     behind = client.get("/api/v1/log/proof/inclusion?index=2")
     assert behind.status_code == 503 and "behind" in behind.get_json()["detail"]
     assert client.get("/api/v1/log/proof/consistency?old=2").status_code == 503
+
+
+def test_the_site_serves_the_published_log_as_a_cdn_would(
+        issuer: Issuer, engine: Engine, signer: Signer, site: Any, tmp_path: Path) -> None:
+    """One charset on the checkpoint; every tile immutable, partial ones included; entry
+    bundles gzip-compressed where the client accepts it (the review: 7x smaller)."""
+    import gzip
+
+    issuer.import_licences([reference(s) for s in range(1, 40)], ISSUE_TIME)
+    publish_log(engine, signer, tmp_path, NOW)  # the site's publish dir is tmp_path
+    checkpoint = site.get("/log/checkpoint")
+    assert checkpoint.headers.getlist("Content-Type") == ["text/plain; charset=utf-8"]
+    assert "max-age=5" in checkpoint.headers["Cache-Control"]
+    partial = site.get("/log/" + tile_path(0, 0, 39))
+    assert partial.status_code == 200 and "immutable" in partial.headers["Cache-Control"]
+    path = "/log/" + entries_path(0, 39)
+    plain = site.get(path)
+    packed = site.get(path, headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.vary
+    assert gzip.decompress(packed.data) == plain.data and len(unbundle(plain.data)) == 39
+    assert len(packed.data) * 3 < len(plain.data)
+    assert site.get(path + ".gz").status_code == 404  # not a tile path

@@ -352,3 +352,33 @@ def _run_catching(failures: list[BaseException]) -> None:
         pass
     except BaseException as exc:
         failures.append(exc)
+
+
+def test_the_monitor_pins_its_root_and_refuses_a_rolled_back_trust_list(
+        env: dict[str, str], servers: Servers, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run outside a deployment with no --root: a clear refusal (it was a traceback). A
+    site that serves an older trust list than one the monitor has seen: refused."""
+    import shutil
+
+    issue(env)
+    run(env, "publish")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CERTSVC_KEYS_DIR", str(tmp_path / "no-keys-here"))
+    state = tmp_path / "m.json"
+    no_root = run({**env, "CERTSVC_KEYS_DIR": str(tmp_path / "no-keys-here")}, "monitor",
+                  "--all", "--url", servers.public, "--state", str(state))
+    assert no_root.exit_code == 2 and "no pinned root certificate" in no_root.output
+    root = Path(env["CERTSVC_KEYS_DIR"]) / "root" / "root.crt"
+    published = Path(env["CERTSVC_PUBLISH_DIR"]) / "trust-list.cose"
+    older = tmp_path / "older.cose"
+    shutil.copy(published, older)
+    rotated = run(env, "keys", "rotate", "浙")  # a newer list: a higher sequence
+    assert rotated.exit_code == 0, rotated.output
+    run(env, "publish")
+    assert published.read_bytes() != older.read_bytes()
+    pinned = monitor(env, servers, state, "--all", "--root", str(root))
+    assert pinned.exit_code == 0, pinned.output
+    shutil.copy(older, published)  # the site serves the older list again
+    rolled = monitor(env, servers, state, "--all", "--root", str(root))
+    assert rolled.exit_code == 2 and "rolled-back" in rolled.output

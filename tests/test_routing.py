@@ -4,6 +4,7 @@ a real nginx; every ``security: []`` operation answers without credentials."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -118,15 +119,18 @@ def nginx(apps: tuple[Flask, Flask], tmp_path: Path) -> Iterator[int]:
     for thread in threads:
         thread.start()
     port = _free_port()
+    published = tmp_path / "published-log"
     rendered = nginx_config(RoutingTable.of(bureau.url_map),
                             f"127.0.0.1:{servers[0].server_port}",
-                            f"127.0.0.1:{servers[1].server_port}")
+                            f"127.0.0.1:{servers[1].server_port}", str(published))
     server_block = rendered.replace("listen 80;", f"listen 127.0.0.1:{port};")
     prefix = tmp_path / "nginx"
     (prefix / "logs").mkdir(parents=True)
     config = prefix / "nginx.conf"
     config.write_text(
         f"daemon off; pid {prefix}/nginx.pid; error_log {prefix}/logs/error.log;\n"
+        # the workers read the published files under pytest's private temporary folder
+        + ("user root;\n" if os.geteuid() == 0 else "") +
         "events {}\n"
         f"http {{ access_log off; client_body_temp_path {prefix}/body; "
         f"proxy_temp_path {prefix}/proxy;\n{server_block}}}\n")
@@ -165,15 +169,47 @@ def test_nginx_with_the_rendered_config_sends_each_operation_to_its_app(
             assert status not in (401, 405, 500, 502), (method, path, status)
 
 
-def test_proxy_config_command_prints_the_table(env: dict[str, str]) -> None:
-    from tests.conftest import run
+def test_nginx_serves_the_log_as_static_files(nginx: int, tmp_path: Path) -> None:
+    """The checkpoint with one charset, tiles immutable (partial ones too), entry bundles
+    gzip-compressed from the publisher's .gz where the client accepts it (issue 24)."""
+    import gzip
 
+    log = tmp_path / "published-log" / "log"
+    (log / "tile" / "entries").mkdir(parents=True)
+    (log / "checkpoint").write_text("example.org/log\n1\nAAAA\n\n— sig\n", "utf-8")
+    bundle = b"\x00\x05hello" * 100
+    (log / "tile" / "entries" / "000.p").mkdir()
+    (log / "tile" / "entries" / "000.p" / "1").write_bytes(bundle)
+    (log / "tile" / "entries" / "000.p" / "1.gz").write_bytes(gzip.compress(bundle))
+    base = f"http://127.0.0.1:{nginx}/log"
+    with urllib.request.urlopen(f"{base}/checkpoint", timeout=10) as answer:
+        assert answer.headers.get_all("Content-Type") == ["text/plain; charset=utf-8"]
+        assert "max-age=5" in answer.headers["Cache-Control"]
+    request = urllib.request.Request(f"{base}/tile/entries/000.p/1",
+                                     headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        assert answer.headers["Content-Encoding"] == "gzip"
+        assert "immutable" in answer.headers["Cache-Control"]
+        assert gzip.decompress(answer.read()) == bundle
+    with urllib.request.urlopen(f"{base}/tile/entries/000.p/1", timeout=10) as answer:
+        assert answer.headers.get("Content-Encoding") is None and answer.read() == bundle
+
+
+def test_proxy_config_command_prints_the_table(env: dict[str, str]) -> None:
+    from certsvc.signer.secret_box import secret_box
+    from tests.conftest import init_keys, run
+
+    # with the keys of a running deployment there (its console's secret box included):
+    # the routes need none of them (it raised SealedSecretInvalid)
+    assert init_keys(env).exit_code == 0
+    secret_box(Path(env["CERTSVC_KEYS_DIR"]), env["CERTSVC_KEY_PASSPHRASE"].encode())
     result = run(env | {"CERTSVC_KEY_PASSPHRASE": PASSPHRASE.decode()}, "proxy-config",
                  "nginx", "--bureau", "10.0.0.1:8001", "--public", "10.0.0.2:8002")
     assert result.exit_code == 0, result.output
     assert "upstream certsvc_bureau { server 10.0.0.1:8001; }" in result.output
     assert '"~^POST /api/v1/institutions$" certsvc_bureau;' in result.output
     assert '"~^GET /api/v1/institutions$"' not in result.output
+    assert f"root {Path(env['CERTSVC_PUBLISH_DIR']).resolve()};" in result.output
 
 
 def test_an_over_long_request_line_is_a_414_problem_at_every_layer(

@@ -88,7 +88,8 @@ _URI_TOO_LONG = ('{"type": "urn:certsvc:problem:uri-too-long", "title": "Request
                  'long", "status": 414, "detail": "the request line is over 8 KB"}')
 
 
-def nginx_config(table: RoutingTable, bureau_upstream: str, public_upstream: str) -> str:
+def nginx_config(table: RoutingTable, bureau_upstream: str, public_upstream: str,
+                 publish_dir: str | None = None) -> str:
     """An nginx ``map`` and ``server`` block that send each request to its app.
 
     ``$request_method $uri`` is matched against one regular expression per route (``$uri``
@@ -118,6 +119,27 @@ def nginx_config(table: RoutingTable, bureau_upstream: str, public_upstream: str
         "        internal;",
         "        default_type application/problem+json;",
         "        return 414 '" + _URI_TOO_LONG + "';",
+        "    }",
+        "    # the transparency log's checkpoint and tiles: static files, read by every",
+        "    # monitor and verifier; entry bundles precompressed by the publisher (.gz)",
+        "    location /log/ {",
+        "        root " + (publish_dir or "/var/lib/certsvc/published") + ";",
+        "        gzip_static on;",
+        "        default_type application/octet-stream;",
+        "        add_header Access-Control-Allow-Origin * always;",
+        "        add_header X-Content-Type-Options nosniff always;",
+        "        location = /log/checkpoint {",
+        "            default_type text/plain;",
+        "            charset utf-8;",
+        "            add_header Cache-Control \"public, max-age=5, must-revalidate\" always;",
+        "            add_header Access-Control-Allow-Origin * always;",
+        "            add_header X-Content-Type-Options nosniff always;",
+        "        }",
+        "        location /log/tile/ {",
+        "            add_header Cache-Control \"public, max-age=31536000, immutable\" always;",
+        "            add_header Access-Control-Allow-Origin * always;",
+        "            add_header X-Content-Type-Options nosniff always;",
+        "        }",
         "    }",
         "    location / {",
         "        proxy_pass http://$certsvc_upstream;",

@@ -22,6 +22,7 @@ import hashlib
 import math
 from dataclasses import dataclass
 from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import cbor2
@@ -70,6 +71,18 @@ class RootKey:
     def fingerprint(self) -> str:
         """SHA-256 of the raw public key: the name a verifier remembers sequences under."""
         return hashlib.sha256(self.raw).hexdigest()
+
+
+def pinned_root(path: Path) -> RootKey:
+    """The root pinned in a file (``--root``, or keys/root/root.crt where the keys are):
+    a clear refusal, not a traceback, where there is none — a monitor or verifier run outside
+    a deployment has no keys/ folder."""
+    try:
+        pem = path.read_bytes()
+    except OSError as exc:
+        raise TrustListError(f"no pinned root certificate at {path} ({exc.strerror}); give "
+                             "--root with the root certificate the operator publishes") from None
+    return load_root_public_key(pem)
 
 
 def load_root_public_key(pem: bytes) -> RootKey:

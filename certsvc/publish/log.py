@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import gzip
 import logging
 import urllib.error
 import urllib.request
@@ -131,7 +132,11 @@ def _write_tiles(conn: Connection, root_dir: Path, before: int, size: int) -> in
             written += 1
             if level == 0:
                 entries = log.entries(conn, first, first + width)
-                write_atomically(root_dir / entries_path(index, width), bundle(entries))
+                data = bundle(entries)
+                path = root_dir / entries_path(index, width)
+                write_atomically(path, data)
+                # beside it, compressed (7x smaller): the site and nginx's gzip_static serve it
+                write_atomically(path.with_name(path.name + ".gz"), gzip.compress(data, mtime=0))
                 written += 1
         level += 1
     return written
