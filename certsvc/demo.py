@@ -45,6 +45,9 @@ def _licence(name: str, uscc: str, city: str, scope: list[str], issued: str, iss
     }
 
 
+DEMO_ACTIONS = {  # the bureau's action that leaves a demo licence in its status
+    LicenceStatus.SUSPENDED: "suspend", LicenceStatus.REVOKED: "revoke",
+    LicenceStatus.CANCELLED: "cancel"}
 DEMO_LICENCES: list[tuple[dict[str, Any], LicenceStatus]] = [
     (REFERENCE_LICENCE, LicenceStatus.VALID),
     (_licence("江苏常州恒信水泥有限公司", "91320400MA1MXXXX0X", "江苏省常州市",
@@ -67,13 +70,14 @@ def create_demo_licences(issuer: Issuer, engine: Engine, now: dt.datetime) -> in
         return 0
     for data, status in DEMO_LICENCES:
         issued = issuer.issue(Licence.from_dict(_with_valid_uscc(data)), now)
-        if status is not LicenceStatus.VALID:
-            detail = {"action": status.value, "reason": "演示数据 (demo data)"}
+        if status is not LicenceStatus.VALID:  # as the bureau's action would set it
+            detail = {"action": DEMO_ACTIONS[status], "reason": "演示数据 (demo data)"}
             with engine.begin() as conn:
                 writer.set_status(conn, issued.number, status, now, detail)
                 feed.record(conn, "licence.status", issued.licence.enterprise.uscc,
                             f"licence:{issued.number.canonical}", {
-                                "number": issued.number.canonical, "status": status.value,
+                                "number": issued.number.canonical,
+                                "bureau": issued.number.bureau_code, "status": status.value,
                                 **detail}, now)
     return len(DEMO_LICENCES)
 

@@ -175,3 +175,48 @@ def test_the_site_serves_the_published_log_as_a_cdn_would(
     assert gzip.decompress(packed.data) == plain.data and len(unbundle(plain.data)) == 39
     assert len(packed.data) * 3 < len(plain.data)
     assert site.get(path + ".gz").status_code == 404  # not a tile path
+
+
+def test_every_leaf_names_its_bureau_and_enterprise_and_keeps_no_free_text(
+        api: Any, issuer: Issuer, engine: Engine) -> None:
+    """Issue 24: status leaves carried no bureau (a province's monitor missed its
+    revocations), a change did not say what changed, the demo and the workflow used two
+    words for one action, and a clerk's free text went into an immutable public log."""
+    from certsvc.demo import create_demo_licences
+    from certsvc.domain.lifecycle import LICENCE_ACTIONS
+    from certsvc.store.models import LogEntryRow
+    from certsvc.transparency.entries import decode_entry
+
+    licence = issuer.issue(reference(12), ISSUE_TIME)
+    path = f"/api/v1/licences/{licence.number}"
+    secret = "联系人张三 13800000000"
+    for action, body in (
+            ("change", {"enterprise": {"residence": "杭州市西湖区文三路200号"}}),
+            ("suspend", {"order": "rectify", "reason": secret,
+                         "deadline": "2026-09-01"}),
+            ("lift_suspension", {"reason": secret}),
+            ("revoke", {"reason": secret, "legal_basis": "条例第四十七条"})):
+        answer = api.post(f"{path}/{action}", "zhejiang", body)
+        assert answer.status_code == 200, (action, answer.json)
+    create_demo_licences(issuer, engine, ISSUE_TIME)
+    with engine.connect() as conn:
+        rows = [bytes(r) for r in conn.execute(select(LogEntryRow.data)).scalars()]
+    assert rows and all(secret.encode() not in row for row in rows)
+    kinds = set()
+    for row in rows:
+        event = decode_entry(row)
+        kinds.add(event.kind)
+        assert event.bureau is not None and len(event.bureau) == 2, event
+        if event.kind.startswith(("licence.", "declaration.")):
+            assert event.uscc, event
+        assert not {"reason", "legal_basis"} & set(event.data), event
+        if event.kind == "licence.status":
+            assert event.data["action"] in LICENCE_ACTIONS, event
+        if event.kind == "licence.changed":
+            assert isinstance(event.data["changed"], list)
+    assert {"licence.issued", "licence.changed", "licence.status"} <= kinds
+    changed = [decode_entry(r) for r in rows if decode_entry(r).kind == "licence.changed"]
+    assert changed[0].data["changed"] == ["residence"]
+    suspended = next(decode_entry(r) for r in rows if b'"action":"suspend"' in r)
+    assert suspended.data["reason_sha256"] == hashlib.sha256(secret.encode()).hexdigest()
+    assert suspended.data["order"] == "rectify"

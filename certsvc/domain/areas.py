@@ -68,3 +68,9 @@ class Area:
 def area_of(uscc: str) -> str:
     """The area code of the authority that registered the enterprise (GB 32100-2015)."""
     return uscc[2:8]
+
+
+def province_of(uscc: str) -> str:
+    """The province of the authority that registered the enterprise: the first two digits
+    of its area code (GB 32100-2015, characters 3–8 of the USCC)."""
+    return area_of(uscc)[:2]

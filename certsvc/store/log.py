@@ -27,7 +27,7 @@ from certsvc.store.models import (
     LogHeadRow,
 )
 from certsvc.store.writer import next_artefact_version
-from certsvc.transparency.entries import encode_entry, token_digest
+from certsvc.transparency.entries import encode_entry, leaf_data, token_digest
 from certsvc.transparency.merkle import leaf_hash
 from certsvc.transparency.stored import append_hashes, stored_count
 
@@ -48,7 +48,7 @@ def append(conn: Connection, events: Sequence[Event], now: dt.datetime) -> int:
     size = next_artefact_version(conn, COUNTER, now, len(events))
     first = size - len(events)
     at = now.astimezone(dt.UTC).isoformat()
-    entries = [encode_entry(kind, at, uscc, subject, data)
+    entries = [encode_entry(kind, at, uscc, subject, leaf_data(data))
                for kind, uscc, subject, data in events]
     hashes = append_hashes(first, [leaf_hash(e) for e in entries], hash_reader(conn))
     start = stored_count(first)

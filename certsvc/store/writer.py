@@ -167,6 +167,24 @@ def record_status_change(conn: Connection, index: int, status: str, now: dt.date
     conn.execute(insert(_C).values(status_index=index, status=status, at=now))
 
 
+# what a change or renewal can alter, by the names a leaf of the log gives them
+CHANGEABLE = {"enterprise_name": "name", "residence": "residence",
+              "production_address": "production_address", "scope": "scope",
+              "issued": "issued", "valid_until": "valid_until"}
+
+
+def changed_fields(conn: Connection, licence_id: int, values: dict[str, Any]) -> list[str]:
+    """Which of the licence's fields ``values`` (a row about to replace it) changes."""
+    old = conn.execute(select(*(_L.c[k] for k in CHANGEABLE)).where(_L.c.id == licence_id)
+                       ).mappings().one()
+    return sorted(name for column, name in CHANGEABLE.items()
+                  if _comparable(old[column]) != _comparable(values[column]))
+
+
+def _comparable(value: Any) -> Any:
+    return list(value) if isinstance(value, list | tuple) else value
+
+
 def supersede_token(
     conn: Connection, licence_id: int, values: dict[str, Any], now: dt.datetime
 ) -> None:

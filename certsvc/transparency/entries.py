@@ -53,6 +53,23 @@ def encode_entry(kind: str, at: dt.datetime | str, uscc: str, subject: str, data
     return entry
 
 
+# Text a clerk types (a reason, a legal basis) can hold a name or a telephone number, and a
+# leaf can never be removed: a leaf carries the SHA-256 of such text, the register keeps the
+# text itself, where it can be corrected. Anyone holding the text can check it against the
+# leaf.
+FREE_TEXT = ("reason", "legal_basis")
+
+
+def leaf_data(data: Any) -> Any:
+    """An event's data as its leaf holds it: each free-text field replaced by
+    ``<field>_sha256``."""
+    if not isinstance(data, dict) or not any(k in data for k in FREE_TEXT):
+        return data
+    return {(f"{k}_sha256" if k in FREE_TEXT and isinstance(v, str) else k):
+            (hashlib.sha256(v.encode()).hexdigest() if k in FREE_TEXT and isinstance(v, str)
+             else v) for k, v in data.items()}
+
+
 def token_digest(data: Any) -> bytes | None:
     """The SHA-256 of the token an event's data names, if it names one well-formed."""
     value = data.get("token_sha256") if isinstance(data, dict) else None

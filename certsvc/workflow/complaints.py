@@ -30,6 +30,7 @@ from certsvc.credential.cose import decode_sign1
 from certsvc.credential.payload import LicenceClaims, decode_payload
 from certsvc.credential.qr_text import token_from_text
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.areas import province_of
 from certsvc.domain.bureaus import NATIONAL_CODE, bureau_by_code, find_bureau
 from certsvc.domain.calendar import working_days
 from certsvc.domain.complaints import (
@@ -246,7 +247,7 @@ def _competent(licence_number: str | None, uscc: str | None) -> str:
             pass  # a forged number may be malformed: the enterprise, or the nation, then
     if uscc:
         try:
-            return bureau_by_code(uscc[2:4]).code
+            return bureau_by_code(province_of(uscc)).code
         except ValidationError:
             pass
     return NATIONAL_CODE

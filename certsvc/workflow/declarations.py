@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.areas import province_of
 from certsvc.domain.catalogue import Unit, catalogue
 from certsvc.domain.declarations import parse_declaration
 from certsvc.errors import Conflict, Forbidden, ValidationError
@@ -45,7 +46,8 @@ class Declarations:
             version = declarations.append_version(conn, uscc, content.to_json(),
                                                   principal.account_id, now)
             feed.record(conn, "declaration.published", uscc, f"declaration:{uscc}",
-                        {"version": version, **content.to_json()}, now)
+                        {"version": version, "bureau": province_of(uscc),
+                         **content.to_json()}, now)
             audit.record(conn, principal, "declaration.publish", f"declaration:{uscc}", None,
                          before, {"version": version, **content.to_json()}, request_id, now)
         return self.history(uscc)[0]
@@ -59,7 +61,7 @@ class Declarations:
                 raise Conflict("there is no published declaration to withdraw")
             version = declarations.append_version(conn, uscc, None, principal.account_id, now)
             feed.record(conn, "declaration.withdrawn", uscc, f"declaration:{uscc}",
-                        {"version": version}, now)
+                        {"version": version, "bureau": province_of(uscc)}, now)
             audit.record(conn, principal, "declaration.withdraw", f"declaration:{uscc}", None,
                          current, {"version": version, "withdrawn": True}, request_id, now)
         return self.history(uscc)[0]

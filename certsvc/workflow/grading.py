@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.areas import province_of
 from certsvc.domain.bureaus import NATIONAL_CODE, bureau_by_code
 from certsvc.domain.evaluations import CRITERIA, EVALUATION_SPEC, rating
 from certsvc.domain.grading import (
@@ -195,7 +196,7 @@ def _months_back(now: dt.datetime, months: int) -> dt.datetime:
 def _registered_in(uscc: str) -> str:
     """The province whose authority registered the enterprise (GB 32100-2015)."""
     try:
-        return bureau_by_code(uscc[2:4]).code
+        return bureau_by_code(province_of(uscc)).code
     except ValidationError:
         return NATIONAL_CODE
 

@@ -97,6 +97,7 @@ class Issuer:
         kid = self.signer.licence_key(number.bureau_code, signed_at)
         row = _row(licence, index, signed_at, kid)
         row_id = writer.licence_id(conn, number)
+        changed = writer.changed_fields(conn, row_id, row)
         writer.supersede_token(conn, row_id, {
             key: row[key] for key in (
                 "enterprise_name", "uscc", "residence", "production_address", "scope",
@@ -104,7 +105,8 @@ class Issuer:
         }, signed_at)
         token = self.signer.sign_licence(kid, row["payload"])
         writer.store_tokens(conn, [(row_id, token)])
-        feed.record_many(conn, [licence_event("licence.changed", licence, token)], now)
+        kind, uscc, subject, data = licence_event("licence.changed", licence, token)
+        feed.record_many(conn, [(kind, uscc, subject, {**data, "changed": changed})], now)
         sign_head(conn, self.signer, now)
         return self._issued(licence, token, row)
 

@@ -94,9 +94,10 @@ class LicenceActions:
         if action != "change":  # a change is in the feed as the re-issued licence
             feed.record(conn, "licence.status", record.enterprise.uscc,
                         f"licence:{number.canonical}", {
-                            "number": number.canonical, "status": target.value,
-                            "action": action, **{k: v for k, v in _public_detail(
-                                values).items() if v is not None}}, now)
+                            "number": number.canonical, "bureau": number.bureau_code,
+                            "status": target.value, "action": action,
+                            **{k: v for k, v in _public_detail(values).items()
+                               if v is not None}}, now)
         audit.record(conn, principal, action, f"licence:{number.canonical}",
                      number.bureau_code, before, after, request_id, now)
         return after
@@ -156,7 +157,8 @@ class LicenceActions:
                 writer.set_status(conn, number, LicenceStatus.MERGED, now,
                                   {"action": "merge", "reason": reason})
                 feed.record(conn, "licence.status", uscc, f"licence:{number.canonical}", {
-                    "number": number.canonical, "status": LicenceStatus.MERGED.value,
+                    "number": number.canonical, "bureau": number.bureau_code,
+                    "status": LicenceStatus.MERGED.value,
                     "action": "merge", "reason": reason,
                     "merged_into": survivor.number.canonical}, now)
                 audit.record(conn, principal, "merge", f"licence:{number.canonical}",
