@@ -23,6 +23,7 @@ import orjson
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException, TooManyRequests
 
+from certsvc.api.redirects import keep_redirects_relative
 from certsvc.config import STATUS_LIST_FILE, TRUST_LIST_FILE, Settings
 from certsvc.credential.trust_list import LogPolicy, TrustList, load_root_public_key
 from certsvc.credential.verifier import NOT_IN_LOG, NOT_IN_REGISTER, PENDING_LOG
@@ -204,6 +205,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
             rate_limit()
 
     app.register_blueprint(public_log)
+
+    keep_redirects_relative(app)
 
     @app.after_request
     def remember_language(response: Response) -> Response:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from freezegun import freeze_time
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from certsvc.domain.specs import Kind, Spec
 from certsvc.workflow.audit_log import AUDIT_QUERY
 from tests.conftest import Api
 from tests.test_authorisation import _licence
-from tests.test_console_signin import csrf_of
+from tests.test_console_signin import START, csrf_of
 from tests.test_console_workflow import HTTPS, signed_in
 
 WHO = {Role.ENTERPRISE: "enterprise", Role.PROVINCIAL: "zhejiang", Role.NATIONAL: "national",
@@ -89,3 +90,34 @@ def test_bulk_and_audit_survive_anything(api: Api) -> None:
         assert answer.status_code < 500, query
 
     check()
+
+
+@freeze_time(START)
+def test_a_post_from_another_origin_is_refused_even_with_the_token(api: Api) -> None:
+    """Issue 24: Origin was not checked (the CSRF token alone stood)."""
+    client, csrf = signed_in_with_csrf(api, "enterprise")
+    form = {"csrf": csrf}
+    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
+                    {"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}):
+        answer = client.post("/console/sign-out", base_url=HTTPS, data=form, headers=headers)
+        assert answer.status_code == 403, headers
+    assert client.get("/console/account", base_url=HTTPS).status_code == 200  # still in
+    own = client.post("/console/sign-out", base_url=HTTPS, data=form,
+                      headers={"Origin": "https://localhost", "Sec-Fetch-Site": "same-origin"})
+    assert own.status_code == 303
+
+
+def test_no_redirect_leaves_for_the_host_a_request_names(api: Api, site: Any) -> None:
+    """Issue 24: ``GET /console`` with ``Host: evil.example`` redirected there. Every route
+    of both apps that werkzeug redirects to its slash, with a hostile Host."""
+    tried = 0
+    for client, app in ((api.client, api.client.application), (site, site.application)):
+        for rule in app.url_map.iter_rules():
+            if not rule.rule.endswith("/") or "<" in rule.rule or rule.rule == "/":
+                continue
+            answer = client.get(rule.rule.rstrip("/"), headers={"Host": "evil.example"})
+            assert answer.status_code in (301, 302, 303, 307, 308), rule.rule
+            assert answer.headers["Location"].startswith("/"), answer.headers["Location"]
+            assert "evil" not in answer.headers["Location"]
+            tried += 1
+    assert tried >= 1  # /console/ at least

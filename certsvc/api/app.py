@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException
 
 from certsvc.api.openapi import document_for
 from certsvc.api.problems import problem_response
+from certsvc.api.redirects import keep_redirects_relative
 from certsvc.api.routes import register_routes
 from certsvc.config import Settings
 from certsvc.console import console_blueprint
@@ -176,6 +177,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         ``REFRESH_EVERY`` seconds (one cheap query, at most that often)."""
         if not request.path.startswith(PUBLIC_PATHS):
             services.holiday_notices.refresh()
+
+    keep_redirects_relative(app)
 
     @app.after_request
     def headers(response: Response) -> Response:

@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Blueprint,
@@ -398,12 +398,19 @@ def console_blueprint(services: Services) -> Blueprint:
 def _check_csrf(session: Session | None) -> None:
     """Every POST carries the token of its session or, before sign-in, of the CSRF cookie;
     a cross-site form has neither (SameSite keeps the cookies at home, and it cannot read
-    them)."""
+    them). And where the browser says where the form came from (Origin, Sec-Fetch-Site),
+    it must be this site: a second wall, should a token ever leak."""
+    refused = ("这个表单已过期或不是从本网站提交的，请返回重试 / This form expired or did not "
+               "come from this site; go back and try again")
+    origin = request.headers.get("Origin")
+    if origin is not None and urlsplit(origin).netloc != request.host:
+        abort(403, refused)  # another site's, or "null" (a sandboxed frame, a data: URL)
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
+        abort(403, refused)
     sent = request.form.get("csrf", "")
     expected = session.csrf if session is not None else request.cookies.get(CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
-        abort(403, "这个表单已过期或不是从本网站提交的，请返回重试 / This form expired or did "
-                   "not come from this site; go back and try again")
+        abort(403, refused)
 
 
 def _set_cookie(response: BaseResponse, name: str, value: str) -> None:
