@@ -70,6 +70,17 @@ def _under_review(api: Api) -> str:
     return _moved(api, _submitted(api), ("accept", "zhejiang", None))
 
 
+def _review_assigned(api: Api) -> str:
+    """Under review, its on-site review assigned to Zhejiang's review body."""
+    return _assigned(api, _under_review(api))
+
+
+def _evaluation(api: Api) -> dict[str, Any]:
+    """The spec's example, of an application assigned to Zhejiang's review body."""
+    return {**EVALUATION_SPEC.example(),
+            "application": int(_review_assigned(api).rsplit("/", 1)[1])}
+
+
 def _ready(api: Api) -> str:
     """Conditions and testing passed: ready for the decision."""
     path = _under_review(api)
@@ -360,9 +371,10 @@ ENDPOINTS: dict[str, tuple[Case, set[str], int]] = {
         "passed": True, "note": "符合要求"}), BUREAUS, 200),
     "annual report document": (lambda api, _: ("GET", _filed(api) + "/documents/report",
                                                None), BUREAUS | {"review_body"}, 200),
-    "record evaluation": (lambda api, _: ("POST", "/api/v1/evaluations",
-                                          EVALUATION_SPEC.example()),
-                          {"review_body", "other_review_body"}, 201),
+    # only the body assigned the review (Jiangsu's recorded one of a Zhejiang enterprise it
+    # was never assigned: issue 24)
+    "record evaluation": (lambda api, _: ("POST", "/api/v1/evaluations", _evaluation(api)),
+                          {"review_body"}, 201),
     "list evaluations": (lambda api, _: ("GET", "/api/v1/evaluations", None),
                          EVERYONE - {"institution", "other_institution", "department",
                                      "insurer"}, 200),

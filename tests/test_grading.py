@@ -12,8 +12,15 @@ from freezegun import freeze_time
 
 from certsvc.domain.evaluations import CRITERIA, rating
 from certsvc.domain.grading import Record, grade
-from tests.conftest import Api, application_body
-from tests.test_authorisation import _licence, _spot_check_body, _withdrawn_licence
+from certsvc.domain.uscc import check_character
+from tests.conftest import OTHER_USCC, Api, application_body
+from tests.test_authorisation import (
+    _licence,
+    _review_assigned,
+    _spot_check_body,
+    _under_review,
+    _withdrawn_licence,
+)
 
 USCC = "91330106MA2H7K3LXA"
 RULE_TABLE: list[tuple[Record, str, str]] = [  # record, grade, a reason it gives
@@ -125,10 +132,22 @@ def test_an_enterprise_whose_product_left_the_catalogue_is_checked_and_graded(
 def test_evaluations_are_recorded_by_a_review_body_and_shown_on_the_application(
         api: Api, issuer: Any) -> None:
     _licence(api, issuer)
-    body = {"uscc": USCC, "evaluated_on": "2026-05-20",
+    assigned = int(_review_assigned(api).rsplit("/", 1)[1])
+    body = {"application": assigned, "uscc": USCC, "evaluated_on": "2026-05-20",
             "scores": scores(9, quality_management=4), "conclusion": "质量管理制度未有效运行"}
-    for who in ("zhejiang", "enterprise", "institution"):
+    for who in ("zhejiang", "enterprise", "institution", "other_review_body"):
         assert api.post("/api/v1/evaluations", who, body).status_code == 403, who
+    # an evaluation belongs to an assignment: none, or another enterprise's application
+    unassigned = int(_under_review(api).rsplit("/", 1)[1])
+    for application in (unassigned, 999_999):
+        refused = api.post("/api/v1/evaluations", "review_body",
+                           {**body, "application": application})
+        assert refused.status_code == 403 and refused.json is not None
+        assert "assigned no on-site review" in refused.json["detail"]
+    other = api.post("/api/v1/evaluations", "review_body",
+                     {**body, "uscc": OTHER_USCC + check_character(OTHER_USCC)})
+    assert other.status_code == 422 and other.json is not None
+    assert "not this enterprise's" in other.json["detail"]
     short = api.post("/api/v1/evaluations", "review_body", {**body, "scores": scores()[:6]})
     assert short.status_code == 422
     twice = api.post("/api/v1/evaluations", "review_body",

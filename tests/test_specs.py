@@ -54,6 +54,7 @@ from tests.test_authorisation import (
     _recall,
     _renewal,
     _reported,
+    _review_assigned,
     _spot_check,
     _submitted,
     _suspended,
@@ -192,7 +193,9 @@ DUTIES: dict[str, tuple[Spec, Callable[[Api, Any], str], str, int]] = {
                   f"{_reported(api, issuer)}/follow_up", "enterprise", 200),
     "complaint decision": (DECISION_SPEC, lambda api, _: (
         f"/api/v1/complaints/{_complaint(api)}/decision"), "zhejiang", 200),
-    "evaluation": (EVALUATION_SPEC, lambda api, _: "/api/v1/evaluations", "review_body", 201),
+    # the example's application is 1: the first one made, assigned to the review body
+    "evaluation": (EVALUATION_SPEC, lambda api, _: (
+        _review_assigned(api), "/api/v1/evaluations")[1], "review_body", 201),
     "grade override": (OVERRIDE_SPEC, lambda api, issuer: (
         _licence(api, issuer), "/api/v1/grades/91330106MA2H7K3LXA/override")[1], "zhejiang",
                        200),

@@ -27,6 +27,10 @@ RATINGS = {"good": "良好", "adequate": "基本符合", "inadequate": "不符�
 PASS_SCORE, GOOD_AVERAGE = 6, 8
 
 EVALUATION_SPEC = Spec((
+    Field("application", Kind.INT, "所评价的申请（委派核查的申请编号）", "Application reviewed",
+          minimum=1, maximum=2**31 - 1, example=1,
+          help_en="the application whose on-site review the bureau assigned to this body: an "
+                  "evaluation belongs to an assignment"),
     Field("uscc", Kind.USCC, "企业统一社会信用代码", "Enterprise USCC",
           example="91330106MA2H7K3LXA"),
     Field("evaluated_on", Kind.DATE, "评价日期", "Evaluated on", example="2026-05-20",

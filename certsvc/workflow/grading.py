@@ -30,7 +30,7 @@ from certsvc.domain.grading import (
 from certsvc.domain.time import as_utc, china_date
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import Forbidden, NotFound, ValidationError
-from certsvc.store import audit, feed, review_bodies
+from certsvc.store import applications, audit, feed, review_bodies
 from certsvc.store import grading as rows
 from certsvc.store.oversight import insert_row
 from certsvc.workflow.authz import Filters, hidden, list_scope
@@ -59,6 +59,7 @@ class Grading:
             body = review_bodies.body(conn, principal.review_body_id)
             if body["status"] != "active":
                 raise Forbidden(f"{body['name']} is {body['status']}: it may not evaluate")
+            _assigned(conn, body, request.application, request.uscc)
             values = {"uscc": request.uscc, "bureau_code": _registered_in(request.uscc),
                       "body_id": body["id"], "evaluated_on": request.evaluated_on,
                       "scores": [{"criterion": c, "term": CRITERIA[c], "score": scores[c]}
@@ -191,6 +192,24 @@ def _computed(computed: Grade) -> dict[str, Any]:
 
 def _months_back(now: dt.datetime, months: int) -> dt.datetime:
     return now - dt.timedelta(days=round(months * 365.25 / 12))
+
+
+def _assigned(conn: Connection, body: dict[str, Any], application_id: int, uscc: str) -> None:
+    """A body evaluates an enterprise in an on-site review a bureau assigned it: the
+    application's current or completed assignment (not one withdrawn) names this body, and
+    the application is the enterprise's. The same answer for an application that does not
+    exist and one that is not this body's: it learns nothing of other cases."""
+    try:
+        row = applications.load(conn, application_id)
+    except NotFound:
+        row = None
+    assignment = ((row or {}).get("review") or {}).get("assignment") or {}
+    if row is None or assignment.get("review_body_id") != body["id"]:
+        raise Forbidden(f"{body['name']} was assigned no on-site review of application "
+                        f"{application_id}: an evaluation belongs to an assignment")
+    if row["uscc"] != uscc:
+        raise ValidationError("uscc", f"application {application_id} is not this "
+                                      "enterprise's")
 
 
 def _registered_in(uscc: str) -> str:
