@@ -24,7 +24,7 @@ from certsvc.store.log_check import LogCheck, LogState
 from certsvc.store.models import LogCheckpointRow, LogEntryRow, LogHashRow, LogHeadRow
 from certsvc.transparency.entries import encode_entry
 from certsvc.transparency.merkle import leaf_hash
-from certsvc.transparency.note import Checkpoint, sign_note
+from certsvc.transparency.note import Checkpoint, NoteVerifier, sign_note
 from certsvc.transparency.stored import append_hashes
 from certsvc.workflow.issuance import IssuedLicence, Issuer
 from tests.conftest import PUBLIC_URL, REFERENCE
@@ -56,7 +56,10 @@ def verdict(site: FlaskClient, token: bytes) -> dict[str, Any]:
 
 
 def state(engine: Engine, signer: Signer, token: bytes) -> LogState:
-    return LogCheck(engine).state(hashlib.sha256(token).digest(), signer.keystore.log_policy())
+    policy = signer.keystore.log_policy()
+    assert policy is not None
+    return LogCheck(engine).state(hashlib.sha256(token).digest(),
+                                  NoteVerifier.parse(policy.log_key))
 
 
 def test_a_genuine_licence_is_confirmed(site: FlaskClient, issued: IssuedLicence,

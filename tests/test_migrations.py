@@ -75,6 +75,7 @@ def test_licences_issued_before_the_log_are_logged_by_0024(tmp_path: Path) -> No
     from certsvc.store import log
     from certsvc.store.log_check import LogCheck, LogState
     from certsvc.transparency.entries import decode_entry
+    from certsvc.transparency.note import NoteVerifier
     from certsvc.workflow.issuance import Issuer
     from tests.conftest import ISSUE_TIME, KEYS_CREATED, PASSPHRASE, PUBLIC_URL, REFERENCE
 
@@ -95,8 +96,10 @@ def test_licences_issued_before_the_log_are_logged_by_0024(tmp_path: Path) -> No
     # recorded, but no head signed it yet: pending (never valid) until the publisher, or
     # the next issuance, signs one
     digest, policy = hashlib.sha256(issued.token).digest(), keys.log_policy()
-    assert LogCheck(engine).state(digest, policy) is LogState.PENDING
+    assert policy is not None
+    log_key = NoteVerifier.parse(policy.log_key)
+    assert LogCheck(engine).state(digest, log_key) is LogState.PENDING
     with engine.begin() as conn:
         sign_head(conn, Signer(keys), ISSUE_TIME)
-    assert LogCheck(engine).state(digest, policy) is LogState.CONFIRMED
+    assert LogCheck(engine).state(digest, log_key) is LogState.CONFIRMED
     engine.dispose()

@@ -27,7 +27,6 @@ import threading
 
 from sqlalchemy import Engine
 
-from certsvc.credential.trust_list import LogPolicy
 from certsvc.store import log
 from certsvc.transparency.entries import decode_entry
 from certsvc.transparency.merkle import leaf_hash, verify_inclusion
@@ -51,22 +50,23 @@ class LogCheck:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._confirmed: set[bytes] = set()
-        self._heads: dict[str, Checkpoint] = {}  # note → its checkpoint, signature checked
+        # (note, key) → its checkpoint, the signature checked
+        self._heads: dict[tuple[str, NoteVerifier], Checkpoint] = {}
         self._lock = threading.Lock()
 
-    def state(self, token_sha256: bytes, policy: LogPolicy | None) -> LogState:
-        """Where the token with this digest stands in the log named by ``policy`` (the
-        trust list's); ABSENT where there is no policy to check against."""
+    def state(self, token_sha256: bytes, log_key: NoteVerifier | None) -> LogState:
+        """Where the token with this digest stands in the log whose key is ``log_key`` (the
+        trust list's; its name is the log's origin); ABSENT where there is none."""
         if token_sha256 in self._confirmed:
             return LogState.CONFIRMED
-        if policy is None:
+        if log_key is None:
             return LogState.ABSENT
         with self.engine.connect() as conn:
             found = log.first_entry_of_token(conn, token_sha256)
             if found is None or not _about(found[1], token_sha256):
                 return LogState.ABSENT
             index, data = found
-            head = next(filter(None, (self._head(note, policy)
+            head = next(filter(None, (self._head(note, log_key)
                                       for note in log.latest_heads(conn, HEADS_TRIED))), None)
             if head is None or index >= head.size:
                 return LogState.PENDING
@@ -79,23 +79,22 @@ class LogCheck:
             self._confirmed.add(token_sha256)
         return LogState.CONFIRMED
 
-    def _head(self, note: str, policy: LogPolicy) -> Checkpoint | None:
+    def _head(self, note: str, log_key: NoteVerifier) -> Checkpoint | None:
         """The checkpoint of a stored head, if the log key signed it; None otherwise."""
-        head = self._heads.get(note)
-        if head is not None and head.origin == policy.origin:
+        head = self._heads.get((note, log_key))
+        if head is not None:
             return head
         try:
-            verifier = NoteVerifier.parse(policy.log_key)
-            text, _ = open_note(note, {verifier.id: verifier})
+            text, _ = open_note(note, {log_key.id: log_key})
             head = Checkpoint.parse(text)
         except (NoteError, ValueError):
             return None
-        if head.origin != policy.origin:
+        if head.origin != log_key.name:
             return None
         with self._lock:
             if len(self._heads) > 64:
                 self._heads.clear()
-            self._heads[note] = head
+            self._heads[(note, log_key)] = head
         return head
 
 

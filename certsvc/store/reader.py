@@ -8,7 +8,6 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, RowMapping, Table, func, select
 
-from certsvc.credential.trust_list import LogPolicy
 from certsvc.domain.catalogue import catalogue, procedure_rules
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
@@ -29,6 +28,7 @@ from certsvc.store.models import (
 )
 from certsvc.store.records import LicenceRecord, record_from_row
 from certsvc.store.status_lookup import StatusLookup
+from certsvc.transparency.note import NoteVerifier
 
 _T = cast(Table, LicenceRow.__table__)
 _D = cast(Table, LicenceStatusDetail.__table__)
@@ -104,10 +104,10 @@ class LicenceReader:
         return [{"number": r.number, "uscc": r.uscc, "token_sha256": bytes(r.token_sha256).hex()}
                 for r in rows]
 
-    def log_state(self, token_sha256: bytes, policy: LogPolicy | None) -> LogState:
-        """Is this token's issuance in the transparency log, under a head the log key of
-        ``policy`` signed? See :class:`certsvc.store.log_check.LogCheck`."""
-        return self._log.state(token_sha256, policy)
+    def log_state(self, token_sha256: bytes, log_key: NoteVerifier | None) -> LogState:
+        """Is this token's issuance in the transparency log, under a head ``log_key``
+        signed? See :class:`certsvc.store.log_check.LogCheck`."""
+        return self._log.state(token_sha256, log_key)
 
     def by_uscc(self, uscc: str) -> list[LicenceRecord]:
         with self.engine.connect() as conn:
