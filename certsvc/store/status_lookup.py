@@ -65,10 +65,10 @@ class StatusLookup:
             return self._fetch(query, parameter)
 
     def _fetch(self, query: str, parameter: Any) -> Any:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._local.connection = self._connect()
-        cursor = connection.cursor()
+        held = getattr(self._local, "held", None)
+        if held is None:
+            held = self._local.held = _Held(self._connect())
+        cursor = held.connection.cursor()
         try:
             cursor.execute(query, (parameter,))
             return cursor.fetchone()
@@ -84,12 +84,27 @@ class StatusLookup:
         connection: Any = pooled.dbapi_connection
         if self.engine.dialect.name == "postgresql":
             connection.autocommit = True
-        weakref.finalize(self, connection.close)  # closed with the lookup, not left to GC
         return connection
 
     def _drop(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        self._local.connection = None
-        if connection is not None:
+        held = getattr(self._local, "held", None)
+        self._local.held = None
+        if held is not None:
             with contextlib.suppress(*self._errors):  # it is broken: that is why it goes
-                connection.close()
+                held.close()
+
+
+class _Held:
+    """A thread's connection, closed when the thread ends (its thread-local values go with
+    it) — not when the lookup does: the development server starts a thread per request, and
+    connections kept until the lookup went leaked two file descriptors a request, until
+    SQLite could open no more (issue 24)."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.close = weakref.finalize(self, _close, connection)
+
+
+def _close(connection: Any) -> None:
+    with contextlib.suppress(Exception):  # closing is all that is left to do with it
+        connection.close()
