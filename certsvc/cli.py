@@ -11,14 +11,22 @@ import io
 import json
 import sys
 import zipfile
-from functools import cached_property
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-from sqlalchemy import Engine
 
-from certsvc.config import Settings
+from certsvc import cli_log
+from certsvc import cli_workflow as w
+from certsvc.cli_context import (
+    EXIT_INVALID,
+    EXIT_STATUS_UNKNOWN,
+    EXIT_UNUSABLE,
+    EXIT_VALID,
+    Context,
+    fail,
+    pass_context,
+)
 from certsvc.credential.algorithms import Algorithm
 from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
 from certsvc.credential.rollback import SequenceMemory, default_state_path
@@ -32,73 +40,11 @@ from certsvc.domain.time import china_time, utcnow
 from certsvc.errors import CertsvcError
 from certsvc.publish.artefacts import publish_status_list, publish_trust_list
 from certsvc.publish.log import publish_log
-from certsvc.signer.keystore import LOG_ORIGIN, KeyRecord, KeyStore
-from certsvc.signer.secret_box import secret_box
-from certsvc.signer.signer import Signer
-from certsvc.store import audit
-from certsvc.store.db import make_engine, migrate
-from certsvc.workflow.issuance import IssuedLicence, Issuer
+from certsvc.signer.keystore import LOG_ORIGIN
+from certsvc.workflow.issuance import IssuedLicence
 from certsvc.workflow.licence_file import read_licence_file
-from certsvc.workflow.signin import SignIn
 
 MAX_REPUBLISH_SECONDS = int(REPUBLISH_EVERY.total_seconds())
-EXIT_VALID, EXIT_INVALID, EXIT_UNUSABLE, EXIT_STATUS_UNKNOWN = 0, 1, 2, 3
-
-
-class Context:
-    """Lazily built parts, so ``certsvc verify`` never opens a database or a key."""
-
-    @cached_property
-    def settings(self) -> Settings:
-        return Settings.from_env()
-
-    @cached_property
-    def engine(self) -> Engine:
-        engine = make_engine(self.settings.database_url)
-        migrate(engine)
-        return engine
-
-    @cached_property
-    def keystore(self) -> KeyStore:
-        return KeyStore(self.settings.keys_dir, self.settings.key_passphrase())
-
-    @cached_property
-    def signin(self) -> SignIn:
-        return SignIn(self.engine, secret_box(self.settings.keys_dir,
-                                              self.settings.key_passphrase()))
-
-    @cached_property
-    def signer(self) -> Signer:
-        return Signer(self.keystore)
-
-    @cached_property
-    def issuer(self) -> Issuer:
-        return Issuer(self.engine, self.signer, self.settings.public_url)
-
-    def audit(self, action: str, subject: str, bureau_code: str | None, after: Any) -> None:
-        with self.engine.begin() as conn:
-            audit.record_operator(conn, action, subject, bureau_code, after, utcnow())
-
-    def key_events(self, action: str, before: list[KeyRecord]) -> None:
-        """Audit and log (transparency log) every key made or changed since ``before``."""
-        from certsvc.workflow.key_events import changed, record_key_events
-
-        records = changed(before, self.keystore.records())
-        if records:
-            record_key_events(self.engine, self.keystore, action, records, utcnow())
-
-    def publish_trust_list(self) -> Path:
-        path = self.settings.trust_list_path
-        publish_trust_list(self.signer, path, utcnow())
-        return path
-
-
-pass_context = click.make_pass_decorator(Context, ensure=True)
-
-
-def fail(error: CertsvcError) -> NoReturn:
-    click.echo(f"error: {error.detail}", err=True)
-    sys.exit(EXIT_UNUSABLE)
 
 
 @click.group()
@@ -565,15 +511,11 @@ def dev_setup(ctx: Context) -> None:
 
 
 def _register_workflow_commands() -> None:
-    from certsvc import cli_workflow as w
-
     for command in (w.account, w.token, w.institution, w.application, w.audit_command,
                     w.calendar_command, w.serve, w.proxy_config):
         main.add_command(command)
     licence.add_command(w.licence_act)
     licence.add_command(w.licence_merge)
-    from certsvc import cli_log
-
     for command in (cli_log.log_group, cli_log.witness_group, cli_log.monitor):
         main.add_command(command)
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
+from certsvc.cli_context import EXIT_INVALID, EXIT_STATUS_UNKNOWN, EXIT_UNUSABLE, Context
 from certsvc.credential.rollback import SequenceMemory
 from certsvc.credential.trust_list import TrustList, pinned_root
 from certsvc.domain.bureaus import find_bureau
@@ -31,15 +32,10 @@ from certsvc.transparency.note import NoteError, NoteVerifier, check_key_name
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
 
-    from certsvc.cli import Context
-
-EXIT_INVALID, EXIT_UNUSABLE, EXIT_UNAVAILABLE = 1, 2, 3  # as `certsvc verify`'s
+EXIT_UNAVAILABLE = EXIT_STATUS_UNKNOWN  # the log did not answer
 
 
 def _context() -> Context:
-    """The CLI's lazily built parts (imported here: certsvc.cli imports this module)."""
-    from certsvc.cli import Context
-
     return Context()
 
 

@@ -17,12 +17,13 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
 from certsvc.api.dispatch import Dispatcher, load_app
 from certsvc.api.routing import RoutingTable, nginx_config
+from certsvc.cli_context import current_context, fail
 from certsvc.config import Settings
 from certsvc.credential.status_list import REPUBLISH_EVERY
 from certsvc.domain.accounts import Principal, Role
@@ -46,23 +47,12 @@ from certsvc.workflow.licences import LicenceActions
 ROLES = [r.value for r in Role]
 
 
-def _fail(error: CertsvcError) -> NoReturn:
-    from certsvc.cli import fail
-
-    fail(error)
 
 
-def _context() -> Any:
-    """The command's context; a thread the command started (the server's publishers) has
-    none of click's, and gets its own, built from the same environment."""
-    from certsvc.cli import Context
-
-    current = click.get_current_context(silent=True)
-    return current.ensure_object(Context) if current is not None else Context()
 
 
 def _as(account_id: int) -> Principal:
-    with _context().engine.connect() as conn:
+    with current_context().engine.connect() as conn:
         return accounts.principal_for_account(conn, account_id)
 
 
@@ -76,14 +66,14 @@ def _data(raw: str | None) -> Any:
 
 
 def _publish() -> None:
-    ctx = _context()
+    ctx = current_context()
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, utcnow())
 
 
 def _publish_all() -> None:
     """The trust list and the status list, each current again for its whole lifetime, and a
     fresh checkpoint of the log (cosigned again, so a witness's cosignature stays recent)."""
-    ctx = _context()
+    ctx = current_context()
     now = utcnow()
     publish_trust_list(ctx.signer, ctx.settings.trust_list_path, now)
     publish_status_list(ctx.engine, ctx.signer, ctx.settings.publish_dir, now)
@@ -96,7 +86,7 @@ LOG_POLL_SECONDS = 10
 def publish_log_as_it_grows(seconds: int = LOG_POLL_SECONDS) -> None:
     """Publish a checkpoint soon after each append batch: look at the log's size every
     ``seconds`` and publish when it grew (``publish_every`` republishes it regardless)."""
-    ctx = _context()
+    ctx = current_context()
     published = -1
     while True:
         time.sleep(seconds)
@@ -167,7 +157,7 @@ def account_create(role: str, name: str | None, bureau: str | None, area: str | 
             raise ValidationError("--name", "is required for this role")
         if staff_admin and kind not in (Role.NATIONAL, Role.PROVINCIAL):
             raise ValidationError("--staff-admin", "only a bureau account administers staff")
-        with _context().engine.begin() as conn:
+        with current_context().engine.begin() as conn:
             if institution_id is not None:
                 accounts.institution(conn, institution_id)
             if review_body_id is not None and kind is Role.REVIEW_BODY:
@@ -179,7 +169,7 @@ def account_create(role: str, name: str | None, bureau: str | None, area: str | 
                 review_body_id=review_body_id if kind is Role.REVIEW_BODY else None,
                 area_code=area_code, granted_kinds=granted, staff_admin=staff_admin)
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"account {account_id}: {role} {name}"
                + (" (staff administrator)" if staff_admin else ""))
 
@@ -193,12 +183,12 @@ def account_grant(account_id: int, kinds: str) -> None:
     """Set the feed's event families a department account may read (audited)."""
     try:
         granted = _families(kinds)
-        with _context().engine.begin() as conn:
+        with current_context().engine.begin() as conn:
             accounts.grant(conn, account_id, granted)
             audit.record_operator(conn, "account.grant", f"account:{account_id}", None,
                                   {"granted_kinds": granted}, utcnow())
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"account {account_id}: {', '.join(granted)}")
 
 
@@ -217,20 +207,20 @@ def _families(kinds: str | None) -> list[str]:
 @click.option("--off", is_flag=True, help="Take the role away.")
 def account_staff_admin(account_id: int, off: bool) -> None:
     """Make ACCOUNT_ID its bureau's staff administrator (or, with --off, no longer)."""
-    ctx = _context()
+    ctx = current_context()
     try:
         with ctx.engine.begin() as conn:
             accounts.set_staff_admin(conn, account_id, not off)
             audit.record_operator(conn, "account.staff_admin", f"account:{account_id}", None,
                                   {"staff_admin": not off}, utcnow())
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"account {account_id}: staff administrator {'off' if off else 'on'}")
 
 
 @account.command("list")
 def account_list() -> None:
-    with _context().engine.connect() as conn:
+    with current_context().engine.connect() as conn:
         for p in accounts.list_accounts(conn):
             which = p.area_code or p.bureau_code or p.uscc or (
                 f"body {p.review_body_id}" if p.review_body_id else "")
@@ -241,11 +231,11 @@ def account_list() -> None:
 @click.argument("account_id", type=int)
 def account_invite(account_id: int) -> None:
     """Print a one-time link (72 hours) with which ACCOUNT_ID sets its console password."""
-    ctx = _context()
+    ctx = current_context()
     try:
         token = ctx.signin.invite(None, account_id, utcnow(), _request_id())
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"{ctx.settings.public_url}/console/invite/{token}")
 
 
@@ -254,9 +244,9 @@ def account_invite(account_id: int) -> None:
 def account_unlock(account_id: int) -> None:
     """Lift the lock that repeated wrong passwords put on ACCOUNT_ID."""
     try:
-        _context().signin.unlock(None, account_id, utcnow(), _request_id())
+        current_context().signin.unlock(None, account_id, utcnow(), _request_id())
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"account {account_id} unlocked")
 
 
@@ -265,12 +255,12 @@ def account_unlock(account_id: int) -> None:
 def account_totp_code(account_id: int) -> None:
     """Development only: print ACCOUNT_ID's current TOTP code (refused with real keys, i.e.
     when CERTSVC_KEY_PASSPHRASE is set)."""
-    ctx = _context()
+    ctx = current_context()
     if ctx.settings.passphrase_from_env:
-        _fail(ValidationError("totp-code", "is for development servers only"))
+        fail(ValidationError("totp-code", "is for development servers only"))
     code = ctx.signin.current_code(account_id, utcnow())
     if code is None:
-        _fail(ValidationError("account", f"{account_id} has no second factor"))
+        fail(ValidationError("account", f"{account_id} has no second factor"))
     click.echo(code)
 
 
@@ -285,11 +275,11 @@ def token() -> None:
 def token_create(account_id: int, days: int) -> None:
     """Create a token for an account; it is printed once and never again."""
     try:
-        with _context().engine.begin() as conn:
+        with current_context().engine.begin() as conn:
             token_id, secret = accounts.create_token(conn, account_id, utcnow(),
                                                      dt.timedelta(days=days))
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"token {token_id} for account {account_id}, valid {days} days "
                "(shown once; store it now):", err=True)
     click.echo(secret)
@@ -299,10 +289,10 @@ def token_create(account_id: int, days: int) -> None:
 @click.argument("token_id", type=int)
 def token_revoke(token_id: int) -> None:
     try:
-        with _context().engine.begin() as conn:
+        with current_context().engine.begin() as conn:
             accounts.revoke_token(conn, token_id, utcnow())
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
     click.echo(f"token {token_id} revoked")
 
 
@@ -317,7 +307,7 @@ def institution() -> None:
 @click.option("--level", type=click.IntRange(1, 3), required=True, help="1 = I, 2 = II, 3 = III")
 @click.option("--filed/--not-filed", default=True, help="Filed with the national authority.")
 def institution_add(name: str, accreditation: str, level: int, filed: bool) -> None:
-    with _context().engine.begin() as conn:
+    with current_context().engine.begin() as conn:
         institution_id = accounts.create_institution(conn, name, accreditation, level, filed)
     click.echo(f"institution {institution_id}: {name}")
 
@@ -334,10 +324,10 @@ def calendar_command() -> None:
 def calendar_load(path: Path, account_id: int) -> None:
     """Load a notice from a JSON file: year, notice, holidays, workdays (as the API takes)."""
     try:
-        _echo(HolidayNotices(_context().engine).load(
+        _echo(HolidayNotices(current_context().engine).load(
             _as(account_id), _data(path.read_text("utf-8")), utcnow(), _request_id()))
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @calendar_command.command("show")
@@ -345,14 +335,14 @@ def calendar_load(path: Path, account_id: int) -> None:
 def calendar_show(year: int) -> None:
     """A year as deadlines count it: from its notice or provisional."""
     try:
-        _echo(HolidayNotices(_context().engine).year(year))
+        _echo(HolidayNotices(current_context().engine).year(year))
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 # --- applications and licences ------------------------------------------------------------
 def _applications() -> Applications:
-    ctx = _context()
+    ctx = current_context()
     HolidayNotices(ctx.engine).refresh()  # deadlines count on the notices loaded so far
     return Applications(ctx.engine, ctx.issuer,
                         Documents(ctx.engine, _document_store(ctx.settings)),
@@ -371,7 +361,7 @@ def application_submit(account_id: int, data: str) -> None:
     try:
         _echo(_applications().submit(_as(account_id), _data(data), utcnow(), _request_id()))
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @application.command("upload")
@@ -380,13 +370,13 @@ def application_submit(account_id: int, data: str) -> None:
               help="The enterprise (or institution) uploading it.")
 def application_upload(path: Path, account_id: int) -> None:
     """Upload a document (PDF, OFD, JPEG, PNG) and print its reference for the materials."""
-    ctx = _context()
+    ctx = current_context()
     documents = Documents(ctx.engine, _document_store(ctx.settings))
     try:
         _echo(documents.upload(_as(account_id), path.name, path.read_bytes(), utcnow(),
                                _request_id()))
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @application.command("act")
@@ -401,7 +391,7 @@ def application_act(application_id: int, action: str, account_id: int,
         _echo(_applications().act(_as(account_id), application_id, action, _data(data),
                                   utcnow(), _request_id()))
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @application.command("list")
@@ -415,7 +405,7 @@ def application_list(account_id: int, state: str | None, overdue: bool,
         items = _applications().list(_as(account_id), utcnow(), state=state, overdue=overdue,
                                      due_within=due_within, limit=500)
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
     for item in items:
         d = item["deadline"] or {}
         due = d.get("due") or d.get("error", "")
@@ -431,13 +421,13 @@ def application_list(account_id: int, state: str | None, overdue: bool,
 @click.option("--data", help="reason, legal_basis, order, deadline … as JSON.")
 def licence_act(number: str, action: str, account_id: int, data: str | None) -> None:
     """Change, suspend, lift, revoke, penalty_revoke, cancel a licence."""
-    ctx = _context()
+    ctx = current_context()
     try:
         service = LicenceActions(ctx.engine, ctx.issuer, _publish)
         _echo(service.act(_as(account_id), LicenceNumber.parse(number), action, _data(data),
                           utcnow(), _request_id()))
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @click.command("merge")
@@ -446,13 +436,13 @@ def licence_act(number: str, action: str, account_id: int, data: str | None) -> 
 @click.option("--as", "account_id", type=int, required=True)
 def licence_merge(uscc: str, bureau: str, account_id: int) -> None:
     """一企一证: merge an enterprise's licences from one bureau into its oldest one."""
-    ctx = _context()
+    ctx = current_context()
     try:
         service = LicenceActions(ctx.engine, ctx.issuer, _publish)
         _echo(service.merge(_as(account_id), validate_uscc(uscc, "--uscc"),
                             find_bureau(bureau, "--bureau").code, utcnow(), _request_id()))
     except CertsvcError as exc:
-        _fail(exc)
+        fail(exc)
 
 
 @click.command("audit")
@@ -461,7 +451,7 @@ def licence_merge(uscc: str, bureau: str, account_id: int) -> None:
 @click.option("--limit", type=click.IntRange(1, 1000), default=50)
 def audit_command(subject: str | None, action: str | None, limit: int) -> None:
     """Read the audit log (the CLI runs with database access: an operator's view)."""
-    with _context().engine.connect() as conn:
+    with current_context().engine.connect() as conn:
         for entry in audit.search(conn, subject=subject, action=action, limit=limit):
             click.echo(json.dumps(entry.to_dict(), ensure_ascii=False, default=str))
 

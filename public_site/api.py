@@ -28,8 +28,8 @@ from certsvc.domain.metadata import LABELS, STANDARD, metadata
 from certsvc.domain.time import china_date, utcnow
 from certsvc.errors import NotFound, ValidationError
 from certsvc.store.reader import current_declaration
-from public_site.app import Site, json_bytes
 from public_site.search import PER_PAGE, page_number, search
+from public_site.site import Site, json_bytes
 from public_site.views import (
     claims_view,
     enterprise_licences,

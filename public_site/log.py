@@ -30,7 +30,7 @@ from certsvc.errors import CertsvcError, NotFound, Unavailable, ValidationError
 from certsvc.store import log
 from certsvc.transparency.stored import prove_consistency, prove_inclusion
 from certsvc.transparency.tiles import parse_tile_path
-from public_site.app import Site, json_bytes
+from public_site.site import Site, json_bytes
 
 IMMUTABLE = "public, max-age=31536000, immutable"  # a tile, full or partial, never changes
 FRESH = "public, max-age=5, must-revalidate"  # the checkpoint grows

@@ -34,8 +34,8 @@ from certsvc.render.pdf import find_font, licence_pdf
 from certsvc.store.db import ready
 from certsvc.store.reader import current_declaration
 from public_site import i18n
-from public_site.app import Site
 from public_site.search import PER_PAGE, page_number, search
+from public_site.site import Site
 from public_site.views import claims_view, enterprise_licences, links, verify_record
 
 MAX_PHOTO = 5 * 1024 * 1024

@@ -16,7 +16,7 @@ from certsvc.domain.time import china_date, utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound
 from certsvc.store.records import LicenceRecord
-from public_site.app import Site
+from public_site.site import Site
 
 
 def verify_record(site: Site, record: LicenceRecord, product: str | int | None = None

@@ -9,12 +9,9 @@ every write accepts an ``Idempotency-Key``. Errors are translated here and only 
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import json
 import logging
 import uuid
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -24,45 +21,20 @@ from certsvc.api.openapi import document_for
 from certsvc.api.problems import problem_response
 from certsvc.api.redirects import keep_redirects_relative
 from certsvc.api.routes import register_routes
+from certsvc.api.services import Services
 from certsvc.config import Settings
 from certsvc.console import console_blueprint
-from certsvc.domain.accounts import Principal
 from certsvc.domain.time import utcnow
 from certsvc.errors import (
     CertsvcError,
-    IdempotencyKeyInProgress,
-    IdempotencyKeyInvalid,
     InternalError,
     Unauthenticated,
     Unavailable,
     check_request_target,
 )
-from certsvc.publish.artefacts import publish_status_list
 from certsvc.reports import reports_blueprint
-from certsvc.signer.keystore import KeyStore
-from certsvc.signer.secret_box import secret_box
-from certsvc.signer.signer import Signer
-from certsvc.store import accounts, idempotency
-from certsvc.store.db import make_engine, ready, unavailable
-from certsvc.store.documents import document_store
-from certsvc.workflow.accidents import Accidents
-from certsvc.workflow.applications import Applications
-from certsvc.workflow.audit_log import AuditLog
-from certsvc.workflow.bulk import BulkStatusChanges
-from certsvc.workflow.complaints import Complaints
-from certsvc.workflow.declarations import Declarations
-from certsvc.workflow.documents import Documents
-from certsvc.workflow.grading import Grading
-from certsvc.workflow.holiday_notices import HolidayNotices
-from certsvc.workflow.issuance import Issuer
-from certsvc.workflow.licence_files import LicenceFiles
-from certsvc.workflow.licence_sharing import LicenceSharing
-from certsvc.workflow.licences import LicenceActions
-from certsvc.workflow.measures import Measures
-from certsvc.workflow.oversight import Institutions, RecallOrders, Recalls, SpotChecks
-from certsvc.workflow.review_bodies import ReviewBodies
-from certsvc.workflow.sharing import Sharing
-from certsvc.workflow.signin import SignIn
+from certsvc.store import accounts
+from certsvc.store.db import ready, unavailable
 
 log = logging.getLogger("certsvc.api")
 API_HEADERS = {
@@ -75,59 +47,6 @@ PUBLIC_PATHS = ("/bureau/openapi.json", "/api/v1/status-list", "/bureau/healthz"
                 "/bureau/readyz")
 CONSOLE = "/console"  # signs in with its own sessions: never a bearer token
 REPORT = "/report"  # the public's reports: no account at all
-MAX_KEY_LENGTH = 128
-
-
-class Services:
-    """The parts the routes use, built once per app."""
-
-    def __init__(self, app: Flask) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"], app.config["DB_CONNECT_TIMEOUT"],
-                                  app.config["DB_STATEMENT_TIMEOUT"])
-        keystore = KeyStore(Path(app.config["KEYS_DIR"]), app.config["KEY_PASSPHRASE"])
-        self.signer: Signer = Signer(keystore)
-        self.publish_dir: Path = Path(app.config["PUBLISH_DIR"])
-        self.issuer: Issuer = Issuer(self.engine, self.signer, app.config["PUBLIC_URL"])
-        self.documents: Documents = Documents(
-            self.engine, document_store(Path(app.config["DOCUMENTS_DIR"]),
-                                        app.config["DOCUMENTS_S3_BUCKET"],
-                                        app.config["DOCUMENTS_S3_ENDPOINT"]))
-        self.applications: Applications = Applications(self.engine, self.issuer,
-                                                       self.documents, self.publish)
-        self.licences: LicenceActions = LicenceActions(self.engine, self.issuer, self.publish)
-        self.declarations: Declarations = Declarations(self.engine)
-        self.accidents: Accidents = Accidents(self.engine)
-        self.spot_checks: SpotChecks = SpotChecks(self.engine)
-        self.recalls: Recalls = Recalls(self.engine)
-        self.recall_orders: RecallOrders = RecallOrders(self.engine)
-        self.institutions: Institutions = Institutions(self.engine)
-        self.measures: Measures = Measures(self.engine, self.licences)
-        self.review_bodies: ReviewBodies = ReviewBodies(self.engine, self.documents)
-        self.sharing: Sharing = Sharing(self.engine)
-        self.files: LicenceFiles = LicenceFiles(self.engine, self.signer,
-                                                app.config["PUBLIC_URL"],
-                                                app.config.get("PDF_FONT"))
-        self.licences.after_signing = self.files.refresh
-        self.licence_sharing: LicenceSharing = LicenceSharing(
-            self.engine, self.sharing, self.files, app.config["PUBLIC_URL"],
-            app.config.get("PDF_FONT"))
-        self.grading: Grading = Grading(self.engine)
-        self.bulk: BulkStatusChanges = BulkStatusChanges(self.engine, self.licences)
-        self.audit_log: AuditLog = AuditLog(self.engine)
-        self.holiday_notices: HolidayNotices = HolidayNotices(self.engine)
-        box = secret_box(Path(app.config["KEYS_DIR"]), app.config["KEY_PASSPHRASE"])
-        self.signin: SignIn = SignIn(self.engine, box)
-        self.complaints: Complaints = Complaints(
-            self.engine, self.documents.store, box,
-            dt.timedelta(seconds=float(app.config["REPORT_MIN_FILL_SECONDS"])))
-
-    def publish(self) -> None:
-        """A new status list after a status change; a failure is logged, never lost: the
-        change is committed and the periodic ``certsvc publish --every`` catches up."""
-        try:
-            publish_status_list(self.engine, self.signer, self.publish_dir, utcnow())
-        except Exception:
-            log.exception("publishing the status list failed; the next publish catches up")
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -245,42 +164,3 @@ def _request_id() -> str:
     if 0 < len(supplied) <= 64 and supplied.isascii() and supplied.isprintable():
         return supplied
     return uuid.uuid4().hex
-
-
-def run_idempotently(services: Services, principal: Principal, work: Any) -> Response:
-    """Run ``work() -> Response`` once per ``Idempotency-Key``; replay the answer after."""
-    key = request.headers.get("Idempotency-Key")
-    if key is None:
-        return work()  # type: ignore[no-any-return]
-    if not 0 < len(key) <= MAX_KEY_LENGTH or not key.isascii() or not key.isprintable():
-        raise IdempotencyKeyInvalid("Idempotency-Key must be 1–128 printable ASCII characters")
-    fingerprint = hashlib.sha256(
-        request.method.encode() + b" " + request.path.encode() + b"\n" + request.get_data()
-    ).hexdigest()
-    with services.engine.begin() as conn:
-        earlier = idempotency.claim(conn, principal.account_id, key, fingerprint, utcnow())
-    if earlier is not None:
-        if earlier.fingerprint != fingerprint:
-            raise IdempotencyKeyInvalid("this Idempotency-Key was used for a different request")
-        if earlier.status is None:
-            raise IdempotencyKeyInProgress("a request with this Idempotency-Key is still running; "
-                                 "retry in a moment")
-        replay = Response(earlier.body, status=earlier.status, mimetype=_mimetype(earlier.status))
-        replay.headers["Idempotent-Replayed"] = "true"
-        return replay
-    try:
-        response: Response = work()
-    except CertsvcError as error:  # a refused request is refused again, identically
-        response = problem_response(error.problem(), request.path)
-    except Exception:
-        with services.engine.begin() as conn:
-            idempotency.release(conn, principal.account_id, key)
-        raise
-    with services.engine.begin() as conn:
-        idempotency.complete(conn, principal.account_id, key, response.status_code,
-                             response.get_data())
-    return response
-
-
-def _mimetype(status: int) -> str:
-    return "application/problem+json" if status >= 400 else "application/json"

@@ -7,12 +7,14 @@ import hashlib
 import itertools
 import json
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, Response, g, request
 
 from certsvc.api.downloads import download, named_after
+from certsvc.api.idempotent import run_idempotently
 from certsvc.api.json_body import parse_json_body
+from certsvc.api.services import Services
 from certsvc.config import STATUS_LIST_FILE
 from certsvc.console.forms import body_from_form
 from certsvc.credential.feed import page_payload, render_page, signature_line
@@ -31,9 +33,6 @@ from certsvc.store import feed
 from certsvc.workflow.audit_log import AUDIT_QUERY
 from certsvc.workflow.sharing import STANDING_READERS
 
-if TYPE_CHECKING:
-    from certsvc.api.app import Services
-
 STATUS_LIST_CACHE = "public, max-age=60, must-revalidate"
 # Ids in paths: positive and within a 32-bit column on every database. A larger number
 # names nothing (404), instead of reaching the database and failing there.
@@ -43,8 +42,6 @@ YEAR = "int(min=1, max=9999)"
 
 
 def register_routes(app: Flask, services: Services) -> None:
-    from certsvc.api.app import run_idempotently
-
     def principal() -> Principal:
         found: Principal = g.principal
         return found

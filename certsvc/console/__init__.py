@@ -21,7 +21,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import (
@@ -39,6 +39,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from certsvc.api.downloads import download
 from certsvc.api.error_pages import error_pages, page_headers
+from certsvc.api.services import Services
 from certsvc.api.throttle import ClientThrottle
 from certsvc.console.access import may, signed_in, units
 from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields, input_type
@@ -71,9 +72,6 @@ from certsvc.workflow.signin import (
     SignInRefused,
     needs_second_factor,
 )
-
-if TYPE_CHECKING:
-    from certsvc.api.app import Services
 
 log = logging.getLogger("certsvc.console")
 SESSION_COOKIE = "__Host-certsvc-session"

@@ -13,13 +13,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as BaseResponse
 
 from certsvc.api.downloads import download, named_after
+from certsvc.api.services import Services
 from certsvc.console.access import signed_in, units
 from certsvc.console.forms import IRREVERSIBLE, body_from_form, form_errors, input_type
 from certsvc.domain.accidents import ACCIDENT_SPEC, FOLLOW_UP_SPEC
@@ -55,9 +56,6 @@ from certsvc.errors import ValidationError
 from certsvc.workflow.audit_log import AUDIT_QUERY, READERS
 from certsvc.workflow.authz import SUPERVISORS
 from certsvc.workflow.signin import Session, administers_staff
-
-if TYPE_CHECKING:
-    from certsvc.api.app import Services
 
 Act = Callable[["Services", Principal, int, Any, dt.datetime, str], object]
 BUREAUS = frozenset({Role.PROVINCIAL, Role.NATIONAL})

@@ -16,19 +16,17 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Blueprint, g, render_template, request
 
 from certsvc.api.error_pages import error_pages, page_headers
+from certsvc.api.services import Services
 from certsvc.api.throttle import ClientThrottle
 from certsvc.console.forms import body_from_form, form_errors, input_type
 from certsvc.domain.complaints import COMPLAINT_SPEC, KINDS, KINDS_EN, MAX_PHOTO, STATES_EN
 from certsvc.domain.time import utcnow
 from certsvc.errors import CertsvcError, ValidationError
-
-if TYPE_CHECKING:
-    from certsvc.api.app import Services
 
 log = logging.getLogger("certsvc.reports")
 PREFIX = "/report"
