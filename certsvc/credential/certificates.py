@@ -14,6 +14,7 @@ Ed25519 root can certify an SM2 bureau key and the other way round.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -35,6 +36,9 @@ class CertificateSigner(Protocol):
 
     @property
     def algorithm(self) -> Algorithm: ...
+
+    @property
+    def public_raw(self) -> bytes: ...
 
     def certificate_signature(self, tbs: bytes) -> bytes: ...
 
@@ -95,6 +99,12 @@ def _name(subject: Subject) -> x509.Name:
     return x509.Name.build(attributes, use_printable=False)
 
 
+def key_identifier(public_key: bytes) -> bytes:
+    """RFC 5280 4.2.1.2 method (1): the SHA-1 of the subjectPublicKey BIT STRING's value (an
+    identifier, not a security function: any 160 bits unique per key would do)."""
+    return hashlib.sha1(public_key, usedforsecurity=False).digest()
+
+
 def build_certificate(
     *,
     subject: Subject,
@@ -107,12 +117,20 @@ def build_certificate(
     ca: bool,
     signer: CertificateSigner,
 ) -> bytes:
-    """A DER certificate: a CA (certificate signing) or a signing key (digital signature)."""
-    usage = {"key_cert_sign", "crl_sign"} if ca else {"digital_signature"}
+    """A DER certificate: a CA (certificate signing) or a signing key (digital signature
+    and non-repudiation: what it signs, a licence or a sealed document, is a bureau's
+    decision it cannot disown). Both carry their Subject Key Identifier and their issuer's
+    Authority Key Identifier, as RFC 5280 (4.2.1.1, 4.2.1.2) and GM/T 0015 ask and
+    ``openssl verify -x509_strict`` insists."""
+    usage = {"key_cert_sign", "crl_sign"} if ca else {"digital_signature", "non_repudiation"}
     extensions = [
         {"extn_id": "basic_constraints", "critical": True,
          "extn_value": {"ca": ca, "path_len_constraint": 0 if ca else None}},
         {"extn_id": "key_usage", "critical": True, "extn_value": usage},
+        {"extn_id": "key_identifier", "critical": False,
+         "extn_value": key_identifier(public_key)},
+        {"extn_id": "authority_key_identifier", "critical": False,
+         "extn_value": {"key_identifier": key_identifier(signer.public_raw)}},
     ]
     tbs = x509.TbsCertificate({
         "version": "v3",
