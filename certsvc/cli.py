@@ -485,10 +485,13 @@ def dev_setup(ctx: Context) -> None:
         make_demo_ofds,
     )
 
-    # Zhejiang signs with SM2 in the demo (its licences get a sealed OFD), the others with
-    # Ed25519: both algorithms are live side by side
+    # The demo's root is SM2, and Zhejiang signs with SM2 (its licences get a sealed OFD):
+    # a 国密 chain end to end, root to seal; the other bureaus sign with Ed25519 under the
+    # same root, so both algorithms are live side by side. (The transparency log's key is
+    # Ed25519: C2SP signed notes define no SM2 signature.)
     before = ctx.keystore.records()
-    for line in ctx.keystore.init(utcnow(), bureau_algorithms={"33": Algorithm.SM2}):
+    for line in ctx.keystore.init(utcnow(), root_algorithm=Algorithm.SM2,
+                                  bureau_algorithms={"33": Algorithm.SM2}):
         click.echo(line)
     ctx.key_events("keys.init", before)
     created = create_demo_licences(ctx.issuer, ctx.engine, utcnow())
