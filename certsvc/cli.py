@@ -389,18 +389,24 @@ def _check_log(ctx: Context, trusted: TrustList, text: str, log_url: str | None,
               help="Default: the published trust list.")
 @click.option("--root", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The pinned root certificate or public key (default keys/root/root.crt).")
+@click.option("--status-list", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The signed status list: says whether the licence is still valid.")
 @pass_context
 def verify_ofd_command(ctx: Context, file: Path, trust_list: Path | None,
-                       root: Path | None) -> None:
+                       root: Path | None, status_list: Path | None) -> None:
     """Verify a sealed licence OFD offline: its parts, its electronic seal (GB/T 38540) and
-    the sealing bureau key. Exit 0 sealed and intact, 1 not, 2 unusable input. Whether the
-    licence is still valid is the QR's question: `certsvc verify`."""
+    the sealing bureau key — and the licence itself, from the QR code sealed inside, as
+    `certsvc verify` does: the file states the status as of its making, the status list
+    says what it is now. Exit 0 sealed, intact and valid; 1 not intact, or the licence not
+    valid (revoked, suspended, expired …); 2 unusable input; 3 intact, but the licence's
+    status could not be checked (no status list, or an old one)."""
     from certsvc.render.ofd import check_ofd
 
     try:
         root_key = pinned_root(root or ctx.settings.root_certificate_path)
         trusted = TrustList.load(
             (trust_list or ctx.settings.trust_list_path).read_bytes(), root_key)
+        statuses = StatusList.load(status_list.read_bytes(), trusted) if status_list else None
         data = file.read_bytes()
     except OSError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -421,7 +427,21 @@ def verify_ofd_command(ctx: Context, file: Path, trust_list: Path | None,
     click.echo(f"  盖章时间 Sealed at:     {china_time(checked.seal.signed_at)}")
     click.echo(f"  电子证照标识 Identifier: {checked.identifier}")
     click.echo(f"  证照编号 Number:        {checked.custom_data.get('证照编号', '')}")
-    sys.exit(EXIT_VALID)
+    stated = checked.custom_data.get("证照状态")
+    if stated:
+        click.echo(f"  文件所载状态 Status as sealed: {stated} "
+                   f"(as of {china_time(checked.seal.signed_at)})")
+    try:
+        text = read_qr(checked.qr_png) if checked.qr_png else ""
+    except CertsvcError:
+        text = ""
+    if not text:
+        click.echo("未通过 Not intact: the sealed file carries no readable licence QR code")
+        sys.exit(EXIT_INVALID)
+    verdict = verify(text, trusted, statuses, None, utcnow())
+    click.echo(f"证照核验 The licence now: {verdict.message_zh} {verdict.message_en}"
+               + (f" ({verdict.detail})" if verdict.detail else ""))
+    sys.exit(exit_code(verdict))  # without --status-list: 3, the status not checked
 
 
 def exit_code(verdict: Verdict) -> int:

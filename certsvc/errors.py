@@ -63,6 +63,14 @@ class NotFound(CertsvcError):
     status = 404
 
 
+class Gone(CertsvcError):
+    """It was here, and is withdrawn for good (a revoked licence's sealed file)."""
+
+    type = "gone"
+    title = "No longer offered"
+    status = 410
+
+
 class Conflict(CertsvcError):
     type = "conflict"
     title = "Conflict"

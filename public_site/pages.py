@@ -25,6 +25,7 @@ from certsvc.domain.time import china_date, utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import (
     CertsvcError,
+    Gone,
     MalformedToken,
     NotFound,
     TrustListError,
@@ -36,7 +37,13 @@ from certsvc.store.reader import current_declaration
 from public_site import i18n
 from public_site.search import PER_PAGE, page_number, search
 from public_site.site import Site
-from public_site.views import claims_view, enterprise_licences, links, verify_record
+from public_site.views import (
+    claims_view,
+    enterprise_licences,
+    links,
+    offers_sealed_file,
+    verify_record,
+)
 
 MAX_PHOTO = 5 * 1024 * 1024
 PHOTO_TYPES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG": "image/png", b"RIFF": "image/webp",
@@ -71,6 +78,10 @@ def pages_blueprint(site: Site) -> Blueprint:
     def licence_ofd_file(number: str) -> Response:
         """The sealed OFD, as the bureau service made it (this site holds no keys)."""
         record = site.reader.by_number(LicenceNumber.parse(number))
+        if not offers_sealed_file(record):
+            raise Gone(f"licence {record.number} is {i18n.STATUS_NAMES[record.status]['en']}"
+                       f" ({i18n.STATUS_NAMES[record.status]['zh']}): its sealed file said it"
+                       " was valid when it was made, and is no longer offered")
         stored = site.reader.stored_file(record, "ofd")
         if stored is None:
             raise NotFound(f"licence {record.number} has no OFD (its bureau seals with SM2 "

@@ -12,6 +12,7 @@ from certsvc.credential.qr_text import qr_text, token_to_digits
 from certsvc.credential.verifier import Verdict, verify
 from certsvc.domain.catalogue import catalogue
 from certsvc.domain.e_licence import identifier_of
+from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.time import china_date, utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound
@@ -84,8 +85,16 @@ def licence_json(site: Site, record: LicenceRecord, verdict: Verdict,
     }
 
 
+def offers_sealed_file(record: LicenceRecord) -> bool:
+    """The sealed OFD states the licence valid as of its sealing, and a file cannot be
+    unsealed: it is offered only while the licence is valid. (The PDF is drawn with the
+    status of the moment, and the page says what is true now.)"""
+    return record.status is LicenceStatus.VALID
+
+
 def links(record: LicenceRecord, has_ofd: bool = False) -> dict[str, str]:
-    """Where the licence is, in every form; the OFD only once its bureau has sealed it."""
+    """Where the licence is, in every form; the OFD once its bureau has sealed it, while the
+    licence is valid."""
     number = record.number.canonical
     found = {
         "page": f"/V/{token_to_digits(record.token)}" if record.token else f"/licence/{number}",
@@ -94,4 +103,5 @@ def links(record: LicenceRecord, has_ofd: bool = False) -> dict[str, str]:
         "api": f"/api/v1/licences/{number}",
         "metadata": f"/api/v1/licences/{number}/metadata",
     }
-    return found | ({"ofd": f"/licence/{number}.ofd"} if has_ofd else {})
+    offered = has_ofd and offers_sealed_file(record)
+    return found | ({"ofd": f"/licence/{number}.ofd"} if offered else {})

@@ -28,13 +28,14 @@ from sqlalchemy import Engine
 from certsvc.credential.algorithms import Algorithm
 from certsvc.credential.qr_image import read_qr
 from certsvc.credential.ses import verify_signature
-from certsvc.domain.licence import Licence
+from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.time import utcnow
 from certsvc.errors import MalformedToken, SealUnavailable
 from certsvc.publish.artefacts import publish_trust_list
 from certsvc.render.ofd import read_sealed
 from certsvc.signer.keystore import KeyStore
 from certsvc.signer.signer import Signer
+from certsvc.store import writer
 from certsvc.store.db import make_engine, migrate
 from certsvc.store.reader import LicenceReader
 from certsvc.workflow.issuance import IssuedLicence, Issuer
@@ -48,6 +49,7 @@ from tests.conftest import (
     Api,
     run,
 )
+from tests.test_cli_workflow import account
 from tests.test_public_site import make_client
 
 SIGNATURE_XML = "Doc_0/Signs/Sign_0/Signature.xml"
@@ -280,6 +282,15 @@ def test_the_public_site_serves_the_stored_ofd_and_links_it(
     assert f'href="/licence/{number.canonical}.ofd"' in page
     links = client.get(f"/api/v1/licences/{number.canonical}").get_json()["links"]
     assert links["ofd"] == f"/licence/{number.canonical}.ofd"
+    # revoked: the file (which says valid as of its sealing) is no longer offered (issue 24)
+    with engine.begin() as conn:
+        writer.set_status(conn, number, LicenceStatus.REVOKED, utcnow(),
+                          {"action": "revoke", "reason": "以欺骗手段取得"})
+    gone = client.get(f"/licence/{number.canonical}.ofd")
+    assert gone.status_code == 410 and "no longer offered" in gone.get_data(as_text=True)
+    assert "ofd" not in client.get(f"/api/v1/licences/{number.canonical}").get_json()["links"]
+    page = client.get(f"/licence/{number.canonical}").get_data(as_text=True)
+    assert f'href="/licence/{number.canonical}.ofd"' not in page
 
 
 # --- on the command line ---------------------------------------------------------------------
@@ -300,9 +311,17 @@ def test_the_operator_writes_and_anyone_verifies_the_ofd_offline(
         wrote = run(env, "licence", "ofd", "浙XK06-001-00012", "--out", str(out))
         assert wrote.exit_code == 0 and "1.2.156.3005.2." in wrote.output, wrote.output
         run(env, "keys", "trust-list", "--out", str(tmp_path / "trust.cose"))
-        checked = run(env, "verify-ofd", str(out), "--trust-list", str(tmp_path / "trust.cose"))
+        # without the status list: the seal is intact, the licence's status unchecked (3)
+        unchecked = run(env, "verify-ofd", str(out), "--trust-list",
+                        str(tmp_path / "trust.cose"))
+        assert unchecked.exit_code == 3 and "status was not checked" in unchecked.output
+        assert "浙江省市场监督管理局" in unchecked.output and "浙XK06-001-00012" in unchecked.output
+        assert run(env, "publish").exit_code == 0
+        status_list = str(Path(env["CERTSVC_PUBLISH_DIR"]) / "status-list.cose")
+        checked = run(env, "verify-ofd", str(out), "--trust-list", str(tmp_path / "trust.cose"),
+                      "--status-list", status_list)
         assert checked.exit_code == 0, checked.output
-        assert "浙江省市场监督管理局" in checked.output and "浙XK06-001-00012" in checked.output
+        assert "Status as sealed" in checked.output and "有效" in checked.output
         parts = _parts(out.read_bytes())
         parts["OFD.xml"] = parts["OFD.xml"].replace("浙XK06".encode(), "苏XK06".encode())
         (tmp_path / "changed.ofd").write_bytes(_zip(parts))
@@ -315,3 +334,13 @@ def test_the_operator_writes_and_anyone_verifies_the_ofd_offline(
         unusable = run(env, "verify-ofd", str(tmp_path / "not.ofd"), "--trust-list",
                        str(tmp_path / "trust.cose"))
         assert unusable.exit_code == 2 and "not an OFD package" in unusable.output
+        # revoked since: the file still says what it said, verify-ofd says what is true now
+        bureau = account(env, "--role", "provincial", "--bureau", "浙")
+        revoked = run(env, "licence", "act", "浙XK06-001-00012", "revoke", "--as", str(bureau),
+                      "--data", '{"reason": "以欺骗手段取得", "legal_basis": "条例第四十九条"}')
+        assert revoked.exit_code == 0, revoked.output
+        assert run(env, "publish").exit_code == 0
+        now_revoked = run(env, "verify-ofd", str(out), "--trust-list",
+                          str(tmp_path / "trust.cose"), "--status-list", status_list)
+        assert now_revoked.exit_code == 1, now_revoked.output
+        assert "Seal valid" in now_revoked.output and "revoked" in now_revoked.output.lower()

@@ -272,6 +272,7 @@ class CheckedOfd:
 
     seal: SealCheck
     custom_data: dict[str, str]  # OFD.xml's custom data: the licence's metadata items
+    qr_png: bytes | None  # the licence's QR code as sealed: its token says whose licence
 
     @property
     def identifier(self) -> str:
@@ -302,4 +303,6 @@ def check_ofd(data: bytes, trust_list: TrustList) -> CheckedOfd:
         raise MalformedToken("the package has no readable OFD.xml") from None
     custom = {element.get("Name", ""): element.text or ""
               for element in root.iter(_tag("CustomData"))}
-    return CheckedOfd(seal, custom)
+    qr = next((part for name, part in sealed.parts.items() if name.endswith("/Res/qr.png")),
+              None)
+    return CheckedOfd(seal, custom, qr)
