@@ -16,13 +16,15 @@ from certsvc.store.db import unavailable
 def page_headers(bp: Blueprint, images: str = "'self'") -> None:
     """The strict headers of every page the bureau service renders for people (the console,
     the report form): nothing but its own styles and ``images`` sources, no framing, no
-    referrer, no caching. One rule for both."""
+    referrer beyond the site, no caching. One rule for both. (``same-origin``, not
+    ``no-referrer``: under no-referrer a browser sends ``Origin: null`` with the site's own
+    forms, and the console refuses a post whose Origin is not its own.)"""
     headers = {
         "Content-Security-Policy": (
             f"default-src 'none'; style-src 'self'; img-src {images}; form-action 'self'; "
             "base-uri 'none'; frame-ancestors 'none'"),
         "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
+        "Referrer-Policy": "same-origin",
         "X-Frame-Options": "DENY",
         "Cache-Control": "no-store",
     }

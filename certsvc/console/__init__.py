@@ -400,11 +400,11 @@ def _check_csrf(session: Session | None) -> None:
     it must be this site: a second wall, should a token ever leak."""
     refused = ("这个表单已过期或不是从本网站提交的，请返回重试 / This form expired or did not "
                "come from this site; go back and try again")
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        abort(403, refused)  # the browser says: another site's page (or a sibling's)
     origin = request.headers.get("Origin")
     if origin is not None and urlsplit(origin).netloc != request.host:
         abort(403, refused)  # another site's, or "null" (a sandboxed frame, a data: URL)
-    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
-        abort(403, refused)
     sent = request.form.get("csrf", "")
     expected = session.csrf if session is not None else request.cookies.get(CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
