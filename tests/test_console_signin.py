@@ -399,3 +399,32 @@ def test_parallel_wrong_passwords_get_at_most_six_checks(
     with api.engine.connect() as conn:
         row = credentials.credentials(conn, account)
     assert row is not None and row.locked_at is not None
+
+
+@freeze_time(START)
+def test_the_per_client_sign_in_limit_holds_across_workers(api: Api) -> None:
+    """Issue 24: the limit counted per worker process, so the first 429 came at post 34–40
+    of 45. Two app instances on one database stand for two workers: together they allow
+    the limit, no more."""
+    from certsvc.api.app import create_app
+    from certsvc.console import SIGN_IN_ATTEMPTS
+
+    first = api.client.application
+    second = create_app(dict(first.config))
+    clients = [app.test_client() for app in (first, second)]
+    answers = []
+    for n in range(SIGN_IN_ATTEMPTS + 5):
+        client = clients[n % 2]
+        form = client.get("/console/sign-in", base_url="https://localhost",
+                          environ_base={"REMOTE_ADDR": "203.0.113.9"})
+        answers.append(client.post("/console/sign-in", base_url="https://localhost",
+                                   environ_base={"REMOTE_ADDR": "203.0.113.9"}, data={
+            "csrf": csrf_of(form.get_data(as_text=True)), "account": "999999",
+            "password": "wrong"}).status_code)
+    assert answers == [401] * SIGN_IN_ATTEMPTS + [429] * 5
+    other = clients[0].get("/console/sign-in", base_url="https://localhost",
+                           environ_base={"REMOTE_ADDR": "203.0.113.10"})
+    assert clients[0].post("/console/sign-in", base_url="https://localhost",
+                           environ_base={"REMOTE_ADDR": "203.0.113.10"}, data={
+        "csrf": csrf_of(other.get_data(as_text=True)), "account": "999999",
+        "password": "wrong"}).status_code == 401  # another client: its own count

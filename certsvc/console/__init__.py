@@ -77,14 +77,14 @@ log = logging.getLogger("certsvc.console")
 SESSION_COOKIE = "__Host-certsvc-session"
 CSRF_COOKIE = "__Host-certsvc-csrf"  # before sign-in: a double-submit token
 SIGN_IN_ATTEMPTS = 20  # per client address and 10 minutes, on top of the account lock
-SIGN_IN_WINDOW = 600.0
+SIGN_IN_WINDOW = 600
 
 
 def console_blueprint(services: Services) -> Blueprint:
     bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                    static_folder="static", static_url_path="/static")
     signin = services.signin
-    throttle = ClientThrottle(SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW)
+    throttle = ClientThrottle(services.engine, "sign-in", SIGN_IN_ATTEMPTS, SIGN_IN_WINDOW)
 
     @bp.app_template_filter("status_term")
     def status_term(status: str) -> Markup:
@@ -296,7 +296,7 @@ def console_blueprint(services: Services) -> Blueprint:
     @bp.post("/sign-in")
     def sign_in() -> tuple[str, int] | BaseResponse:
         csrf = request.cookies.get(CSRF_COOKIE, "")
-        if not throttle.allow(request.remote_addr or "-", time.monotonic()):
+        if not throttle.allow(request.remote_addr or "-", time.time()):
             return render_template("console/sign_in.html", csrf=csrf, error=(
                 "尝试次数过多，请稍后再试 / Too many attempts; try again later")), 429
         account = request.form.get("account", "").strip()

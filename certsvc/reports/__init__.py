@@ -44,8 +44,9 @@ def reports_blueprint(services: Services) -> Blueprint:
     @bp.record_once
     def _limits(state: Any) -> None:
         app_config = state.app.config
-        limits["report"] = ClientThrottle(int(app_config["REPORTS_PER_HOUR"]), 3600.0)
-        limits["status"] = ClientThrottle(STATUS_LOOKUPS, 600.0)
+        limits["report"] = ClientThrottle(services.engine, "report",
+                                          int(app_config["REPORTS_PER_HOUR"]), 3600)
+        limits["status"] = ClientThrottle(services.engine, "report-status", STATUS_LOOKUPS, 600)
 
     @bp.before_request
     def request_id() -> None:
@@ -65,7 +66,7 @@ def reports_blueprint(services: Services) -> Blueprint:
     @bp.post("")
     def submit() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
         client = request.remote_addr or "-"
-        if not limits["report"].allow(client, time.monotonic()):
+        if not limits["report"].allow(client, time.time()):
             return (render_template(
                 "reports/error.html", title="提交过于频繁 Too many reports",
                 detail="同一网络一小时内的举报次数已达上限，请稍后再试 / This network has sent "
@@ -91,7 +92,7 @@ def reports_blueprint(services: Services) -> Blueprint:
 
     @bp.post("/status")
     def status() -> tuple[str, int] | tuple[str, int, dict[str, str]]:
-        if not limits["status"].allow(request.remote_addr or "-", time.monotonic()):
+        if not limits["status"].allow(request.remote_addr or "-", time.time()):
             return (render_template("reports/error.html", title="查询过于频繁 Too many lookups",
                                     detail="请稍后再试 / Try again later"),
                     429, {"Retry-After": "600"})

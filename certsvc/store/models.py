@@ -642,3 +642,14 @@ class LogHeadRow(Base):
                                       primary_key=True, autoincrement=False)
     note: Mapped[str] = mapped_column(Text)
     signed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ClientAttempts(Base):
+    """Attempts per client address and purpose in a fixed window, shared by every worker
+    process (``certsvc.api.throttle``): ``key`` is ``<purpose> <address>``."""
+
+    __tablename__ = "client_attempts"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger)  # Unix seconds
+    count: Mapped[int] = mapped_column(Integer)
