@@ -63,6 +63,14 @@ class NotFound(CertsvcError):
     status = 404
 
 
+class QuotaExceeded(CertsvcError):
+    """An account used its allowance for the day (uploads)."""
+
+    type = "quota-exceeded"
+    title = "Quota exceeded"
+    status = 429
+
+
 class Gone(CertsvcError):
     """It was here, and is withdrawn for good (a revoked licence's sealed file)."""
 

@@ -3,6 +3,7 @@ document, only bureaus and the owner read it back, and the hash is in the audit 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import zipfile
@@ -180,3 +181,37 @@ def test_every_document_a_stranger_sent_is_an_attachment(api: Api) -> None:
     material = api.get(
         f"/api/v1/applications/{created.json['id']}/documents/business_licence", "zhejiang")
     assert material.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_an_account_has_a_daily_upload_quota(api: Api, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    """Issue 24: refused posts kept their uploads, with no quota per account, so posting
+    again and again filled the store. Counted per account across workers, by number and by
+    bytes, refused posts included; a new day, a new allowance."""
+    from certsvc.domain.accounts import Principal
+    from certsvc.errors import QuotaExceeded
+    from certsvc.store import accounts
+    from certsvc.workflow import documents as module
+
+    monkeypatch.setattr(module, "UPLOADS_PER_DAY", 5)
+    monkeypatch.setattr(module, "UPLOAD_BYTES_PER_DAY", 1000)
+    service = module.Documents(api.engine, api.client.application.extensions[
+        "certsvc"].documents.store)
+    with api.engine.connect() as conn:
+        who: Principal = accounts.principal_for_account(conn, api.accounts["institution"])
+    day = dt.datetime(2026, 6, 1, 2, 0, tzinfo=dt.UTC)
+    for n in range(5):
+        service.upload(who, f"r{n}.pdf", b"%PDF-1.7 " + bytes([n]) * 10, day, "t")
+    with pytest.raises(QuotaExceeded, match="in 24 hours"):
+        service.upload(who, "r5.pdf", b"%PDF-1.7 five", day, "t")
+    later = day + dt.timedelta(days=1, seconds=1)
+    service.upload(who, "big.pdf", b"%PDF-1.7 " + b"x" * 900, later, "t")
+    with pytest.raises(QuotaExceeded):  # by bytes now: 909 + 200 > 1000
+        service.upload(who, "big2.pdf", b"%PDF-1.7 " + b"y" * 191, later, "t")
+    # through the door: 429, problem JSON
+    monkeypatch.setattr(module, "UPLOADS_PER_DAY", 0)
+    api.client.application.extensions["certsvc"].documents = module.Documents(
+        api.engine, service.store)
+    refused = upload(api, "enterprise", b"%PDF-1.7 over")
+    assert refused.status_code == 429 and refused.json is not None
+    assert refused.json["type"].endswith("quota-exceeded")

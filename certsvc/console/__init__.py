@@ -40,7 +40,6 @@ from werkzeug.wrappers import Response as BaseResponse
 from certsvc.api.downloads import download
 from certsvc.api.error_pages import error_pages, page_headers
 from certsvc.api.services import Services
-from certsvc.api.throttle import ClientThrottle
 from certsvc.console.access import may, signed_in, units
 from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields, input_type
 from certsvc.console.supervision import register_supervision
@@ -63,6 +62,7 @@ from certsvc.domain.time import china_date, china_time, utcnow
 from certsvc.errors import CertsvcError, ValidationError
 from certsvc.store import audit
 from certsvc.store.reader import LicenceReader
+from certsvc.store.throttle import ClientThrottle
 from certsvc.workflow.applications import QUEUE_PAGE
 from certsvc.workflow.licences import licence_view
 from certsvc.workflow.signin import (

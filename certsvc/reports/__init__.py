@@ -22,11 +22,11 @@ from flask import Blueprint, g, render_template, request
 
 from certsvc.api.error_pages import error_pages, page_headers
 from certsvc.api.services import Services
-from certsvc.api.throttle import ClientThrottle
 from certsvc.console.forms import body_from_form, form_errors, input_type
 from certsvc.domain.complaints import COMPLAINT_SPEC, KINDS, KINDS_EN, MAX_PHOTO, STATES_EN
 from certsvc.domain.time import utcnow
 from certsvc.errors import CertsvcError, ValidationError
+from certsvc.store.throttle import ClientThrottle
 
 log = logging.getLogger("certsvc.reports")
 PREFIX = "/report"

@@ -21,10 +21,11 @@ from sqlalchemy import Engine
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.documents import MAX_DOCUMENT, MAX_PER_APPLICATION, sniff
 from certsvc.domain.text import file_name
-from certsvc.errors import CertsvcError, Forbidden, ValidationError
+from certsvc.errors import CertsvcError, Forbidden, QuotaExceeded, ValidationError
 from certsvc.store import applications, audit
 from certsvc.store import documents as rows
 from certsvc.store.documents import DocumentStore
+from certsvc.store.throttle import ClientThrottle
 from certsvc.workflow.authz import hidden, jurisdiction, missing
 
 UPLOADERS = (Role.ENTERPRISE, Role.INSTITUTION, Role.REVIEW_BODY)  # a body: its reports
@@ -38,10 +39,20 @@ class TooLarge(CertsvcError):
     status = 413
 
 
+# What one account may upload in a day, refused posts included (a form the workflow refuses
+# keeps its files for the next try; without a quota, posting again and again filled the
+# store): a week of an enterprise's applications, or a review body's busy day.
+UPLOADS_PER_DAY = 200
+UPLOAD_BYTES_PER_DAY = 500 * 1024 * 1024
+
+
 class Documents:
     def __init__(self, engine: Engine, store: DocumentStore) -> None:
         self.engine = engine
         self.store = store
+        self._uploads = ClientThrottle(engine, "uploads", UPLOADS_PER_DAY, 86_400)
+        self._upload_bytes = ClientThrottle(engine, "upload-bytes", UPLOAD_BYTES_PER_DAY,
+                                            86_400)
 
     def upload(self, principal: Principal, name: str, data: bytes, now: dt.datetime,
                request_id: str) -> dict[str, Any]:
@@ -57,6 +68,12 @@ class Documents:
         except ValueError as exc:
             raise ValidationError("file", str(exc)) from None
         media_type = sniff(data)
+        account, moment = str(principal.account_id), now.timestamp()
+        if not (self._uploads.allow(account, moment)
+                and self._upload_bytes.allow(account, moment, len(data))):
+            raise QuotaExceeded(f"an account may upload {UPLOADS_PER_DAY} documents, "
+                                f"{UPLOAD_BYTES_PER_DAY // 2**20} MB, in 24 hours; try "
+                                "again tomorrow, or reuse a document already uploaded")
         digest = self.store.put(data)
         view = {"ref": f"sha256:{digest}", "media_type": media_type, "size": len(data),
                 "name": name}
