@@ -24,10 +24,12 @@ from certsvc.domain.bureaus import find_bureau
 from certsvc.domain.time import utcnow
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import CertsvcError, ValidationError
+from certsvc.signer.keystore import minimum_quorum
 from certsvc.store import log as stored_log
 from certsvc.transparency.client import Fetch, LogClient, http_fetch
 from certsvc.transparency.cosignature import Cosigner
 from certsvc.transparency.note import NoteError, NoteVerifier, check_key_name
+from certsvc.workflow.key_events import record_policy_event
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -74,10 +76,14 @@ def log_status() -> None:
 @click.option("--remove", "removed", multiple=True, metavar="NAME",
               help="Stop asking the witness of this name (repeatable).")
 @click.option("--quorum", type=click.IntRange(0), required=True,
-              help="How many of the witnesses must cosign a checkpoint for a verifier.")
+              help="How many of the witnesses must cosign a checkpoint for a verifier: a "
+                   "majority of them at least.")
+@click.option("--force", is_flag=True,
+              help="Set a quorum below a majority (warned, and logged as such).")
 def log_witnesses(added: tuple[str, ...], removed: tuple[str, ...],
-                  quorum: int) -> None:
-    """Set the witnesses the log asks and the trust list names, and the quorum."""
+                  quorum: int, force: bool) -> None:
+    """Set the witnesses the log asks and the trust list names, and the quorum. The change
+    is a leaf of the log itself, so every monitor sees it."""
     ctx = _context()
     witnesses = [(v, u) for v, u in ctx.keystore.witness_urls()
                  if Cosigner.parse(v).name not in removed]
@@ -92,12 +98,18 @@ def log_witnesses(added: tuple[str, ...], removed: tuple[str, ...],
                                      param_hint="--add")
         witnesses = [(v, u) for v, u in witnesses if Cosigner.parse(v).name != cosigner.name]
         witnesses.append((vkey, url.strip()))
+    weak = quorum < minimum_quorum(len(witnesses))
     try:
-        policy = ctx.keystore.set_witnesses(witnesses, quorum)
+        policy = ctx.keystore.set_witnesses(witnesses, quorum, force)
     except CertsvcError as exc:
         fail(exc)
+    if weak:
+        click.echo(f"WARNING: a quorum of {quorum} of {len(witnesses)} witnesses is below a "
+                   "majority: verifiers will accept a checkpoint a minority cosigned (or, at "
+                   "0, none)", err=True)
     ctx.audit("log.witnesses", "log:witnesses", None,
-              {"witnesses": list(policy.witnesses), "quorum": quorum})
+              {"witnesses": list(policy.witnesses), "quorum": quorum, "forced": weak})
+    record_policy_event(ctx.engine, policy, weak, utcnow())
     click.echo(f"{len(policy.witnesses)} witnesses, quorum {policy.quorum}")
     click.echo(f"trust list: {ctx.publish_trust_list()}")
 
@@ -158,6 +170,8 @@ def witness_app(ctx: Context, name: str, log_keys: tuple[str, ...], state: Path
 
     @Request.application
     def app(request: Request) -> Response:
+        if request.path == "/evidence" and request.method == "GET":  # refused forks, kept
+            return Response(witness.evidence.read(), 200, content_type="application/jsonl")
         if request.path != "/add-checkpoint":
             return Response("not found\n", 404)
         if request.method != "POST":

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from certsvc.credential.trust_list import LogPolicy
 from certsvc.errors import LogInconsistent, NotFound
-from certsvc.transparency.client import LogClient
+from certsvc.transparency.client import MAX_COSIGNATURE_AGE, LogClient
 from certsvc.transparency.cosignature import Cosigner
 from certsvc.transparency.entries import bundle, decode_entry, encode_entry, unbundle
 from certsvc.transparency.merkle import (
@@ -74,9 +74,30 @@ class HostileLog:
         raise NotFound(path)
 
 
-def client(log: HostileLog, tmp_path: Path, quorum: int = 1) -> LogClient:
+COSIGNED_AT = dt.datetime.fromtimestamp(1_790_000_000, dt.UTC)
+
+
+def client(log: HostileLog, tmp_path: Path, quorum: int = 1,
+           now: dt.datetime = COSIGNED_AT + dt.timedelta(hours=1)) -> LogClient:
     policy = LogPolicy(ORIGIN, str(LOG), (str(WITNESS),), quorum)
-    return LogClient(policy, tmp_path / "seen.json", log)
+    return LogClient(policy, tmp_path / "seen.json", log, lambda: now)
+
+
+@pytest.mark.parametrize(("age", "accepted"), [
+    (MAX_COSIGNATURE_AGE - dt.timedelta(seconds=1), True),
+    (MAX_COSIGNATURE_AGE, True),
+    (MAX_COSIGNATURE_AGE + dt.timedelta(seconds=1), False),
+])
+def test_a_checkpoint_its_quorum_cosigned_long_ago_is_refused(
+        tmp_path: Path, age: dt.timedelta, accepted: bool) -> None:
+    """Issue 24: a restored old checkpoint with valid cosignatures was accepted by fresh
+    clients for ever (a frozen view of the log). Both sides of the bound."""
+    c = client(HostileLog(), tmp_path, now=COSIGNED_AT + age)
+    if accepted:
+        assert c.checkpoint().size == 10
+    else:
+        with pytest.raises(LogInconsistent, match="last cosigned"):
+            c.checkpoint()
 
 
 def test_a_cosigned_growing_log_is_accepted_and_proves_its_leaves(tmp_path: Path) -> None:

@@ -261,8 +261,12 @@ def test_a_rewritten_log_is_caught(env: dict[str, str], servers: Servers, tmp_pa
     assert refused.exit_code == 1
     assert "requires 1" in refused.output  # no quorum: not accepted at all
 
-    # without witnesses, the monitor's own memory still catches it
-    assert run(env, "log", "witnesses", "--quorum", "0").exit_code == 0
+    # without witnesses, the monitor's own memory still catches it (a quorum below a
+    # majority is refused unless forced, and said loudly)
+    refused_quorum = run(env, "log", "witnesses", "--quorum", "0")
+    assert refused_quorum.exit_code == 2 and "below a majority" in refused_quorum.output
+    forced = run(env, "log", "witnesses", "--quorum", "0", "--force")
+    assert forced.exit_code == 0 and "WARNING" in forced.output
     run(env, "publish")
     caught = monitor(env, servers, state, "--all")
     assert caught.exit_code == 1, caught.output
@@ -382,3 +386,26 @@ def test_the_monitor_pins_its_root_and_refuses_a_rolled_back_trust_list(
     shutil.copy(older, published)  # the site serves the older list again
     rolled = monitor(env, servers, state, "--all", "--root", str(root))
     assert rolled.exit_code == 2 and "rolled-back" in rolled.output
+
+
+def test_the_logs_policy_changes_are_leaves_every_monitor_sees(
+        env: dict[str, str], servers: Servers, tmp_path: Path, engine: Engine) -> None:
+    """Issue 24: who vouches for the log (its witnesses, its quorum) changed silently. Each
+    change is a leaf; a monitor of any scope reports it, and a forced one says so."""
+    from certsvc.transparency.entries import decode_entry
+
+    run(env, "publish")
+    state = tmp_path / "jiangsu.json"
+    first = monitor(env, servers, state, "--province", "苏")
+    assert first.exit_code == 0 and "log.policy" in first.output  # the fixture's quorum 1
+    assert run(env, "log", "witnesses", "--quorum", "0", "--force").exit_code == 0
+    run(env, "publish")
+    with engine.connect() as conn:
+        policies = [decode_entry(bytes(d)) for d in conn.execute(
+            select(LogEntryRow.data).order_by(LogEntryRow.idx)).scalars()
+            if b'"kind":"log.policy"' in bytes(d)]
+    assert [(p.data["quorum"], p.data["below_majority"]) for p in policies] == [
+        (1, False), (0, True)]
+    assert all(p.bureau == "00" for p in policies)
+    again = monitor(env, servers, state, "--province", "苏")
+    assert "log.policy" in again.output

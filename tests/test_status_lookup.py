@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from sqlalchemy import Engine
 
 from certsvc.domain.licence import LicenceStatus
@@ -49,7 +50,7 @@ def test_the_query_reads_only_the_status_index(engine: Engine) -> None:
 def test_a_dead_connection_is_replaced(engine: Engine, issued: IssuedLicence) -> None:
     lookup = StatusLookup(engine)
     assert status_of(lookup, issued.status_index) is LicenceStatus.VALID
-    lookup._local.connection.close()  # as if the server had restarted
+    lookup._local.held.connection.close()  # as if the server had restarted
     assert status_of(lookup, issued.status_index) is LicenceStatus.VALID
 
 
@@ -59,7 +60,7 @@ def test_each_thread_has_its_own_connection(engine: Engine, issued: IssuedLicenc
 
     def look() -> None:
         assert status_of(lookup, issued.status_index) is LicenceStatus.VALID
-        seen.append(lookup._local.connection)
+        seen.append(lookup._local.held.connection)
 
     threads = [threading.Thread(target=look) for _ in range(3)]
     for thread in threads:
@@ -67,3 +68,8 @@ def test_each_thread_has_its_own_connection(engine: Engine, issued: IssuedLicenc
     for thread in threads:
         thread.join()
     assert len({id(c) for c in seen}) == 3
+    # and each is closed with its thread (the development server starts one per request:
+    # kept until the process ended, they ran it out of file descriptors; issue 24)
+    for connection in seen:
+        with pytest.raises(Exception):  # noqa: B017 - sqlite3's and psycopg's differ
+            connection.cursor().execute("SELECT 1")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -87,6 +89,42 @@ def test_the_witness_answers_as_the_protocol_says(tmp_path: Path) -> None:
     assert w.add_checkpoint(request_body(10, [], unknown)).status == 404
     assert w.add_checkpoint(b"old 10\n\nnot a checkpoint\n").status == 400
     assert LatestCheckpoints(tmp_path / "state.json").read()[ORIGIN][0] == 10  # unmoved
+    # the log-signed views it refused are kept, as proof the log equivocated (issue 24):
+    # the bad proof, the rewritten history and the fork; not the stale, forged or malformed
+    kept = [json.loads(line) for line in w.evidence.read().decode().splitlines()]
+    assert [k["reason"] for k in kept] == ["inconsistent", "inconsistent", "fork"]
+    assert kept[2]["checkpoint"] == checkpoint_note(10, rewritten)
+    assert kept[2]["cosigned_size"] == 10
+    assert base64.b64decode(kept[2]["cosigned_root"]) == root(LEAVES[:10])
+
+
+def test_the_witness_serves_its_evidence(tmp_path: Path) -> None:
+    from werkzeug.test import Client
+
+    from certsvc.cli_log import witness_app
+
+    class Signing:
+        def witness_signer(self, name: str) -> tuple[Cosigner, Any]:
+            private, public = key()
+            return Cosigner(name, public), private.sign
+
+    class Ctx:
+        signer = Signing()
+
+    app = witness_app(Ctx(), "witness.example/w1", (str(LOG),),  # type: ignore[arg-type]
+                      tmp_path / "state.json")
+    client = Client(app)
+    assert client.get("/evidence").status_code == 200  # none yet: empty
+    ok = client.post("/add-checkpoint", data=request_body(0, [], checkpoint_note(10)))
+    assert ok.status_code == 200
+    rewritten = [leaf_hash(b"rewritten"), *LEAVES[1:]]
+    fork = client.post("/add-checkpoint",
+                       data=request_body(10, [], checkpoint_note(10, rewritten)))
+    assert fork.status_code == 409
+    served = client.get("/evidence")
+    assert served.headers["Content-Type"] == "application/jsonl"
+    (record,) = [json.loads(line) for line in served.get_data(as_text=True).splitlines()]
+    assert record["reason"] == "fork" and record["checkpoint"] == checkpoint_note(10, rewritten)
 
 
 @given(st.binary(max_size=400))

@@ -147,10 +147,18 @@ class KeyStore:
         log = self._states().get("log") or {}
         return [(w["vkey"], w["url"]) for w in log.get("witnesses", [])]
 
-    def set_witnesses(self, witnesses: list[tuple[str, str]], quorum: int) -> LogPolicy:
-        """Name the witnesses (cosigner vkey, URL) and how many must cosign."""
+    def set_witnesses(self, witnesses: list[tuple[str, str]], quorum: int,
+                      force: bool = False) -> LogPolicy:
+        """Name the witnesses (cosigner vkey, URL) and how many must cosign: a majority of
+        them at least, unless ``force`` — fewer lets a minority of witnesses (or none) vouch
+        for a view of the log the others never saw."""
         if not 0 <= quorum <= len(witnesses):
             raise KeyStoreError(f"the quorum is 0 to {len(witnesses)} (the witnesses named)")
+        if quorum < minimum_quorum(len(witnesses)) and not force:
+            raise KeyStoreError(
+                f"a quorum of {quorum} of {len(witnesses)} witnesses is below a majority "
+                f"({minimum_quorum(len(witnesses))}): a minority could cosign a split view of "
+                "the log; give --force to set it anyway")
         states = self._states()
         if "log" not in states:
             raise KeyStoreError("no transparency log key; run `certsvc keys init`")
@@ -356,6 +364,11 @@ class KeyStore:
             retired_at=_parse(e["retired_at"]) if e.get("retired_at") else None,
             algorithm=Algorithm(e.get("algorithm", Algorithm.ED25519.value)),
         )
+
+
+def minimum_quorum(witnesses: int) -> int:
+    """A majority of the named witnesses (none with none named)."""
+    return witnesses // 2 + 1 if witnesses else 0
 
 
 def log_vkey(origin: str, public_key: bytes) -> str:

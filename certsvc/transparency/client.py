@@ -1,7 +1,9 @@
 """A client of the transparency log, as a verifier or a monitor uses it online.
 
 It accepts a checkpoint only if the log key the trust list names signed it, ``quorum`` of
-the named witnesses cosigned it, and it is consistent with the last checkpoint this client
+the named witnesses cosigned it — the quorum-th newest of their cosignatures no older than
+``MAX_COSIGNATURE_AGE`` (a log that shows old, validly cosigned checkpoints to some clients
+froze its history for them) — and it is consistent with the last checkpoint this client
 accepted (kept in a state file): never smaller, never the same size with another root, and
 a larger one only with a consistency proof that verifies. Any of those failing is
 :class:`~certsvc.errors.LogInconsistent`; a log that does not answer is ``Unavailable``.
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import datetime as dt
 import hashlib
 import json
 import urllib.error
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from certsvc.credential.trust_list import LogPolicy
+from certsvc.domain.time import utcnow
 from certsvc.errors import LogInconsistent, NotFound, Unavailable
 from certsvc.transparency.cosignature import Cosigner, cosignatures
 from certsvc.transparency.entries import LogEntry, decode_entry
@@ -32,6 +36,9 @@ from certsvc.transparency.note import Checkpoint, NoteError, NoteVerifier, open_
 from certsvc.transparency.witness import LatestCheckpoints
 
 TIMEOUT = 15.0
+# The publisher republishes, and the witnesses cosign again, every 12 hours (REPUBLISH_EVERY):
+# a checkpoint whose quorum cosigned longer ago than this is not news of the log's present.
+MAX_COSIGNATURE_AGE = dt.timedelta(hours=36)
 MAX_BODY = 8 << 20
 Fetch = Callable[[str], bytes]  # a path under the log's URL → the body
 
@@ -51,8 +58,10 @@ def http_fetch(base_url: str) -> Fetch:
 
 
 class LogClient:
-    def __init__(self, policy: LogPolicy, state: Path, fetch: Fetch) -> None:
+    def __init__(self, policy: LogPolicy, state: Path, fetch: Fetch,
+                 clock: Callable[[], dt.datetime] = utcnow) -> None:
         self.policy = policy
+        self.clock = clock
         try:
             self.log_key = NoteVerifier.parse(policy.log_key)
             self.witnesses = [Cosigner.parse(w) for w in policy.witnesses]
@@ -88,6 +97,14 @@ class LogClient:
             raise LogInconsistent(
                 f"the checkpoint is cosigned by {len(cosigned)} of the witnesses the trust "
                 f"list names; it requires {self.policy.quorum}")
+        if self.policy.quorum:
+            times = sorted((c.at for c in cosigned), reverse=True)
+            vouched = times[self.policy.quorum - 1]  # when the quorum last stood behind it
+            if self.clock() - vouched > MAX_COSIGNATURE_AGE:
+                raise LogInconsistent(
+                    f"the checkpoint's quorum last cosigned it at {vouched:%Y-%m-%d %H:%M}Z, "
+                    f"more than {MAX_COSIGNATURE_AGE.total_seconds() / 3600:.0f} hours ago: a "
+                    "log showing an old checkpoint may be hiding what it appended since")
         return checkpoint
 
     def _consistent(self, seen: tuple[int, bytes], checkpoint: Checkpoint) -> None:

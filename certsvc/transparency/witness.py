@@ -63,6 +63,30 @@ class LatestCheckpoints:
         os.replace(tmp, self.path)
 
 
+class Evidence:
+    """The log-signed checkpoints a witness refused as a fork or an inconsistent history:
+    each is the log's own signature on a view that contradicts what the witness cosigned —
+    proof of equivocation, kept (appended, fsynced) and served to anyone who asks
+    (``GET /evidence``, JSON lines), never discarded."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def keep(self, note: str, reason: str, seen_size: int, seen_root: bytes, at: int) -> None:
+        record = {"at": at, "reason": reason, "cosigned_size": seen_size,
+                  "cosigned_root": base64.b64encode(seen_root).decode(), "checkpoint": note}
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False, sort_keys=True) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def read(self) -> bytes:
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return b""
+
+
 class Witness:
     def __init__(self, cosigner: Cosigner, sign: Callable[[bytes], bytes],
                  logs: Mapping[str, NoteVerifier], state: LatestCheckpoints,
@@ -72,6 +96,7 @@ class Witness:
         self.logs = logs  # origin → the log's checkpoint key
         self.state = state
         self.clock = clock
+        self.evidence = Evidence(state.path.with_name(state.path.name + ".evidence.jsonl"))
 
     def add_checkpoint(self, body: bytes) -> Answer:
         try:
@@ -98,9 +123,11 @@ class Witness:
             if old != seen_size:
                 return Answer(409, f"{seen_size}\n", SIZE_TYPE)
             if old == checkpoint.size and old and seen_root != checkpoint.root_hash:
+                self.evidence.keep(note, "fork", seen_size, seen_root, self.clock())
                 return Answer(409, "a checkpoint of this size with another root hash: a fork\n")
             if old and old != checkpoint.size and not verify_consistency(
                     old, checkpoint.size, seen_root, checkpoint.root_hash, proof):
+                self.evidence.keep(note, "inconsistent", seen_size, seen_root, self.clock())
                 return Answer(422, "the consistency proof does not verify\n")
             if not old and proof:
                 return Answer(422, "a proof from size 0 is empty\n")

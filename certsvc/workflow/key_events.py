@@ -1,6 +1,7 @@
-"""Key events — a key made, retired by a rotation, or revoked — into the audit log and the
-transparency log, in one transaction: a monitor sees every key a bureau ever signed with,
-and when it stopped, next to the licences."""
+"""Key events — a key made, retired by a rotation, or revoked — and changes of the log's own
+policy (its witnesses and quorum) into the audit log and the transparency log, in one
+transaction: a monitor sees every key a bureau ever signed with, and when it stopped, and
+every change to who vouches for the log, next to the licences."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from certsvc.credential.trust_list import LogPolicy
+from certsvc.domain.bureaus import NATIONAL_CODE
 from certsvc.signer.keystore import KeyRecord, KeyStore
 from certsvc.store import audit, log
 
@@ -43,3 +46,15 @@ def changed(before: Sequence[KeyRecord], after: Sequence[KeyRecord]) -> list[Key
     """The keys that are new, or whose state changed, between two listings."""
     old = {r.kid: r.state for r in before}
     return [r for r in after if old.get(r.kid) is not r.state]
+
+
+def record_policy_event(engine: Engine, policy: LogPolicy, forced: bool,
+                        now: dt.datetime) -> None:
+    """The log's witness policy as it now stands, a leaf of the log (``log.policy``, the
+    national log operator's): the witnesses' keys and the quorum, and whether it was forced
+    below a majority."""
+    data = {"bureau": NATIONAL_CODE, "origin": policy.origin, "log_key": policy.log_key,
+            "witnesses": list(policy.witnesses), "quorum": policy.quorum,
+            "below_majority": forced}
+    with engine.begin() as conn:
+        log.append(conn, [("log.policy", "", "log:policy", data)], now)
