@@ -313,6 +313,14 @@ def test_a_log_serving_other_entries_than_it_signed_is_caught(
     bundles = sorted((Path(env["CERTSVC_PUBLISH_DIR"]) / "log" / "tile" / "entries").rglob("*"))
     bundle = next(p for p in bundles if p.is_file())
     bundle.write_bytes(bundle.read_bytes().replace(b'"status":"valid"', b'"status":"VALID"'))
+    # the hash tile still holds the signed entries' hashes: the two stories disagree
+    torn = monitor(env, servers, tmp_path / "m.json", "--all")
+    assert torn.exit_code == 1 and "hash tile 0/0 does not hold" in torn.output
+    # and with the tile rewritten to match: the entries do not make the signed root
+    from certsvc.transparency.entries import unbundle
+
+    tile = Path(str(bundle).replace("/entries/", "/0/"))
+    tile.write_bytes(b"".join(leaf_hash(e) for e in unbundle(bundle.read_bytes())))
     caught = monitor(env, servers, tmp_path / "m.json", "--all")
     assert caught.exit_code == 1
     assert "entries other than the ones it signed" in caught.output
@@ -320,6 +328,36 @@ def test_a_log_serving_other_entries_than_it_signed_is_caught(
     (tmp_path / "bad.json").write_text("{not json", "utf-8")
     unreadable = monitor(env, servers, tmp_path / "bad.json", "--all")
     assert unreadable.exit_code == 2 and "not a monitor's state file" in unreadable.output
+
+
+def test_a_tampered_hash_tile_is_caught(env: dict[str, str], servers: Servers,
+                                        tmp_path: Path) -> None:
+    """Issue 24: nothing read hash tiles, so a tampered level-0 tile stayed published for
+    ever. The monitor reads the tiles beside the entries: a full tile at level 0 and its
+    parent at level 1."""
+    from certsvc.transparency.tiles import tile_path
+
+    ctx = Context()
+    issuer = Issuer(ctx.engine, ctx.signer, env["CERTSVC_PUBLIC_URL"])
+    base = Licence.from_dict(json.loads(REFERENCE.read_text("utf-8")))
+    issuer.import_licences([  # past one full tile of 256 leaves
+        base.with_number(dataclasses.replace(base.number, serial=n))  # type: ignore[type-var]
+        for n in range(1000, 1300)], utcnow())
+    run(env, "publish")
+    log_dir = Path(env["CERTSVC_PUBLISH_DIR"]) / "log"
+    assert monitor(env, servers, tmp_path / "good.json", "--all").exit_code == 0
+    level_one = log_dir / tile_path(1, 0, 1)
+    original = level_one.read_bytes()
+    level_one.write_bytes(bytes(32))
+    caught = monitor(env, servers, tmp_path / "one.json", "--all")
+    assert caught.exit_code == 1 and "hash tile 1/0" in caught.output
+    level_one.write_bytes(original)
+    level_zero = log_dir / tile_path(0, 0)
+    hashes = bytearray(level_zero.read_bytes())
+    hashes[:32] = bytes(32)
+    level_zero.write_bytes(bytes(hashes))
+    caught = monitor(env, servers, tmp_path / "zero.json", "--all")
+    assert caught.exit_code == 1 and "hash tile 0/0" in caught.output
 
 
 def test_the_servers_log_publisher_runs_in_its_own_thread(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any, cast
@@ -93,7 +94,7 @@ class LicenceReader:
                         limit: int) -> list[dict[str, str]]:
         """The register's current tokens, by licence number after ``after``: what a
         monitor compares with the log's issuances (every one must be there)."""
-        query = select(_T.c.number, _T.c.uscc, _T.c.token_sha256).where(
+        query = select(_T.c.number, _T.c.uscc, _T.c.token_sha256, _T.c.token).where(
             _T.c.token_sha256.is_not(None), _T.c.number > after)
         if bureau_code is not None:
             query = query.where(_T.c.bureau_code == bureau_code)
@@ -101,7 +102,8 @@ class LicenceReader:
             query = query.where(_T.c.uscc == uscc)
         with self.engine.connect() as conn:
             rows = conn.execute(query.order_by(_T.c.number).limit(limit)).all()
-        return [{"number": r.number, "uscc": r.uscc, "token_sha256": bytes(r.token_sha256).hex()}
+        return [{"number": r.number, "uscc": r.uscc, "token_sha256": bytes(r.token_sha256).hex(),
+                 "token": base64.urlsafe_b64encode(bytes(r.token)).decode().rstrip("=")}
                 for r in rows]
 
     def log_state(self, token_sha256: bytes, log_key: NoteVerifier | None) -> LogState:
