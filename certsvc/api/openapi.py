@@ -617,7 +617,8 @@ def openapi_document() -> dict[str, Any]:
                 {"name": "after", "in": "query", "schema": {"type": "string"}},
                 {"name": "limit", "in": "query", "schema": {
                     "type": "integer", "minimum": 1, "maximum": 1000}}],
-            "responses": _ok("items (number, uscc, token_sha256) and the next cursor")}},
+            "responses": _ok("items (number, uscc, token_sha256, token: the COSE token in "
+                             "unpadded base64url) and the next cursor")}},
         "/api/v1/openapi.json": {"get": {"summary": "This document", "security": [],
                                          "operationId": "openapi",
                                          "responses": _ok("OpenAPI 3.1")}},
