@@ -344,3 +344,37 @@ def test_the_operator_writes_and_anyone_verifies_the_ofd_offline(
                           str(tmp_path / "trust.cose"), "--status-list", status_list)
         assert now_revoked.exit_code == 1, now_revoked.output
         assert "Seal valid" in now_revoked.output and "revoked" in now_revoked.output.lower()
+
+
+def test_the_ofd_keeps_the_standards_forms(sm2_setup: Any) -> None:
+    """Issue 24: Version 1.2 where GB/T 33190-2016 and its schema say 1.0; signature and
+    stamp IDs "1", not xs:ID values (NCNames); a DocID that was not a UUID; a MaxUnitID
+    above the largest object ID. (The standard's XSD (Annex A) is not in this repository:
+    these are its rules the review found broken, checked on every part.)"""
+    import re
+    import uuid
+    import xml.etree.ElementTree as ET
+
+    data, _ = _ofd(sm2_setup)
+    parts = _parts(data)
+    ofd = ET.fromstring(parts["OFD.xml"])
+    assert ofd.get("Version") == "1.0" and ofd.get("DocType") == "OFD"
+    doc_id = next(e.text for e in ofd.iter() if e.tag.endswith("DocID"))
+    assert doc_id is not None and uuid.UUID(hex=doc_id).hex == doc_id and len(doc_id) == 32
+    ncname = re.compile(r"[A-Za-z_][\w.\-]*")
+    object_ids: list[int] = []
+    for name, part in parts.items():
+        if not name.endswith(".xml"):
+            continue
+        for element in ET.fromstring(part).iter():
+            tag = element.tag.rsplit("}", 1)[-1]
+            if tag in ("Signature", "StampAnnot") and element.get("ID") is not None:
+                assert ncname.fullmatch(element.get("ID", "")), (name, tag)
+            elif element.get("ID") is not None:
+                object_ids.append(int(element.get("ID", "")))  # ST_ID: unsigned integers
+            if tag == "MaxSignId":
+                assert ncname.fullmatch(element.text or ""), name
+    document = ET.fromstring(parts["Doc_0/Document.xml"])
+    max_unit = next(e.text for e in document.iter() if e.tag.endswith("MaxUnitID"))
+    assert max_unit is not None and int(max_unit) == max(object_ids)
+    assert len(object_ids) == len(set(object_ids))  # every object its own ID

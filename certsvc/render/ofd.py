@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import io
+import uuid
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ DOC = "Doc_0"
 SIGNATURE_XML = f"/{DOC}/Signs/Sign_0/Signature.xml"
 SIGNED_VALUE = f"/{DOC}/Signs/Sign_0/SignedValue.dat"
 PAGE_ID, LAYER_ID, FONT_ID, QR_ID = 2, 3, 1, 4
+OFD_VERSION = "1.0"  # GB/T 33190-2016 and its schema: "文件格式的版本号，取值为“1.0”"
+# a signature's and a stamp annotation's IDs are xs:ID (an NCName: not a bare number)
+SIGNATURE_ID, STAMP_ID = "s1", "s1a1"
 SEAL_BOX = (140.0, 225.0, 40.0, 40.0)  # x, y, width, height in mm: over the issuer's line
 ET.register_namespace("ofd", NAMESPACE)
 
@@ -80,10 +84,12 @@ def _xml(root: ET.Element) -> bytes:
 
 
 def _ofd_xml(face: LicenceFace, now: dt.datetime) -> bytes:
-    root = _element("OFD", Version="1.2", DocType="OFD")
+    root = _element("OFD", Version=OFD_VERSION, DocType="OFD")
     body = _child(root, "DocBody")
     info = _child(body, "DocInfo")
-    _child(info, "DocID", face.identifier.replace(".", "")[-32:])
+    # "采用UUID算法生成的由32个字符组成的文件标识" (GB/T 33190-2016 7.4): the version's own, so
+    # the same licence version always makes the same file
+    _child(info, "DocID", uuid.uuid5(uuid.NAMESPACE_URL, face.identifier).hex)
     _child(info, "Title", face.title)
     _child(info, "Author", "certsvc")
     _child(info, "CreationDate", now.astimezone(dt.UTC).date().isoformat())
@@ -95,10 +101,16 @@ def _ofd_xml(face: LicenceFace, now: dt.datetime) -> bytes:
     return _xml(root)
 
 
-def _document_xml() -> bytes:
+def _max_unit_id(face: LicenceFace) -> int:
+    """The largest object ID in the document (GB/T 33190 7.5 CommonData/MaxUnitID): the
+    resources and page (1–4), a text object per line of the page, then the QR image."""
+    return QR_ID + len(_page_text(face)) + 1
+
+
+def _document_xml(face: LicenceFace) -> bytes:
     root = _element("Document")
     common = _child(root, "CommonData")
-    _child(common, "MaxUnitID", str(QR_ID + 64))
+    _child(common, "MaxUnitID", str(_max_unit_id(face)))
     area = _child(common, "PageArea")
     _child(area, "PhysicalBox", "0 0 210 297")
     _child(common, "PublicRes", "PublicRes.xml")
@@ -182,8 +194,8 @@ def _content_xml(face: LicenceFace) -> bytes:
 
 def _signatures_xml() -> bytes:
     root = _element("Signatures")
-    _child(root, "MaxSignId", "1")
-    _child(root, "Signature", ID="1", Type="Seal", BaseLoc="Sign_0/Signature.xml")
+    _child(root, "MaxSignId", SIGNATURE_ID)
+    _child(root, "Signature", ID=SIGNATURE_ID, Type="Seal", BaseLoc="Sign_0/Signature.xml")
     return _xml(root)
 
 
@@ -198,7 +210,8 @@ def _signature_xml(parts: dict[str, bytes], now: dt.datetime) -> bytes:
         reference = _child(references, "Reference", FileRef="/" + path)
         _child(reference, "CheckValue", base64.b64encode(sm3(data)).decode())
     x, y, w, h = SEAL_BOX
-    _child(info, "StampAnnot", ID="1", PageRef=str(PAGE_ID), Boundary=f"{x:g} {y:g} {w:g} {h:g}")
+    _child(info, "StampAnnot", ID=STAMP_ID, PageRef=str(PAGE_ID),
+           Boundary=f"{x:g} {y:g} {w:g} {h:g}")
     _child(root, "SignedValue", SIGNED_VALUE.rsplit("/", 1)[1])  # beside Signature.xml
     return _xml(root)
 
@@ -209,7 +222,7 @@ def licence_ofd(face: LicenceFace, qr_png: bytes, seal: SealSigner, now: dt.date
     font = embedded_font(font_path, "".join(_page_text(face)))
     parts = {
         "OFD.xml": _ofd_xml(face, now),
-        f"{DOC}/Document.xml": _document_xml(),
+        f"{DOC}/Document.xml": _document_xml(face),
         f"{DOC}/PublicRes.xml": _public_res_xml(font),
         f"{DOC}/DocumentRes.xml": _document_res_xml(),
         f"{DOC}/Pages/Page_0/Content.xml": _content_xml(face),
