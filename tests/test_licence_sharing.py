@@ -135,6 +135,17 @@ def test_an_earlier_version_s_identifier_answers_the_current_licence(
         "001", "002", False)
     assert old["certificate_identifier"] == str(identifier_of(NUMBER, 2))
     assert dt.date.fromisoformat(old["as_of"][:10]) == dt.date(2026, 6, 1)
+    # the earlier version's identifier is superseded, never valid (issue 24), and says
+    # which identifier is current; the current one's metadata names the one it replaced
+    assert old["certificate_status"] == "superseded"
+    assert old["current_identifier"] == str(identifier_of(NUMBER, 2))
+    current = api.get(f"{_path(2, '/status')}?{WHY}", "department").json
+    assert current is not None and current["certificate_status"] == "valid"
+    assert "current_identifier" not in current
+    item = api.get(f"{_path(2, '')}?{WHY}", "department").json
+    assert item is not None and item["related_identifier"] == str(identifier_of(NUMBER, 1))
+    first = api.get(f"{_path(1, '')}?{WHY}", "department").json
+    assert first is not None and first["requested_version_status"] == "superseded"
 
 
 def test_an_over_long_audit_subject_is_cut_to_its_column_and_kept_whole(api: Api) -> None:

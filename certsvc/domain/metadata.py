@@ -29,6 +29,7 @@ STANDARD = "GB/T 36903-2018"
 # (key, the item's name in the standard's terms)
 ITEMS: tuple[tuple[str, str], ...] = (
     ("certificate_identifier", "证照标识"),
+    ("related_identifier", "关联证照标识"),  # the version this one replaced (none for 001)
     ("certificate_name", "证照名称"),
     ("certificate_type_code", "证照类型代码"),
     ("certificate_define_authority", "证照定义机构"),
@@ -63,6 +64,7 @@ def metadata(licence: Licence, version: int, expired: bool) -> dict[str, Any]:
     status_name = "已过期" if status == "expired" else STATUS_TERMS[licence.status][0]
     values: dict[str, Any] = {
         "certificate_identifier": str(identifier_of(number, version)),
+        "related_identifier": str(identifier_of(number, version - 1)) if version > 1 else None,
         "certificate_name": kind["name"],
         "certificate_type_code": licence_type_code(),
         "certificate_define_authority": kind["defined_by"],
@@ -88,3 +90,19 @@ def metadata(licence: Licence, version: int, expired: bool) -> dict[str, Any]:
         },
     }
     return {key: values[key] for key, _ in ITEMS}
+
+
+SUPERSEDED = "superseded"
+SUPERSEDED_NAME = "已被新版本替代（非现行证照）"
+
+
+def as_requested(items: dict[str, Any], requested: int, current: int) -> dict[str, Any]:
+    """The licence's metadata as the identifier of version ``requested`` is answered: an
+    earlier version's identifier names a licence since changed or renewed — superseded,
+    never valid, with the current version's identifier beside it."""
+    answer = {**items, "requested_version": f"{requested:03d}",
+              "requested_version_current": requested == current}
+    if requested < current:
+        answer["requested_version_status"] = SUPERSEDED
+        answer["requested_version_status_name"] = SUPERSEDED_NAME
+    return answer

@@ -25,7 +25,7 @@ from certsvc.credential.qr_text import qr_text
 from certsvc.domain.accounts import Principal
 from certsvc.domain.e_licence import HOLDER_TYPE_USCC, ELicenceId, parse_identifier
 from certsvc.domain.licence import STATUS_TERMS
-from certsvc.domain.metadata import metadata
+from certsvc.domain.metadata import SUPERSEDED, SUPERSEDED_NAME, as_requested, metadata
 from certsvc.domain.time import china_date
 from certsvc.domain.uscc import validate_uscc
 from certsvc.errors import NotFound, ValidationError
@@ -70,8 +70,7 @@ class LicenceSharing:
         licence, changed since)."""
         record, wanted, version = self._licence(principal, identifier, purpose, now,
                                                 request_id)
-        return {**self._metadata(record, version, now),
-                "requested_version": f"{wanted.version:03d}"}
+        return as_requested(self._metadata(record, version, now), wanted.version, version)
 
     def status(self, principal: Principal, identifier: str, purpose: str | None,
                now: dt.datetime, request_id: str) -> dict[str, Any]:
@@ -79,11 +78,14 @@ class LicenceSharing:
         record, wanted, version = self._licence(principal, identifier, purpose, now,
                                                 request_id)
         items = self._metadata(record, version, now)
-        return {key: items[key] for key in (
+        answer = {key: items[key] for key in (
             "certificate_identifier", "certificate_number", "certificate_status",
-            "certificate_status_name", "version")} | {
-            "requested_version": f"{wanted.version:03d}",
-            "requested_version_current": wanted.version == version, "as_of": now.isoformat()}
+            "certificate_status_name", "version")} | {"as_of": now.isoformat()}
+        if wanted.version < version:  # the identifier asked about is no longer in force
+            answer |= {"certificate_status": SUPERSEDED,
+                       "certificate_status_name": SUPERSEDED_NAME,
+                       "current_identifier": items["certificate_identifier"]}
+        return as_requested(answer, wanted.version, version)
 
     def file(self, principal: Principal, identifier: str, file_format: str,
              purpose: str | None, now: dt.datetime, request_id: str
