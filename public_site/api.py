@@ -117,6 +117,8 @@ def api_blueprint(site: Site) -> Blueprint:
             "query": result.query, "kind": result.kind, "page": page, "per_page": PER_PAGE,
             "total": result.total, "capped": result.capped,
             "prefix_only": result.prefix_only,
+            **({"identifier_status": "superseded", "current_identifier": result.superseded}
+               if result.superseded else {}),
             "items": [{"number": r.number.canonical, "enterprise": r.enterprise.name,
                        "uscc": r.enterprise.uscc, "status": r.status.value,
                        "scope": [u.name for u in r.scope],

@@ -31,6 +31,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_results": {"zh": "没有找到符合条件的许可证", "en": "No licence matches"},
     "page": {"zh": "第 {page} 页，共 {pages} 页（{total} 条）",
              "en": "Page {page} of {pages} ({total} licences)"},
+    "identifier_superseded": {"zh": "此电子证照标识已被新版本替代，不再现行",
+                              "en": "This identifier names a superseded version: not in force"},
+    "identifier_current": {"zh": "现行版本的标识：{current}",
+                           "en": "The current version's identifier: {current}"},
     "capped": {"zh": "匹配结果超过 {total} 条，只显示前 {total} 条。请输入更完整的企业名称。",
                "en": "More than {total} licences match; the first {total} are shown. Type more "
                      "of the name."},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from certsvc.domain.e_licence import ROOT, parse_identifier
+from certsvc.domain.e_licence import ROOT, identifier_of, parse_identifier
 from certsvc.domain.fields import digits
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.text import normalise
@@ -34,6 +34,7 @@ class SearchResult:
     total: int  # for a name: the matches ranked, at most name_search.CAP
     capped: bool = False  # more matched than that: the reader should narrow the query
     prefix_only: bool = False  # one or two characters: names that start with them
+    superseded: str | None = None  # an earlier version's identifier: the current one
 
 def page_number(text: str) -> int:
     number = digits(text, 6)
@@ -83,6 +84,8 @@ def _by_identifier(reader: LicenceReader, text: str) -> SearchResult:
         record = reader.by_number(found.number)
     except NotFound:
         return SearchResult(text, "identifier", [], 0)
-    if found.version > reader.version(record):
+    current = reader.version(record)
+    if found.version > current:
         return SearchResult(text, "identifier", [], 0)
-    return SearchResult(text, "identifier", [record], 1)
+    superseded = str(identifier_of(found.number, current)) if found.version < current else None
+    return SearchResult(text, "identifier", [record], 1, superseded=superseded)

@@ -154,6 +154,13 @@ def test_the_api_page_and_search_carry_the_identifier_and_a_change_makes_a_new_v
     for identifier in (first, second):  # an earlier version still finds the licence
         found = client.get("/api/v1/search", query_string={"q": identifier}).get_json()
         assert [i["number"] for i in found["items"]] == [number.canonical]
+    # ... and says it is superseded, never valid (issue 24), naming the current identifier
+    old = client.get("/api/v1/search", query_string={"q": first}).get_json()
+    assert (old["identifier_status"], old["current_identifier"]) == ("superseded", second)
+    assert "identifier_status" not in client.get(
+        "/api/v1/search", query_string={"q": second}).get_json()
+    shown = client.get("/search", query_string={"q": first}).get_data(as_text=True)
+    assert 'id="superseded"' in shown and "已被新版本替代" in shown and second in shown
     not_yet = str(identifier_of(number, 3))
     assert client.get("/api/v1/search", query_string={"q": not_yet}).get_json()["total"] == 0
     bad = client.get("/api/v1/search", query_string={"q": first[:-1] + "#"})
