@@ -20,13 +20,13 @@ from certsvc.cli import Context
 from certsvc.cli_log import witness_app
 from certsvc.domain.licence import Licence
 from certsvc.domain.time import utcnow
-from certsvc.store import writer
 from certsvc.store.append_only import LOG, create_triggers, drop_triggers
 from certsvc.store.models import LogEntryRow, LogHashRow
 from certsvc.transparency.merkle import leaf_hash
 from certsvc.transparency.stored import append_hashes
 from certsvc.workflow.issuance import Issuer
 from tests.conftest import REFERENCE, init_keys, run
+from tests.test_log_check import forge, leaf_about
 
 WITNESS = "witness.example/w1"
 
@@ -132,14 +132,7 @@ def test_a_licence_written_straight_into_the_database_is_caught(
 
     # someone with the database and the bureau's key, but not the procedure: the licence is
     # signed with the genuine key and stored as the register stores it, with no event
-    ctx = Context()
-    issuer = Issuer(engine, ctx.signer, env["CERTSVC_PUBLIC_URL"])
-    forged = Licence.from_dict(json.loads(REFERENCE.read_text("utf-8")))
-    forged = forged.with_number(dataclasses.replace(forged.number, serial=4242))  # type: ignore[type-var]
-    with engine.begin() as conn:
-        forged, row_id, row = issuer._store_pending(conn, forged, utcnow())
-        token = ctx.signer.sign_licence(row["kid"], row["payload"])
-        writer.store_tokens(conn, [(row_id, token)])
+    token = forge(Issuer(engine, Context().signer, env["CERTSVC_PUBLIC_URL"]), 4242)
     from certsvc.credential.qr_text import qr_text
 
     forged_qr = qr_text(env["CERTSVC_PUBLIC_URL"], token)
@@ -185,26 +178,16 @@ def test_one_forged_row_far_beyond_the_log_is_caught(
     import urllib.request
 
     from certsvc.credential.qr_text import qr_text
-    from certsvc.transparency.entries import encode_entry
 
-    licence = issue(env)
+    issue(env)
     run(env, "publish")
     state = tmp_path / "province.json"
     assert monitor(env, servers, state, "--province", "浙").exit_code == 0
-    ctx = Context()
-    issuer = Issuer(engine, ctx.signer, env["CERTSVC_PUBLIC_URL"])
-    forged = Licence.from_dict(json.loads(REFERENCE.read_text("utf-8")))
-    forged = forged.with_number(dataclasses.replace(forged.number, serial=4343))  # type: ignore[type-var]
+    token = forge(Issuer(engine, Context().signer, env["CERTSVC_PUBLIC_URL"]), 4343)
     with engine.begin() as conn:
-        forged, row_id, row = issuer._store_pending(conn, forged, utcnow())
-        token = ctx.signer.sign_licence(row["kid"], row["payload"])
-        writer.store_tokens(conn, [(row_id, token)])
-        digest = hashlib.sha256(token).digest()
         conn.execute(insert(LogEntryRow).values(
-            idx=10**12, at=utcnow(), token_sha256=digest, data=encode_entry(
-                "licence.issued", utcnow(), licence["enterprise"]["uscc"],
-                f"licence:{forged.number}", {"number": str(forged.number), "bureau": "33",
-                                              "token_sha256": digest.hex()})))
+            idx=10**12, at=utcnow(), token_sha256=hashlib.sha256(token).digest(),
+            data=leaf_about(token)))
     forged_qr = qr_text(env["CERTSVC_PUBLIC_URL"], token)
     request = urllib.request.Request(
         f"{servers.public}/api/v1/verify", json.dumps({"qr_text": forged_qr}).encode(),
