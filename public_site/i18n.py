@@ -31,6 +31,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "no_results": {"zh": "没有找到符合条件的许可证", "en": "No licence matches"},
     "page": {"zh": "第 {page} 页，共 {pages} 页（{total} 条）",
              "en": "Page {page} of {pages} ({total} licences)"},
+    "identifier_placeholder": {"zh": "（含占位代码：尚未接入全国电子证照目录）",
+                               "en": "(placeholder codes: not yet in the national catalogue)"},
     "identifier_superseded": {"zh": "此电子证照标识已被新版本替代，不再现行",
                               "en": "This identifier names a superseded version: not in force"},
     "identifier_current": {"zh": "现行版本的标识：{current}",

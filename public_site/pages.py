@@ -19,7 +19,7 @@ from certsvc.credential.qr_image import qr_png, qr_svg, read_qr
 from certsvc.credential.qr_text import qr_text, token_from_text, token_to_digits
 from certsvc.credential.status_list import StatusList
 from certsvc.credential.verifier import Verdict, verify
-from certsvc.domain.e_licence import identifier_of
+from certsvc.domain.e_licence import identifier_has_placeholders, identifier_of
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import china_date, utcnow
 from certsvc.domain.uscc import validate_uscc
@@ -220,7 +220,8 @@ def _licence_page(site: Site, verdict: Verdict) -> str:
     return render_template("landing.html", verdict=verdict, licence=view, record=record,
                            detail=detail, links=links, declaration=declaration,
                            recalls=recalls, commitment=commitment, identifier=identifier,
-                           has_ofd=has_ofd)
+                           placeholder=record is not None and identifier_has_placeholders(
+                               record.number.bureau), has_ofd=has_ofd)
 
 
 def _grouped(hex_text: str) -> str:

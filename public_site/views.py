@@ -11,7 +11,7 @@ from typing import Any
 from certsvc.credential.qr_text import qr_text, token_to_digits
 from certsvc.credential.verifier import Verdict, verify
 from certsvc.domain.catalogue import catalogue
-from certsvc.domain.e_licence import identifier_of
+from certsvc.domain.e_licence import identifier_has_placeholders, identifier_of
 from certsvc.domain.licence import LicenceStatus
 from certsvc.domain.time import china_date, utcnow
 from certsvc.domain.uscc import validate_uscc
@@ -67,6 +67,9 @@ def licence_json(site: Site, record: LicenceRecord, verdict: Verdict,
     return {
         "number": record.number.canonical,
         "identifier": str(identifier_of(record.number, version)),
+        # its licence-type or issuer code is a placeholder until the deployment has the
+        # national catalogue's (certsvc/domain/data/e_licence.json)
+        "identifier_placeholder": identifier_has_placeholders(record.number.bureau),
         "status": record.status.value,
         "expired": china_date(utcnow()) > record.valid_until,
         "status_detail": detail,

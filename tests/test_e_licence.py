@@ -192,3 +192,26 @@ def test_metadata_in_the_standard_s_items(client: FlaskClient, issued: IssuedLic
         u.name for u in issued.licence.scope]
     assert client.get("/api/v1/licences/浙XK06-001-99999/metadata").status_code == 404
     assert client.get("/api/v1/licences/nonsense/metadata").status_code == 422
+
+
+def test_placeholder_codes_are_said_wherever_the_identifier_is_shown(
+        client: FlaskClient, issued: IssuedLicence, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 24: the licence-type serial and the bureaus' USCCs are placeholders until the
+    deployment has the national catalogue's codes; the landing page and the JSON say so, and
+    stop saying it once the data names real codes."""
+    from certsvc.domain import e_licence
+
+    number = issued.licence.number
+    assert number is not None
+    page = client.get(f"/licence/{number.canonical}").get_data(as_text=True)
+    assert 'id="identifier-placeholder"' in page and "占位代码" in page
+    assert client.get(f"/api/v1/licences/{number.canonical}").get_json()[
+        "identifier_placeholder"] is True
+    real = dict(e_licence._data())
+    real["licence_type"] = {**real["licence_type"], "type_serial_is_placeholder": False}
+    real["provincial_uscc"] = {"33": e_licence.placeholder_uscc("33")}  # as if published
+    monkeypatch.setattr(e_licence, "_data", lambda: real)
+    page = client.get(f"/licence/{number.canonical}").get_data(as_text=True)
+    assert 'id="identifier-placeholder"' not in page
+    assert client.get(f"/api/v1/licences/{number.canonical}").get_json()[
+        "identifier_placeholder"] is False

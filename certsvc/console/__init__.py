@@ -45,7 +45,7 @@ from certsvc.console.forms import IRREVERSIBLE, body_from_form, document_fields,
 from certsvc.console.supervision import register_supervision
 from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.documents import ACCEPT, MAX_DOCUMENT, MAX_PER_APPLICATION
-from certsvc.domain.e_licence import identifier_of
+from certsvc.domain.e_licence import identifier_has_placeholders, identifier_of
 from certsvc.domain.fields import digits
 from certsvc.domain.licence import STATUS_TERMS, LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
@@ -206,6 +206,7 @@ def console_blueprint(services: Services) -> Blueprint:
             actions=actions, failed=failed, values=values, errors=errors, done=done,
             timeline=timeline, irreversible=IRREVERSIBLE, input_type=input_type,
             units=units(), quoted=quote(number.canonical), identifier=identifier,
+            placeholder=identifier_has_placeholders(number.bureau),
             has_ofd=reader.has_file(record, version, "ofd"))
 
     @bp.get("/apply")

@@ -87,6 +87,14 @@ def bureau_uscc_is_placeholder(bureau: Bureau) -> bool:
     return bureau.code != NATIONAL_CODE and not _data()["provincial_uscc"].get(bureau.code)
 
 
+def identifier_has_placeholders(bureau: Bureau) -> bool:
+    """Does an identifier of this bureau's licences carry a placeholder code (the licence
+    type's serial, or the bureau's USCC)? Said wherever the identifier is shown, until the
+    deployment has the national catalogue's codes."""
+    return bool(licence_type()["type_serial_is_placeholder"]) or bureau_uscc_is_placeholder(
+        bureau)
+
+
 def placeholder_uscc(province_code: str) -> str:
     """A well-formed stand-in until the province's own USCC is entered (see the data file)."""
     body = f"11{province_code}0000MB00000{province_code}"
