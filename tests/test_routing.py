@@ -95,6 +95,10 @@ def test_the_dispatcher_sends_each_operation_to_its_app(
         assert reached == expected, (method, path, answer.status)
         if open_to_all:
             assert answer.status_code not in (401, 405, 500), (method, path, answer.status)
+    # a newcomer types /console: the bureau's redirect to /console/, as a path (it fell
+    # through to the public site's 404)
+    typed = client.get("/console", headers={"Host": "evil.example"})
+    assert typed.status_code in (301, 308) and typed.headers["Location"] == "/console/"
     # the case the review found: a public read and a bureau write on one path
     assert client.get("/api/v1/institutions").status_code == 200
     token = api.tokens["national"]

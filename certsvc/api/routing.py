@@ -62,7 +62,10 @@ class RoutingTable:
 
     @classmethod
     def of(cls, bureau_map: Map) -> RoutingTable:
-        routes = {Route(method, _pattern(rule.rule))
+        # a rule ending in a slash also takes the path without it, which werkzeug redirects
+        # to the slash (`/console` went to the public site, a 404 for a newcomer)
+        routes = {Route(method, _pattern(rule.rule) + ("?" if rule.rule.endswith("/") and
+                                                        rule.rule != "/" else ""))
                   for rule in bureau_map.iter_rules() for method in rule.methods or ()
                   if method != "OPTIONS"}  # werkzeug's automatic OPTIONS: no browser calls
         # the bureau service cross-origin, and the public site answers CORS preflights
