@@ -113,6 +113,15 @@ def test_console_actions_are_allowed_exactly_as_the_api_allows_them(
     refused_by_console = through_console.status_code in (403, 404)
     assert refused_by_api == refused_by_console, (action, role, through_api.status_code,
                                                   through_console.status_code)
+    _lands_on_a_page(client, through_console, (action, role))
+
+
+def _lands_on_a_page(client: Any, answer: Any, case: tuple[str, str]) -> None:
+    """Every console post that succeeds leads to a page the same account may open (a review
+    body's recorded visit led to a 403 on the case it had just handed back: issue 26)."""
+    if answer.status_code == 303:
+        landed = client.get(answer.location, base_url=HTTPS)
+        assert landed.status_code == 200, (case, answer.location, landed.status_code)
 
 
 def _renewal_application(api: Api) -> str:
@@ -184,3 +193,4 @@ def test_console_duties_are_allowed_exactly_as_the_api_allows_them(
     refused_by_console = through_console.status_code in (403, 404)
     assert refused_by_api == refused_by_console, (duty, role, through_api.status_code,
                                                   through_console.status_code)
+    _lands_on_a_page(client, through_console, (duty, role))

@@ -108,7 +108,11 @@ def test_apply_accept_and_record_the_onsite_check_in_the_console(api: Api) -> No
     two = post_form(reviewing, f"{path}/record_onsite", path,
                     {"passed": "yes", "reviewers": "\n".join(REVIEWERS)})
     assert two.status_code == 303
-    # recorded: the visit leaves the body's queue, and with it the body's view
+    # recorded: the visit leaves the body's queue, and with it the body's view — so the
+    # success leads to the queue, saying so, not to a 403 on the case (issue 26, item 1)
+    assert two.location == "/console/?done=record_onsite"
+    landed = reviewing.get(two.location, base_url=HTTPS)
+    assert landed.status_code == 200 and "案件已移交" in landed.get_data(as_text=True)
     assert reviewing.get(path, base_url=HTTPS).status_code == 403
     unconfirmed = post_form(clerk, f"{path}/refuse", path, {"reasons": "不符合条件"})
     assert unconfirmed.status_code == 422

@@ -59,7 +59,7 @@ from certsvc.domain.lifecycle import (
 from certsvc.domain.procedure import ProcedureClosed
 from certsvc.domain.specs import Spec
 from certsvc.domain.time import china_date, china_time, utcnow
-from certsvc.errors import CertsvcError, ValidationError
+from certsvc.errors import CertsvcError, Forbidden, NotFound, ValidationError
 from certsvc.store import audit
 from certsvc.store.reader import LicenceReader
 from certsvc.store.throttle import ClientThrottle
@@ -128,7 +128,8 @@ def console_blueprint(services: Services) -> Blueprint:
         held = services.licences.held_by(principal, utcnow()) \
             if principal.role is Role.ENTERPRISE else []
         return render_template("console/home.html", session=session, queue=queue,
-                               page=number, more=len(queue) == QUEUE_PAGE, held=held)
+                               page=number, more=len(queue) == QUEUE_PAGE, held=held,
+                               done=request.args.get("done"))
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>")
     def application(application_id: int) -> str | BaseResponse:
@@ -150,7 +151,7 @@ def console_blueprint(services: Services) -> Blueprint:
                          g.request_id),
                      lambda failed, values, errors: _application_page(
                          session, application_id, failed, values, errors, None),
-                     f"/console/applications/{application_id}")
+                     lambda: _after_handing_on(session, application_id))
 
 
     @bp.get("/applications/<int(min=1, max=2147483647):application_id>/documents/<material>")
@@ -235,13 +236,23 @@ def console_blueprint(services: Services) -> Blueprint:
             return _apply_page(session, values, {"procedure": closed.detail}), 409
         return redirect(f"/console/applications/{created['id']}?done=submit", 303)
 
+    def _after_handing_on(session: Session, application_id: int) -> str:
+        """Where an application action leads: back to the case while this account may still
+        read it; to the queue when the action handed the case on (a review body that records
+        its visit gives the case back to the bureau: the case page was a 403 after success)."""
+        try:
+            services.applications.get(session.principal, application_id, utcnow())
+        except (Forbidden, NotFound):
+            return "/console/"
+        return f"/console/applications/{application_id}"
+
     def _take(session: Session, table: dict[str, Transition], action: str,
               act: Callable[[dict[str, Any]], object],
-              page: Callable[[str, dict[str, str], dict[str, str]], str], back: str
-              ) -> tuple[str, int] | BaseResponse:
+              page: Callable[[str, dict[str, str], dict[str, str]], str],
+              back: str | Callable[[], str]) -> tuple[str, int] | BaseResponse:
         """An action's form posted: confirmed if irreversible, its files stored, its body
         built from the action's spec and handed to the workflow; on a refusal the page again,
-        with the errors beside their fields."""
+        with the errors beside their fields; on success a page this account may open."""
         transition = table.get(action)
         if transition is None:
             abort(404)
@@ -253,7 +264,8 @@ def console_blueprint(services: Services) -> Blueprint:
             act(body_from_form(transition.spec, form))
         except ValidationError as invalid:
             return page(action, values, {invalid.field: invalid.reason}), 422
-        return redirect(f"{back}?done={action}", 303)
+        target = back() if callable(back) else back
+        return redirect(f"{target}?done={action}", 303)
 
     def _with_uploads(principal: Principal, spec: Spec) -> MultiDict[str, str]:
         """The form, with each uploaded file stored and replaced by its reference."""
