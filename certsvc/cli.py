@@ -281,6 +281,9 @@ def publish(ctx: Context, every: int | None) -> None:
     click.echo(f"published the log's checkpoint of {published.checkpoint.size} leaves "
                f"({published.tiles_written} tiles and bundles written; cosigned by "
                f"{', '.join(published.cosigned_by) or 'no witness'})")
+    for name in published.tiles_repaired:
+        click.echo(f"warning: the published {name} did not hold what the log holds: "
+                   "rewritten from the database (was the web server's copy altered?)", err=True)
     if every:
         import threading
 

@@ -4,7 +4,6 @@ history that does not extend the last one, a proof for another leaf (issue 16)."
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
 import json
@@ -19,14 +18,9 @@ from certsvc.errors import LogInconsistent, NotFound
 from certsvc.transparency.client import MAX_COSIGNATURE_AGE, LogClient
 from certsvc.transparency.cosignature import Cosigner
 from certsvc.transparency.entries import bundle, decode_entry, encode_entry, unbundle
-from certsvc.transparency.merkle import (
-    CompactRange,
-    consistency_proof,
-    inclusion_proof,
-    leaf_hash,
-    root,
-)
+from certsvc.transparency.merkle import CompactRange, leaf_hash, root
 from certsvc.transparency.note import Checkpoint, NoteVerifier, sign_note
+from certsvc.transparency.tiles import entries_path, tile_data, tile_path
 from tests.test_witness import LOG, ORIGIN, checkpoint_note, key
 
 pytestmark = pytest.mark.no_database
@@ -59,18 +53,16 @@ class HostileLog:
     def __call__(self, path: str) -> bytes:
         if path == "/log/checkpoint":
             return self.note().encode()
-        if path.startswith("/api/v1/log/proof/consistency"):
-            old = int(path.split("old=")[1].split("&")[0])
-            proof = consistency_proof(self.leaves, old, self.size)
-            return json.dumps({"proof": [base64.b64encode(p).decode() for p in proof]}).encode()
         if path.startswith("/api/v1/log/proof/inclusion"):
             digest = path.split("token_sha256=")[1].split("&")[0]
             index = int(digest, 16)
             if index >= self.size:
                 raise NotFound("no leaf")
-            proof = inclusion_proof(self.leaves, index, self.size)
-            return json.dumps({"index": index, "entry": base64.b64encode(ENTRIES[index]).decode(),
-                               "proof": [base64.b64encode(p).decode() for p in proof]}).encode()
+            return json.dumps({"index": index}).encode()
+        if path == "/log/" + entries_path(0, self.size):
+            return bundle(ENTRIES[:self.size])
+        if path == "/log/" + tile_path(0, 0, self.size):
+            return tile_data(self.leaves[:self.size], 0, 0, self.size)
         raise NotFound(path)
 
 
@@ -144,24 +136,52 @@ def test_named_bad_checkpoints_fail(tmp_path: Path) -> None:
         c.checkpoint()  # the consistency proof from 10 fails
 
 
-def test_an_inclusion_proof_for_another_leaf_fails(tmp_path: Path) -> None:
+def test_a_leaf_for_another_token_fails(tmp_path: Path) -> None:
     log = HostileLog()
     c = client(log, tmp_path, quorum=0)
     checkpoint = c.checkpoint()
     real = log.__call__
 
     def lying(path: str) -> bytes:
-        body = json.loads(real(path))
+        body = real(path)
         if path.startswith("/api/v1/log/proof/inclusion"):
-            body["index"] += 1
-        return json.dumps(body).encode()
+            return json.dumps({"index": json.loads(body)["index"] + 1}).encode()
+        return body
 
     c.fetch = lying
-    with pytest.raises(LogInconsistent, match="does not verify"):
+    with pytest.raises(LogInconsistent, match="not about this token"):
         c.prove_digest(f"{3:064x}", checkpoint)
-    c.fetch = lambda path: b'{"index": 1, "entry": "!!", "proof": []}'
-    with pytest.raises(LogInconsistent, match="malformed"):
+    for answer in (b'{"entry": "x"}', b'{"index": "one"}', b"[]", b"\xff"):
+        c.fetch = lambda path, answer=answer: answer if path.startswith("/api/") else real(path)
+        with pytest.raises(LogInconsistent, match=r"malformed|JSON"):
+            c.prove_digest(f"{1:064x}", checkpoint)
+    c.fetch = lambda path: b'{"index": 10}' if path.startswith("/api/") else real(path)
+    with pytest.raises(LogInconsistent, match="outside its checkpoint"):
         c.prove_digest(f"{1:064x}", checkpoint)
+
+
+@pytest.mark.parametrize("part", ["tile", "bundle"])
+def test_a_tampered_tile_or_bundle_fails_the_proof(tmp_path: Path, part: str) -> None:
+    """Issue 24: proofs are built from the published tiles and bundles; an altered hash on
+    the proof's path, or an altered entry, no longer proves the leaf in the signed root."""
+    log = HostileLog()
+    c = client(log, tmp_path, quorum=0)
+    checkpoint = c.checkpoint()
+    real = log.__call__
+
+    def altered(path: str) -> bytes:
+        body = real(path)
+        if part == "tile" and path.startswith("/log/tile/0/"):
+            return bytes(32) + body[32:]
+        if part == "bundle" and "/entries/" in path:
+            entries = unbundle(body)
+            entries[3] = ENTRIES[12]
+            return bundle(entries)
+        return body
+
+    c.fetch = altered
+    with pytest.raises(LogInconsistent, match="do not prove it"):
+        c.prove_digest(f"{3:064x}", checkpoint)
 
 
 def test_a_compact_range_makes_the_root_at_every_size() -> None:

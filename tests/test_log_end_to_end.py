@@ -316,10 +316,13 @@ def test_a_log_serving_other_entries_than_it_signed_is_caught(
 def test_a_tampered_hash_tile_is_caught(env: dict[str, str], servers: Servers,
                                         tmp_path: Path) -> None:
     """Issue 24: nothing read hash tiles, so a tampered level-0 tile stayed published for
-    ever. The monitor reads the tiles beside the entries: a full tile at level 0 and its
-    parent at level 1."""
+    ever. The monitor reads the tiles beside the entries (a full tile at level 0 and its
+    parent at level 1); verify --check-log builds its proofs from the tiles, so a tile on
+    the proof's path fails them; and the publisher re-reads published tiles against the
+    database and rewrites one that was altered."""
     from certsvc.transparency.tiles import tile_path
 
+    licence = issue(env)  # an early leaf: its proof crosses leaf 0's hash in tile 0/0
     ctx = Context()
     issuer = Issuer(ctx.engine, ctx.signer, env["CERTSVC_PUBLIC_URL"])
     base = Licence.from_dict(json.loads(REFERENCE.read_text("utf-8")))
@@ -337,10 +340,58 @@ def test_a_tampered_hash_tile_is_caught(env: dict[str, str], servers: Servers,
     level_one.write_bytes(original)
     level_zero = log_dir / tile_path(0, 0)
     hashes = bytearray(level_zero.read_bytes())
+    good_tile = bytes(hashes)
     hashes[:32] = bytes(32)
     level_zero.write_bytes(bytes(hashes))
     caught = monitor(env, servers, tmp_path / "zero.json", "--all")
     assert caught.exit_code == 1 and "hash tile 0/0" in caught.output
+    refused = verify_in_log(env, servers, licence["qr_text"], tmp_path)
+    assert refused.exit_code == 1, refused.output
+    assert "published tiles do not prove it" in json.loads(refused.output)["log"]["message"]
+
+    repaired = run(env, "publish")
+    assert repaired.exit_code == 0, repaired.output
+    assert f"the published {tile_path(0, 0)} did not hold what the log holds" in \
+        repaired.output
+    assert level_zero.read_bytes() == good_tile
+    assert monitor(env, servers, tmp_path / "after.json", "--all").exit_code == 0
+    assert verify_in_log(env, servers, licence["qr_text"], tmp_path).exit_code == 0
+
+
+def test_verify_check_log_reads_tiles_not_the_proof_api(
+        env: dict[str, str], servers: Servers, tmp_path: Path) -> None:
+    """Issue 24: verify --check-log took its proofs from the rate-limited JSON API. It asks
+    the API only which leaf is the token's; the entry, the inclusion proof and the
+    consistency proof from the checkpoint it saw last come from the static files."""
+    from certsvc.credential.qr_text import token_from_text
+    from certsvc.transparency.client import LogClient, http_fetch
+
+    first = issue(env)
+    run(env, "publish")
+    asked: list[str] = []
+    plain = http_fetch(servers.public)
+
+    def fetch(path: str) -> bytes:
+        asked.append(path)
+        return plain(path)
+
+    policy = Context().keystore.log_policy()
+    assert policy is not None
+    client = LogClient(policy, tmp_path / "seen.json", fetch)
+    client.prove_token(token_from_text(first["qr_text"]), client.checkpoint())
+    for serial in range(2, 6):
+        issue(env, serial)
+    run(env, "publish")
+    later = issue(env, 9)
+    run(env, "publish")
+    asked.clear()
+    checkpoint = client.checkpoint()  # consistent with the one seen: proved from tiles
+    index, event = client.prove_token(token_from_text(later["qr_text"]), checkpoint)
+    assert event.number == later["number"] and index < checkpoint.size
+    api = [path for path in asked if path.startswith("/api/")]
+    assert len(api) == 1 and api[0].startswith("/api/v1/log/proof/inclusion?"), asked
+    assert any("/tile/entries/" in path for path in asked)
+    assert any(path.startswith("/log/tile/0/") for path in asked)
 
 
 def test_the_servers_log_publisher_runs_in_its_own_thread(

@@ -6,11 +6,15 @@ tiles and entry bundles that changed, as static files (c2sp.org/tlog-tiles):
     <publish dir>/log/tile/entries/<N>[.p/<W>]   the entries those leaf hashes are of
 
 Tiles are written before the checkpoint that needs them, so a client that reads the
-checkpoint finds every tile of it. Each witness is sent the checkpoint with a consistency
-proof from the size it last cosigned (c2sp.org/tlog-witness); a 409 names that size and the
-request is made once more from there. Cosignatures that do not verify are dropped, a
-witness that does not answer is skipped: the checkpoint is published with the quorum it
-got, and a verifier that requires more says so.
+checkpoint finds every tile of it. A full tile is written once and served for ever, so each
+publication also re-reads ``RECHECK_EACH`` of the published full tiles (and their bundles), in
+turn, against the database: a file altered on the web server is rewritten and logged as an
+error, and every tile is re-checked within (full tiles / RECHECK_EACH) publications.
+
+Each witness is sent the checkpoint with a consistency proof from the size it last cosigned
+(c2sp.org/tlog-witness); a 409 names that size and the request is made once more from there.
+Cosignatures that do not verify are dropped, a witness that does not answer is skipped: the
+checkpoint is published with the quorum it got, and a verifier that requires more says so.
 
     checkpoint = publish_log(engine, signer, Path("instance/published"), now)
 """
@@ -37,10 +41,11 @@ from certsvc.transparency.cosignature import Cosigner, cosignatures
 from certsvc.transparency.entries import bundle
 from certsvc.transparency.note import Checkpoint, NoteError
 from certsvc.transparency.stored import prove_consistency, stored_index, tree_hash
-from certsvc.transparency.tiles import HEIGHT, WIDTH, entries_path, tile_path
+from certsvc.transparency.tiles import HEIGHT, WIDTH, entries_path, tile_path, tiles_of
 from certsvc.transparency.witness import SIZE_TYPE, request_body
 
 LOG_DIR = "log"
+RECHECK_EACH = 32  # published full tiles re-read per publication
 WITNESS_TIMEOUT = 10.0  # seconds
 _log = logging.getLogger(__name__)
 
@@ -63,6 +68,7 @@ class Published:
     note: str
     cosigned_by: tuple[str, ...]
     tiles_written: int
+    tiles_repaired: tuple[str, ...] = ()  # published files found altered, rewritten
 
 
 def publish_log(engine: Engine, signer: Signer, directory: Path, now: dt.datetime,
@@ -81,6 +87,7 @@ def publish_log(engine: Engine, signer: Signer, directory: Path, now: dt.datetim
             read = log.hash_reader(conn)
             checkpoint = Checkpoint(policy.origin, size, tree_hash(size, read))
             written = _write_tiles(conn, root_dir, _published_size(root_dir), size)
+            repaired = _recheck_tiles(conn, root_dir, size)
             note = signer.sign_checkpoint(checkpoint)
             lines, names = _cosign(conn, note, checkpoint, signer.keystore.witness_urls(), post)
         with engine.begin() as conn:
@@ -88,7 +95,7 @@ def publish_log(engine: Engine, signer: Signer, directory: Path, now: dt.datetim
             log.save_checkpoint(conn, size, note + "".join(lines), now)
         note += "".join(lines)
         write_atomically(root_dir / "checkpoint", note.encode())
-    return Published(checkpoint, note, names, written)
+    return Published(checkpoint, note, names, written, repaired)
 
 
 def sign_head(conn: Connection, signer: Signer, now: dt.datetime) -> None:
@@ -116,30 +123,70 @@ def _write_tiles(conn: Connection, root_dir: Path, before: int, size: int) -> in
     """Write every tile and bundle that differs between the trees of ``before`` and
     ``size`` leaves; how many files."""
     written = 0
-    level = 0
-    while size >> (HEIGHT * level):
-        count, old = size >> (HEIGHT * level), before >> (HEIGHT * level)
-        for index in range(old // WIDTH, (count - 1) // WIDTH + 1):
-            width = min(WIDTH, count - index * WIDTH)
-            if index * WIDTH + width <= old and width == WIDTH:
-                continue  # full before: unchanged
-            first = index * WIDTH
-            hashes = log.read_hashes_by_index(conn, [
-                stored_index(HEIGHT * level, first + k) for k in range(width)])
-            data = b"".join(hashes[stored_index(HEIGHT * level, first + k)]
-                            for k in range(width))
-            write_atomically(root_dir / tile_path(level, index, width), data)
-            written += 1
-            if level == 0:
-                entries = log.entries(conn, first, first + width)
-                data = bundle(entries)
-                path = root_dir / entries_path(index, width)
-                write_atomically(path, data)
-                # beside it, compressed (7x smaller): the site and nginx's gzip_static serve it
-                write_atomically(path.with_name(path.name + ".gz"), gzip.compress(data, mtime=0))
-                written += 1
-        level += 1
+    for level, index, width in tiles_of(size):
+        old = before >> (HEIGHT * level)
+        if index * WIDTH + width <= old and width == WIDTH:
+            continue  # full before: unchanged
+        written += _write_tile(conn, root_dir, level, index, width)
     return written
+
+
+def _write_tile(conn: Connection, root_dir: Path, level: int, index: int, width: int) -> int:
+    """Write one hash tile, and at level 0 its entry bundle; how many files."""
+    write_atomically(root_dir / tile_path(level, index, width),
+                     _tile_bytes(conn, level, index, width))
+    if level:
+        return 1
+    data = _bundle_bytes(conn, index, width)
+    path = root_dir / entries_path(index, width)
+    write_atomically(path, data)
+    # beside it, compressed (7x smaller): the site and nginx's gzip_static serve it
+    write_atomically(path.with_name(path.name + ".gz"), gzip.compress(data, mtime=0))
+    return 2  # the tile and its bundle (the compressed copy is the bundle's)
+
+
+def _tile_bytes(conn: Connection, level: int, index: int, width: int) -> bytes:
+    first = index * WIDTH
+    wanted = [stored_index(HEIGHT * level, first + k) for k in range(width)]
+    hashes = log.read_hashes_by_index(conn, wanted)
+    return b"".join(hashes[i] for i in wanted)
+
+
+def _bundle_bytes(conn: Connection, index: int, width: int) -> bytes:
+    return bundle(log.entries(conn, index * WIDTH, index * WIDTH + width))
+
+
+def _recheck_tiles(conn: Connection, root_dir: Path, size: int) -> tuple[str, ...]:
+    """Re-read the next ``RECHECK_EACH`` published full tiles (in turn, from a cursor kept
+    beside them) against the database; rewrite any that differ. The names rewritten."""
+    full = [(level, index) for level, index, width in tiles_of(size) if width == WIDTH]
+    if not full:
+        return ()
+    cursor_path = root_dir / ".recheck"
+    try:
+        cursor = int(cursor_path.read_text("ascii"))
+    except (OSError, ValueError):
+        cursor = 0
+    repaired = []
+    for step in range(min(RECHECK_EACH, len(full))):
+        level, index = full[(cursor + step) % len(full)]
+        files = [(tile_path(level, index), _tile_bytes(conn, level, index, WIDTH))]
+        if level == 0:
+            data = _bundle_bytes(conn, index, WIDTH)
+            files += [(entries_path(index), data)]
+        for name, expected in files:
+            try:
+                served = (root_dir / name).read_bytes()
+            except OSError:
+                served = None
+            if served != expected:
+                repaired.append(name)
+        if any(name in repaired for name, _ in files):
+            _log.error("published log files %s did not hold what the log holds; rewritten "
+                       "from the database", ", ".join(name for name, _ in files))
+            _write_tile(conn, root_dir, level, index, WIDTH)
+    write_atomically(cursor_path, str((cursor + RECHECK_EACH) % len(full)).encode())
+    return tuple(repaired)
 
 
 def _cosign(conn: Connection, note: str, checkpoint: Checkpoint,

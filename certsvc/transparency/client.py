@@ -8,6 +8,10 @@ accepted (kept in a state file): never smaller, never the same size with another
 a larger one only with a consistency proof that verifies. Any of those failing is
 :class:`~certsvc.errors.LogInconsistent`; a log that does not answer is ``Unavailable``.
 
+Proofs are built from the published hash tiles and entry bundles (static files a CDN
+serves), not taken from the JSON API: only the index of a token's leaf, which only the
+register can tell, is asked of the API. A tile altered on the server makes the proof fail.
+
     client = LogClient("https://certsvc.example", trust_list.log, Path("seen.json"))
     checkpoint = client.checkpoint()
     index, entry = client.prove_token(token, checkpoint)
@@ -15,8 +19,6 @@ a larger one only with a consistency proof that verifies. Any of those failing i
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
 import hashlib
 import json
@@ -33,6 +35,9 @@ from certsvc.transparency.cosignature import Cosigner, cosignatures
 from certsvc.transparency.entries import LogEntry, decode_entry
 from certsvc.transparency.merkle import leaf_hash, verify_consistency, verify_inclusion
 from certsvc.transparency.note import Checkpoint, NoteError, NoteVerifier, open_note
+from certsvc.transparency.published import Fetch, PublishedTiles
+from certsvc.transparency.stored import prove_consistency, prove_inclusion
+from certsvc.transparency.tiles import WIDTH
 from certsvc.transparency.witness import LatestCheckpoints
 
 TIMEOUT = 15.0
@@ -40,7 +45,7 @@ TIMEOUT = 15.0
 # a checkpoint whose quorum cosigned longer ago than this is not news of the log's present.
 MAX_COSIGNATURE_AGE = dt.timedelta(hours=36)
 MAX_BODY = 8 << 20
-Fetch = Callable[[str], bytes]  # a path under the log's URL → the body
+__all__ = ["Fetch", "LogClient", "http_fetch"]
 
 
 def http_fetch(base_url: str) -> Fetch:
@@ -118,29 +123,39 @@ class LogClient:
                 raise LogInconsistent(f"two checkpoints of size {size} with different roots: "
                                       "the log was forked or rewritten")
             return
-        body = self._json(f"/api/v1/log/proof/consistency?old={size}&new={checkpoint.size}")
-        proof = _hashes(body.get("proof"))
+        tiles = PublishedTiles(self.fetch, checkpoint.size)
+        proof = prove_consistency(checkpoint.size, size, tiles.read)
         if not verify_consistency(size, checkpoint.size, root, checkpoint.root_hash, proof):
             raise LogInconsistent(
-                f"the checkpoint of size {checkpoint.size} is not an extension of the one of "
-                f"size {size} seen before: the log's history was rewritten")
+                f"the published tiles of the checkpoint of size {checkpoint.size} do not "
+                f"prove it extends the one of size {size} seen before: the log's history "
+                "was rewritten, or its tiles altered")
 
     def prove_token(self, token: bytes, checkpoint: Checkpoint) -> tuple[int, LogEntry]:
         """The leaf about ``token`` in ``checkpoint``, its inclusion proof verified."""
         return self.prove_digest(hashlib.sha256(token).hexdigest(), checkpoint)
 
     def prove_digest(self, digest: str, checkpoint: Checkpoint) -> tuple[int, LogEntry]:
-        """The leaf about the token of SHA-256 ``digest`` (hex) in ``checkpoint``, its
-        inclusion proof verified; NotFound if the log has none."""
+        """The leaf about the token of SHA-256 ``digest`` (hex) in ``checkpoint``: its
+        index asked of the register, its entry read from the bundle and its inclusion proof
+        built from the tiles, verified against the checkpoint; NotFound if the log has none."""
         body = self._json(f"/api/v1/log/proof/inclusion?token_sha256={digest}"
                           f"&size={checkpoint.size}")
         try:
-            index, entry = int(body["index"]), base64.b64decode(body["entry"], validate=True)
-        except (KeyError, TypeError, ValueError, binascii.Error):
-            raise LogInconsistent("the log's inclusion proof is malformed") from None
-        if not verify_inclusion(leaf_hash(entry), index, checkpoint.size,
-                                _hashes(body.get("proof")), checkpoint.root_hash):
-            raise LogInconsistent(f"the inclusion proof of leaf {index} does not verify")
+            index = int(body["index"])
+        except (KeyError, TypeError, ValueError):
+            raise LogInconsistent("the log's answer for the token's leaf is malformed") from None
+        if not 0 <= index < checkpoint.size:
+            raise LogInconsistent(f"the log names leaf {index} for the token, outside its "
+                                  f"checkpoint of size {checkpoint.size}")
+        tiles = PublishedTiles(self.fetch, checkpoint.size)
+        entry = tiles.entries(index // WIDTH)[index % WIDTH]
+        proof = prove_inclusion(checkpoint.size, index, tiles.read)
+        if not verify_inclusion(leaf_hash(entry), index, checkpoint.size, proof,
+                                checkpoint.root_hash):
+            raise LogInconsistent(f"leaf {index} and the published tiles do not prove it in "
+                                  f"the checkpoint of size {checkpoint.size}: the log serves "
+                                  "tiles or entries other than the ones it signed")
         try:
             event = decode_entry(entry)
         except ValueError as exc:
@@ -158,11 +173,3 @@ class LogClient:
             raise LogInconsistent(f"{path} did not answer a JSON object")
         return body
 
-
-def _hashes(values: Any) -> list[bytes]:
-    if not isinstance(values, list) or len(values) > 128:
-        raise LogInconsistent("a proof is a list of base64 hashes")
-    try:
-        return [base64.b64decode(v, validate=True) for v in values]
-    except (TypeError, binascii.Error):
-        raise LogInconsistent("a proof is a list of base64 hashes") from None

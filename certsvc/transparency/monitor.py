@@ -35,14 +35,13 @@ from certsvc.credential.trust_list import TrustList
 from certsvc.credential.verifier import verify
 from certsvc.domain.bureaus import BUREAUS
 from certsvc.errors import LogInconsistent, NotFound, ValidationError
-from certsvc.transparency.client import Fetch, LogClient
-from certsvc.transparency.entries import LogEntry, decode_entry, unbundle
+from certsvc.transparency.client import LogClient
+from certsvc.transparency.entries import LogEntry, decode_entry
 from certsvc.transparency.merkle import CompactRange, leaf_hash
 from certsvc.transparency.merkle import root as merkle_root
 from certsvc.transparency.note import Checkpoint
-from certsvc.transparency.tiles import WIDTH, entries_path, tile_path
-
-HASH_SIZE = 32
+from certsvc.transparency.published import Fetch, PublishedTiles
+from certsvc.transparency.tiles import HASH_SIZE, WIDTH
 
 ISSUANCES = ("licence.issued", "licence.changed")
 REGISTER_PAGE = 1000
@@ -87,7 +86,6 @@ class Monitor:
         # register tokens awaiting a checkpoint: (digest, checkpoint size when first seen)
         self._waiting: dict[str, tuple[str, int]] = {}
         self._still_waiting: dict[str, tuple[str, int]] = {}
-        self._tiles: dict[str, bytes] = {}  # the last tile fetched, by path
         self.client = client
         self.fetch = fetch
         self.scope = scope
@@ -149,51 +147,31 @@ class Monitor:
 
     def _entries(self, start: int, end: int) -> Any:
         """(index, entry) for leaves [start, end), from the entry bundles."""
+        tiles = PublishedTiles(self.fetch, end)
         for tile in range(start // WIDTH, (end + WIDTH - 1) // WIDTH):
-            width = min(WIDTH, end - tile * WIDTH)
-            try:
-                entries = unbundle(self.fetch("/log/" + entries_path(tile, width)))
-            except (NotFound, ValueError) as exc:
-                raise LogInconsistent(f"entry bundle {tile} of the checkpoint is not served "
-                                      f"whole: {exc}") from None
-            if len(entries) != width:
-                raise LogInconsistent(f"entry bundle {tile} holds {len(entries)} entries, "
-                                      f"not {width}")
-            self._check_hash_tiles(tile, width, [leaf_hash(e) for e in entries], end)
+            entries = tiles.entries(tile)
+            self._check_hash_tiles(tiles, tile, [leaf_hash(e) for e in entries])
             for offset, entry in enumerate(entries):
                 index = tile * WIDTH + offset
                 if index >= start:
                     yield index, entry
 
-    def _check_hash_tiles(self, tile: int, width: int, hashes: list[bytes], size: int
-                          ) -> None:
+    @staticmethod
+    def _check_hash_tiles(tiles: PublishedTiles, tile: int, hashes: list[bytes]) -> None:
         """The published hash tiles hold what the entries hash to: level 0 the leaf hashes,
         level 1 (for a full tile) the root of the 256 below. A tampered tile (which proofs
         and other clients read) was unnoticed by every tool: the entries alone rebuild the
         root, so a tile that disagrees with them is the log serving two stories."""
-        served = self._fetch_tile(0, tile, width)
-        if served != b"".join(hashes):
+        if tiles.tile(0, tile) != b"".join(hashes):
             raise LogInconsistent(f"hash tile 0/{tile} does not hold the hashes of its "
                                   "entries")
-        if width < WIDTH:
+        if len(hashes) < WIDTH:
             return
-        full = size // WIDTH  # full level-0 tiles in the checkpoint: level 1's hashes
         parent, slot = divmod(tile, WIDTH)
-        above = self._fetch_tile(1, parent, min(WIDTH, full - parent * WIDTH))
+        above = tiles.tile(1, parent)
         if above[slot * HASH_SIZE:(slot + 1) * HASH_SIZE] != merkle_root(hashes):
             raise LogInconsistent(f"hash tile 1/{parent} does not hold the root of tile "
                                   f"0/{tile}")
-
-    def _fetch_tile(self, level: int, index: int, width: int) -> bytes:
-        path = "/log/" + tile_path(level, index, width)
-        if path in self._tiles:  # a level-1 tile serves 256 level-0 tiles
-            return self._tiles[path]
-        try:
-            self._tiles = {path: self.fetch(path)}
-            return self._tiles[path]
-        except NotFound as exc:
-            raise LogInconsistent(f"hash tile {level}/{index} of the checkpoint is not "
-                                  f"served: {exc}") from None
 
     def _check_issuance(self, index: int, event: LogEntry, latest: dict[str, str],
                         register: dict[str, dict[str, str]], report: Report) -> None:

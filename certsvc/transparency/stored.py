@@ -38,6 +38,26 @@ def stored_index(level: int, n: int) -> int:
     return index + level
 
 
+def split_stored_index(index: int) -> tuple[int, int]:
+    """The (level, n) whose hash is stored at ``index``: the inverse of :func:`stored_index`,
+    so a reader of the published tiles can answer the same requests as the database.
+
+    >>> [split_stored_index(stored_index(level, n)) for level, n in ((0, 5), (3, 1), (1, 6))]
+    [(0, 5), (3, 1), (1, 6)]
+    """
+    if index < 0:
+        raise ValueError("a stored index is not negative")
+    n = index // 2  # stored_index(0, n) < 2n: the record that stored it is at or after n
+    at = stored_index(0, n)
+    while True:  # record n stores its leaf, then one hash per trailing one of n
+        following = at + 1 + ((n + 1) & -(n + 1)).bit_length() - 1
+        if following > index:
+            break
+        n, at = n + 1, following
+    level = index - at
+    return level, n >> level
+
+
 def stored_count(size: int) -> int:
     """How many hashes a log of ``size`` records has stored."""
     if size == 0:
