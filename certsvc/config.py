@@ -12,6 +12,9 @@
 | CERTSVC_KEY_PASSPHRASE | a development default, with a loud warning | encrypts private keys |
 | CERTSVC_DB_CONNECT_TIMEOUT | 5 | seconds the web apps wait to connect to the database |
 | CERTSVC_DB_STATEMENT_TIMEOUT | 15 | seconds a web request's statement may run (PostgreSQL) |
+| CERTSVC_ENVIRONMENT | development | `production`: no start with a stand-in passphrase or code |
+| CERTSVC_LICENCE_TYPE_SERIAL | (placeholder 000) | the type's serial in the national 证照目录 |
+| CERTSVC_BUREAU_USCCS | (placeholders) | `33=<USCC>,32=<USCC>`: the issuing bureaus' own USCCs |
 """
 
 from __future__ import annotations
@@ -19,15 +22,19 @@ from __future__ import annotations
 import os
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from certsvc.domain.bureaus import Bureau
+from certsvc.domain.e_licence import placeholders
 from certsvc.errors import ValidationError
 
 TRUST_LIST_FILE = "trust-list.cose"  # in the publish directory, served as static files
 STATUS_LIST_FILE = "status-list.cose"
 DEVELOPMENT_PASSPHRASE = "certsvc-development-passphrase-do-not-use-in-production"
 _PUBLIC_URL = re.compile(r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?$")
+ENVIRONMENTS = ("development", "production")
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,7 @@ class Settings:
     db_statement_timeout: float = 15.0
     documents_s3_bucket: str | None = None
     documents_s3_endpoint: str | None = None
+    environment: str = "development"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,7 +69,22 @@ class Settings:
             db_statement_timeout=_seconds("CERTSVC_DB_STATEMENT_TIMEOUT", 15.0),
             documents_s3_bucket=os.environ.get("CERTSVC_DOCUMENTS_S3_BUCKET") or None,
             documents_s3_endpoint=os.environ.get("CERTSVC_DOCUMENTS_S3_ENDPOINT") or None,
+            environment=_environment(),
         )
+
+    def refuse_unready_production(self, issuing: Iterable[Bureau], holds_keys: bool) -> None:
+        """In production, refuse to start while anything is still a development stand-in:
+        the key passphrase (where this process holds keys), the licence type's serial, the
+        USCC of a bureau that issues here. Every identifier given out carries those codes
+        for good, and every page shows them."""
+        if self.environment != "production":
+            return
+        missing = [] if self.passphrase_from_env or not holds_keys else [
+            "CERTSVC_KEY_PASSPHRASE (the development passphrase is in the source)"]
+        missing += placeholders(issuing)
+        if missing:
+            raise ValidationError("CERTSVC_ENVIRONMENT", "production refuses to start without "
+                                  + "; ".join(missing) + " (docs/operations.md)")
 
     @property
     def trust_list_path(self) -> Path:
@@ -85,6 +108,13 @@ class Settings:
             file=sys.stderr,
         )
         return DEVELOPMENT_PASSPHRASE.encode()
+
+
+def _environment() -> str:
+    value = os.environ.get("CERTSVC_ENVIRONMENT", "development").strip().lower()
+    if value not in ENVIRONMENTS:
+        raise ValidationError("CERTSVC_ENVIRONMENT", f"must be one of {', '.join(ENVIRONMENTS)}")
+    return value
 
 
 def _seconds(name: str, default: float) -> float:

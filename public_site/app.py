@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException, TooManyRequests
 
 from certsvc.api.redirects import keep_redirects_relative
 from certsvc.config import Settings
+from certsvc.domain.bureaus import Bureau, bureau_by_code
 from certsvc.errors import (
     CertsvcError,
     InternalError,
@@ -103,6 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
     site = Site(app)
+    settings.refuse_unready_production(_issuing(site), holds_keys=False)
     app.extensions["site"] = site
     limit = parse_limit(app.config["PUBLIC_API_RATE_LIMIT"])
 
@@ -185,3 +187,13 @@ def _error(status: int, kind: str, title: str, detail: str, headers: dict[str, s
                             status=status, mimetype="text/html")
     response.headers.update(headers)
     return response
+
+
+def _issuing(site: Site) -> set[Bureau]:
+    """The bureaus whose keys the published trust list names: the identifiers this site
+    shows are theirs (none before the first publication)."""
+    try:
+        keys = site.trust_list().keys.values()
+    except (CertsvcError, OSError):
+        return set()
+    return {bureau_by_code(key.bureau_code) for key in keys}

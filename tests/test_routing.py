@@ -33,7 +33,7 @@ from tests.conftest import PASSPHRASE, PUBLIC_URL, Api
 
 SAMPLES = {"id": "1", "number": "浙XK06-001-00012", "uscc": "91330106MA2H7K3LXA",
            "year": "2027", "material": "report", "tile": "0/x001/234.p/7",
-           "identifier": "1.2.156.3005.2.11100000MB0143028RXKZ.11330000MB0000033X."
+           "identifier": "1.2.156.3005.2.11100000MB0143028R000.11330000MB0000033X."
                          "330600100012.001.X"}
 
 

@@ -24,6 +24,7 @@ from certsvc.api.routes import register_routes
 from certsvc.api.services import Services
 from certsvc.config import Settings
 from certsvc.console import console_blueprint
+from certsvc.domain.bureaus import bureau_by_code
 from certsvc.domain.time import utcnow
 from certsvc.errors import (
     CertsvcError,
@@ -71,6 +72,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if "KEY_PASSPHRASE" not in app.config:
         app.config["KEY_PASSPHRASE"] = settings.key_passphrase()
     services = Services(app)
+    settings.refuse_unready_production(
+        {bureau_by_code(r.bureau_code) for r in services.signer.keystore.records()}
+        if services.signer.keystore.exists() else set(), holds_keys=True)
     app.extensions["certsvc"] = services
 
     @app.before_request

@@ -10,19 +10,21 @@ serial here the licence number's digits (``浙XK06-001-00012`` → ``33060010001
 ``001`` at issue and one more at each change or renewal, and the check character ISO 7064
 MOD 37,36 over everything after the root without dots. The standard's text was not reachable;
 this is what public integrations agree on (``data/e_licence.json`` says which, and what is
-still a placeholder). A change or a renewal re-signs the licence under the same number: a new
-version, so a new identifier.
+still a placeholder until a deployment sets its codes: see :func:`_data`). A change or a
+renewal re-signs the licence under the same number: a new version, so a new identifier.
 
     >>> check_character("A12425GABC1234002")   # ISO 7064's own example
     'M'
     >>> str(identifier_of(LicenceNumber("33", 6, 1, 12), 1))[:36]
-    '1.2.156.3005.2.11100000MB0143028RXKZ'
+    '1.2.156.3005.2.11100000MB0143028R000'
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -40,13 +42,45 @@ _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PATTERN = re.compile(
     r"1\.2\.156\.3005\.2\.([0-9A-Z]{21})\.([0-9A-Z]{18})\.([0-9]{12})\.([0-9]{3})\.([0-9A-Z])")
 MAX_VERSION = 999
+_TYPE_SERIAL = re.compile(r"[0-9]{3}")  # as every published identifier has it (tests)
+TYPE_SERIAL_SETTING = "CERTSVC_LICENCE_TYPE_SERIAL"
+BUREAU_USCCS_SETTING = "CERTSVC_BUREAU_USCCS"
 
 
 @cache
 def _data() -> dict[str, Any]:
+    """The data file, with a deployment's own codes over it: the licence type's serial in
+    the national catalogue (``CERTSVC_LICENCE_TYPE_SERIAL``) and its bureaus' USCCs
+    (``CERTSVC_BUREAU_USCCS=33=<USCC>,32=<USCC>``), which no public source gave."""
     data: dict[str, Any] = json.loads(
         (Path(__file__).parent / "data" / "e_licence.json").read_text("utf-8"))
+    serial = os.environ.get(TYPE_SERIAL_SETTING, "").strip()
+    if serial:
+        if not _TYPE_SERIAL.fullmatch(serial):
+            raise ValidationError(TYPE_SERIAL_SETTING, "must be the licence type's three-digit "
+                                                       "serial in the national catalogue")
+        data["licence_type"].update(type_serial=serial, type_serial_is_placeholder=False)
+    for item in filter(None, os.environ.get(BUREAU_USCCS_SETTING, "").split(",")):
+        code, _, uscc = item.strip().partition("=")
+        try:
+            bureau = bureau_by_code(code.strip())
+        except ValidationError:
+            raise ValidationError(BUREAU_USCCS_SETTING, f"{code!r} is not a province's "
+                                                        "GB/T 2260 code") from None
+        data["provincial_uscc"][bureau.code] = validate_uscc(uscc.strip(), BUREAU_USCCS_SETTING)
     return data
+
+
+def placeholders(bureaus: Iterable[Bureau]) -> list[str]:
+    """What a deployment issuing for ``bureaus`` still lacks of the national codes: said at
+    start-up, where production refuses to run with any (an identifier given out with a
+    placeholder can never be corrected)."""
+    missing = [f"{TYPE_SERIAL_SETTING} (the licence type's serial in the national catalogue)"
+               ] if licence_type()["type_serial_is_placeholder"] else []
+    missing += [f"{BUREAU_USCCS_SETTING}: the USCC of {b.name} ({b.code})"
+                for b in sorted(set(bureaus), key=lambda b: b.code)
+                if bureau_uscc_is_placeholder(b)]
+    return missing
 
 
 def check_character(body: str) -> str:
