@@ -80,6 +80,19 @@ def _cheap_password_hashes() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _cheap_key_files() -> Iterator[None]:
+    """An SM2 key file costs 65,536 PBKDF2-HMAC-SM3 rounds to write and to open, on purpose;
+    tests that make 32 SM2 keys would spend seconds on it. ``test_sm_pbes2`` pins the
+    production count."""
+    from certsvc.signer import sm_pbes2
+
+    production = sm_pbes2.ITERATIONS
+    sm_pbes2.ITERATIONS = 16
+    yield
+    sm_pbes2.ITERATIONS = production
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _certificates_first_made_outside_freezegun(pristine_keys: Path) -> None:
     """cryptography's Rust code remembers the datetime type of the first certificate it
     builds; if that happens under freezegun it is FakeDatetime, and every later real datetime

@@ -20,6 +20,7 @@ from tongsuopy.crypto.asymciphers import ec
 
 from certsvc.credential.algorithms import Algorithm
 from certsvc.credential.sm2 import SM2_WITH_SM3, raw_signature
+from certsvc.signer import sm_pbes2
 from certsvc.signer.signing_key import SigningKey
 
 _POINT = (sm_serialization.Encoding.X962, sm_serialization.PublicFormat.UncompressedPoint)
@@ -90,8 +91,12 @@ class SM2Key:
 
     @classmethod
     def from_pem(cls, pem: bytes, passphrase: bytes) -> SM2Key:
-        """Decrypt an encrypted PKCS#8 PEM; ValueError if the passphrase or file is wrong."""
-        key = sm_serialization.load_pem_private_key(pem, passphrase)
+        """Decrypt an encrypted PKCS#8 PEM, in the SM suite's profile (:mod:`sm_pbes2`) or,
+        as keys made before it were, AES's; ValueError if the passphrase or file is wrong."""
+        if sm_pbes2.is_sm_encrypted(pem):
+            key = sm_serialization.load_der_private_key(sm_pbes2.decrypt(pem, passphrase), None)
+        else:
+            key = sm_serialization.load_pem_private_key(pem, passphrase)
         if not isinstance(key, ec.EllipticCurvePrivateKey) or key.curve.name != "SM2":
             raise ValueError("not an SM2 private key")
         return cls(key)
@@ -107,10 +112,11 @@ class SM2Key:
         return bytes(self._key.sign(tbs, SM2_WITH_SM3))
 
     def encrypted_pem(self, passphrase: bytes) -> bytes:
-        """Encrypted PKCS#8 (PBES2), the form kept in ``keys/``."""
-        return bytes(self._key.private_bytes(
-            sm_serialization.Encoding.PEM, sm_serialization.PrivateFormat.PKCS8,
-            sm_serialization.BestAvailableEncryption(passphrase)))
+        """Encrypted PKCS#8, PBES2 with PBKDF2-HMAC-SM3 and SM4-CBC as GmSSL writes it: the
+        form kept in ``keys/`` (see :mod:`certsvc.signer.sm_pbes2`)."""
+        return sm_pbes2.encrypt(bytes(self._key.private_bytes(
+            sm_serialization.Encoding.DER, sm_serialization.PrivateFormat.PKCS8,
+            sm_serialization.NoEncryption())), passphrase)
 
     def secret_scalar(self) -> bytes:
         """The 32-byte private value, for handing the key to another SM2 library in
