@@ -125,6 +125,15 @@ class Unavailable(CertsvcError):
     retry_after = 5  # seconds, sent as Retry-After
 
 
+class StatusListFull(CertsvcError):
+    """Every index of the status list is held: no licence can be issued until the operator
+    moves to a larger list. Said at once; drawing for a free index for ever hung issuance."""
+
+    type = "status-list-full"
+    title = "The status list has no free index"
+    status = 503
+
+
 class InternalError(CertsvcError):
     """A fault of ours; the detail sent says only to quote the request id."""
 

@@ -167,3 +167,33 @@ def test_import_pauses_the_cycle_collector_and_restores_it(
     finally:
         gc.enable()
     assert seen == ([] if conflict else [False])
+
+
+def test_a_full_status_list_refuses_issuance_at_once(
+        issuer: Issuer, engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 27: with the list's index space full, issuance drew random indices for ever and
+    an import never returned. A list of 64: an import that would overfill it is refused whole;
+    one that fits takes 63; the 64th licence is issued at the one index left (found by search
+    once random draws keep hitting taken ones); the 65th is refused with a clear problem."""
+    import dataclasses
+
+    from certsvc.errors import StatusListFull
+    from certsvc.workflow import issuance
+
+    monkeypatch.setattr(issuance, "SIZE", 64)
+    base = Licence.from_dict(reference_data())
+    assert base.number is not None
+    many = [base.with_number(dataclasses.replace(base.number, serial=n))
+            for n in range(2000, 2065)]
+    with pytest.raises(StatusListFull, match="needs 65 status-list indices and 64 of 64"):
+        issuer.import_licences(many, ISSUE_TIME)
+    assert count(engine) == 0  # nothing of the refused import
+    assert issuer.import_licences(many[:63], ISSUE_TIME) == 63
+    last = issuer.issue(many[63], ISSUE_TIME)
+    with engine.connect() as conn:
+        indices = set(conn.execute(select(LicenceRow.status_index)).scalars())
+    assert indices == set(range(64)) and last.status_index in indices
+    with pytest.raises(StatusListFull, match="all 64 indices"):
+        issuer.issue(many[64], ISSUE_TIME)
+    assert count(engine) == 64
+    assert StatusListFull("x").status == 503

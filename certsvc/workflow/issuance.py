@@ -34,11 +34,13 @@ from certsvc.domain.catalogue import catalogue
 from certsvc.domain.licence import Licence, LicenceStatus
 from certsvc.domain.licence_number import LicenceNumber
 from certsvc.domain.time import utcnow
+from certsvc.errors import StatusListFull
 from certsvc.publish.log import sign_head
 from certsvc.signer.signer import Signer
 from certsvc.store import feed, writer
 
 BATCH = 5000
+PROBES = 32  # random draws for a free status index before searching the taken ones
 
 
 @dataclass(frozen=True)
@@ -129,10 +131,8 @@ class Issuer:
 
     @staticmethod
     def _free_index(conn: Connection) -> int:
-        index = secrets.randbelow(SIZE)
-        while writer.status_index_taken(conn, index):
-            index = secrets.randbelow(SIZE)
-        return index
+        return free_index(lambda index: writer.status_index_taken(conn, index),
+                          lambda: writer.used_status_indices(conn), _random_indices(PROBES))
 
     def _issued(self, licence: Licence, token: bytes, row: dict[str, Any]) -> IssuedLicence:
         return IssuedLicence(licence, token, qr_text(self.public_url, token), row["status_index"])
@@ -153,15 +153,17 @@ class Issuer:
         with (_cyclic_gc_paused(), self.engine.begin() as conn,
               self.signer.batch_signing() as submit):
             used = writer.used_status_indices(conn)
+            if len(used) + len(licences) > SIZE:
+                raise StatusListFull(
+                    f"the import needs {len(licences)} status-list indices and "
+                    f"{max(SIZE - len(used), 0)} of {SIZE} are free: nothing was imported")
             kids: dict[str, bytes] = {}  # one key lookup per bureau, not per licence
             signing: list[tuple[list[int], Future[list[bytes]]]] = []
             draws = _random_indices()
             for start in range(0, len(licences), BATCH):
                 rows = []
                 for licence in licences[start:start + BATCH]:
-                    index = next(draws)
-                    while index in used:
-                        index = next(draws)
+                    index = free_index(used.__contains__, lambda: used, draws)
                     used.add(index)
                     code = licence.issuer.code
                     if code not in kids:
@@ -212,6 +214,24 @@ def _cyclic_gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+def free_index(taken: Callable[[int], bool], all_taken: Callable[[], set[int]],
+               draws: Iterator[int]) -> int:
+    """A free status-list index, uniformly random while the list is sparse: up to ``PROBES``
+    random draws (at half full each is free with probability ½), then, in a crowded list,
+    the first free index after a random one, found among all that are taken; StatusListFull
+    where none is left. (Drawing until a free one came hung issuance once the list filled.)"""
+    for _ in range(PROBES):
+        index = next(draws)
+        if not taken(index):
+            return index
+    held = all_taken()
+    if len(held) >= SIZE:
+        raise StatusListFull(f"all {SIZE} indices of the status list are held; no licence can "
+                             "be issued until the operator moves to a larger list")
+    start = next(draws)
+    return next((start + step) % SIZE for step in range(SIZE) if (start + step) % SIZE not in held)
 
 
 def _random_indices(chunk: int = 4 * BATCH) -> Iterator[int]:
