@@ -272,11 +272,12 @@ def api(engine: Engine, database_url: str, keystore: KeyStore, tmp_path: Path) -
                review_bodies)
 
 
-# Two review bodies, each with three reviewers: Zhejiang's (registered for every product)
-# and Jiangsu's.
+# Two review bodies: Zhejiang's (registered for every product, five reviewers: one more
+# than a visit may have) and Jiangsu's (three).
 REVIEW_BODIES = {
     "zhejiang": ("浙江省产品质量审查中心", "33", ["SC-33-2021-0012", "SC-33-2022-0031",
-                                                "SC-33-2023-0007"]),
+                                                "SC-33-2023-0007", "SC-33-2024-0044",
+                                                "SC-33-2024-0045"]),
     "jiangsu": ("江苏省产品质量审查中心", "32", ["SC-32-2020-0101", "SC-32-2021-0102",
                                                 "SC-32-2022-0103"]),
 }

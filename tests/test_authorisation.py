@@ -161,9 +161,19 @@ def _issued_on_commitment(api: Api) -> str:
         "accept", "zhejiang", None), ("approve", "zhejiang", None), ("issue", "zhejiang", None))
 
 
+RENEWABLE = "浙XK06-001-00013"
+
+
+def _renewable_licence(api: Api, issuer: Any) -> str:
+    """A licence like the reference, valid to 2027-03-14: on the matrices' day (2026-06-01)
+    its renewal is in the window (2026-03-14 to 2026-09-14)."""
+    return _licence(api, issuer, number=RENEWABLE, issued="2022-03-15",
+                    valid_until="2027-03-14")
+
+
 def _renewal(api: Api, issuer: Any) -> str:
-    _licence(api, issuer)
-    body = application_body(kind="renewal", licence_number=NUMBER)
+    _renewable_licence(api, issuer)
+    body = application_body(kind="renewal", licence_number=RENEWABLE)
     body["materials"] = dict(body["materials"], renewal_commitment="生产条件未变")
     response = api.post("/api/v1/applications", "enterprise", body)
     assert response.status_code == 201 and response.json is not None
@@ -172,12 +182,15 @@ def _renewal(api: Api, issuer: Any) -> str:
 
 
 def _licence(api: Api, issuer: Any, **changes: Any) -> str:
-    """The reference licence (issued once; a later call finds it), or one like it."""
+    """The reference licence, or one like it (issued once; a later call finds it)."""
+    from certsvc.domain.licence_number import LicenceNumber
+
     data = json.loads(REFERENCE.read_text("utf-8")) | changes
-    if not changes:
+    if data["number"]:  # issued once: a later call finds it
+        number = LicenceNumber.parse(data["number"]).canonical
         with api.engine.connect() as conn:
-            if conn.execute(select(LicenceRow.id).where(LicenceRow.number == NUMBER)).first():
-                return f"/api/v1/licences/{NUMBER}"
+            if conn.execute(select(LicenceRow.id).where(LicenceRow.number == number)).first():
+                return f"/api/v1/licences/{number}"
     issued = issuer.issue(Licence.from_dict(data), dt.datetime(2026, 3, 15, 2, tzinfo=dt.UTC))
     return f"/api/v1/licences/{issued.number.canonical}"
 

@@ -125,7 +125,9 @@ def _lands_on_a_page(client: Any, answer: Any, case: tuple[str, str]) -> None:
 
 
 def _renewal_application(api: Api) -> str:
-    body = application_body(kind="renewal", licence_number="浙XK06-001-00012")
+    from tests.test_authorisation import RENEWABLE
+
+    body = application_body(kind="renewal", licence_number=RENEWABLE)
     body["materials"] = dict(body["materials"], renewal_commitment="生产条件未变")
     response = api.post("/api/v1/applications", "enterprise", body)
     assert response.status_code == 201 and response.json is not None

@@ -56,9 +56,11 @@ def test_two_categories_one_licence_then_more_by_application_and_by_change(
         for action in ("accept", "approve", "issue"):
             done = post(api, f"/api/v1/applications/{third['id']}/{action}", "zhejiang")
         assert done["licence_number"] == number
-        # another province's bureau is another licence
-        assert "extends" not in post(api, "/api/v1/applications", "enterprise", application_body(
-            bureau="江苏省市场监督管理局", scope=["通用硅酸盐水泥"]), 201)["review"]["procedure"]
+        # another province's bureau is not the enterprise's to apply to (条例第十一条; it
+        # used to start a second licence there)
+        elsewhere = post(api, "/api/v1/applications", "enterprise", application_body(
+            bureau="江苏省市场监督管理局", scope=["通用硅酸盐水泥"]), 409)
+        assert "条例第十一条" in elsewhere["detail"]
     extended = LicenceReader(api.engine).by_number(LicenceNumber.parse(number))
     assert len(extended.scope) == 3 and extended.valid_until == record.valid_until
     with freeze_time("2026-06-02 02:00"):

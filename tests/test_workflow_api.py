@@ -186,8 +186,9 @@ def test_renewal_with_commitment_and_testing_exemption(api: Api, issuer: Any) ->
     from certsvc.domain.licence import Licence
     from tests.conftest import REFERENCE
 
-    with at("2026-03-15"):
-        issuer.issue(Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))),
+    with at("2026-03-15"):  # a licence of 2022, valid to 2027-03-14: renewable from 2026-03-14
+        issuer.issue(Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))
+                                       | {"issued": "2022-03-15", "valid_until": "2027-03-14"}),
                      dt.datetime(2026, 3, 15, 2, tzinfo=dt.UTC))
     materials = dict(application_body()["materials"],
                      renewal_commitment="生产条件未发生重大变化，特此承诺。")
@@ -226,7 +227,7 @@ def test_renewal_with_commitment_and_testing_exemption(api: Api, issuer: Any) ->
     from certsvc.store.reader import LicenceReader
 
     record = LicenceReader(api.engine).by_number(LicenceNumber.parse("浙XK06-001-00012"))
-    assert record.valid_until == dt.date(2036, 3, 14)  # five more years from the old expiry
+    assert record.valid_until == dt.date(2032, 3, 14)  # five more years from the old expiry
 
 
 def spot_check(api: Api, **changes: Any) -> int:

@@ -94,6 +94,9 @@ class ProcedureRules:
     commitment_bar_months: int
     testing_exemption_months: int
     max_testing_level: int
+    renewal_deadline_months: int
+    renewal_window_months: int
+    onsite_reviewers: tuple[int, int]  # the fewest and the most per on-site visit
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,9 @@ def _load(raw: dict[str, Any]) -> Catalogue:
             withdrawn = _date(u.get("withdrawn")) or product.withdrawn
             units[u["id"]] = Unit(u["id"], u["name"], u["name_en"], product, withdrawn,
                                   _date(u.get("listed")))
-    procedure = ProcedureRules(**{k: v["value"] for k, v in raw["procedure"].items()})
+    numbers: dict[str, Any] = {k: tuple(v["value"]) if isinstance(v["value"], list)
+                               else v["value"] for k, v in raw["procedure"].items()}
+    procedure = ProcedureRules(**numbers)
     return Catalogue(raw["version"], tuple(products), units, procedure)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from certsvc.domain.documents import EXAMPLE_REFERENCE
 from certsvc.domain.licence import ENTERPRISE_SPEC, LicenceStatus
-from certsvc.domain.review_bodies import ASSIGNMENT_FIELDS
+from certsvc.domain.review_bodies import ASSIGNMENT_FIELDS, FEWEST_REVIEWERS, MOST_REVIEWERS
 from certsvc.domain.specs import NO_BODY, Field, Kind, Spec
 from certsvc.errors import Conflict
 
@@ -88,13 +88,15 @@ _INSTITUTION = Field("institution_id", Kind.INT, "检验机构", "Inspection ins
                      help_en="a filed institution of level II or above")
 def _onsite(step: str) -> tuple[Field, ...]:
     """An on-site visit's record (核查 before the decision, 审查 after issue on commitment), by
-    the review body assigned it: its conclusion, the reviewers who took part (two or more of
+    the review body assigned it: its conclusion, the reviewers who took part (two to four of
     the assignment's, by qualification number), its date."""
     return (Field("passed", Kind.BOOL, f"{step}结论：合格", "Passed", example=True),
             Field("reviewers", Kind.TEXT_LIST, f"{step}人员（审查员注册号）",
-                  "Reviewers (qualification numbers)", max_length=64, min_items=2,
-                  max_items=10, example=["SC-33-2021-0012", "SC-33-2022-0031"],
-                  help_en="at least two of the reviewers assigned"),
+                  "Reviewers (qualification numbers)", max_length=64,
+                  min_items=FEWEST_REVIEWERS, max_items=MOST_REVIEWERS,
+                  example=["SC-33-2021-0012", "SC-33-2022-0031"],
+                  help_en=f"{FEWEST_REVIEWERS} to {MOST_REVIEWERS} of the reviewers assigned "
+                          "(条例第十五条)"),
             Field("date", Kind.DATE, f"{step}日期", "Date", required=False,
                   help_en="default today; not in the future"))
 

@@ -21,10 +21,12 @@ issued under whatever the catalogue says later.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from certsvc.domain.bureaus import Bureau
-from certsvc.domain.catalogue import Rule, Unit
+from certsvc.domain.catalogue import Rule, Unit, procedure_rules
+from certsvc.domain.time import months_before
 from certsvc.errors import Conflict, ValidationError
 
 
@@ -83,3 +85,49 @@ def renewal_commitment_open(procedure: dict[str, Any]) -> str | None:
         if not rule["renewal_commitment"]:
             return str(code)
     return None
+
+
+@dataclass(frozen=True)
+class RenewalWindow:
+    """The days a renewal (延续) of a licence valid until ``valid_until`` may be filed on,
+    both included: from ``opens`` (certsvc's setting) to ``closes``, 6 months before expiry
+    (条例第二十五条); the numbers and their sources are in the catalogue data file."""
+
+    opens: dt.date
+    closes: dt.date
+
+    @classmethod
+    def of(cls, valid_until: dt.date) -> RenewalWindow:
+        rules = procedure_rules()
+        return cls(months_before(valid_until, rules.renewal_window_months),
+                   months_before(valid_until, rules.renewal_deadline_months))
+
+
+def check_renewable(valid_until: dt.date, today: dt.date) -> RenewalWindow:
+    """A renewal filed ``today`` of a licence valid until ``valid_until`` is in its window;
+    ProcedureClosed says which limit it is outside of, and what to do instead.
+
+    >>> check_renewable(dt.date(2027, 3, 14), dt.date(2026, 9, 14)).closes
+    datetime.date(2026, 9, 14)
+    >>> check_renewable(dt.date(2027, 3, 14), dt.date(2026, 9, 15))
+    Traceback (most recent call last):
+    ...
+    certsvc.domain.procedure.ProcedureClosed: a renewal is filed by 2026-09-14, 6 months ...
+    """
+    window = RenewalWindow.of(valid_until)
+    rules = procedure_rules()
+    if today > valid_until:
+        raise ProcedureClosed(
+            f"the licence expired on {valid_until}: an expired licence is not renewed but "
+            "cancelled (行政许可法第七十条); apply for a new licence, which gets a new number")
+    if today > window.closes:
+        raise ProcedureClosed(
+            f"a renewal is filed by {window.closes}, {rules.renewal_deadline_months} months "
+            f"before the licence expires on {valid_until} (条例第二十五条); apply for a new "
+            "licence instead")
+    if today < window.opens:
+        raise ProcedureClosed(
+            f"a renewal may be filed from {window.opens}, {rules.renewal_window_months} months "
+            f"before the licence expires on {valid_until} (certsvc's setting: see the "
+            "catalogue data file), not earlier: its new term runs from that expiry")
+    return window

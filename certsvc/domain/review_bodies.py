@@ -14,6 +14,7 @@ One spec each (``certsvc.domain.specs``): it validates the request and is its Op
 
 from __future__ import annotations
 
+from certsvc.domain.catalogue import procedure_rules
 from certsvc.domain.specs import Field, Kind, Spec
 
 # a body's status: only an active body may be assigned an on-site verification
@@ -83,11 +84,14 @@ INSPECTION_SPEC = Spec((
     Field("passed", Kind.BOOL, "年度检查结论：合格", "Passed", example=True),
     Field("note", Kind.TEXT, "检查意见", "Findings", max_length=2000, example="符合要求"),
 ))
+# 条例第十五条: 2 to 4 reviewers a visit (the catalogue data file, with its source)
+FEWEST_REVIEWERS, MOST_REVIEWERS = procedure_rules().onsite_reviewers
 ASSIGNMENT_FIELDS = (
     Field("review_body_id", Kind.INT, "审查机构", "Review body", minimum=1, example=1,
           help_en="an active body registered for these products, with no declared conflict"),
     Field("reviewers", Kind.TEXT_LIST, "审查员（注册号）", "Reviewers (qualification numbers)",
-          max_length=64, min_items=2, max_items=10,
+          max_length=64, min_items=FEWEST_REVIEWERS, max_items=MOST_REVIEWERS,
           example=["SC-33-2021-0012", "SC-33-2022-0031"],
-          help_en="at least two of the body's registered reviewers"),
+          help_en=f"{FEWEST_REVIEWERS} to {MOST_REVIEWERS} of the body's registered "
+                  "reviewers (条例第十五条)"),
 )

@@ -34,3 +34,21 @@ def china_date(moment: dt.datetime) -> dt.date:
 def china_time(moment: dt.datetime) -> str:
     """For display: ``2026-03-15 10:00 (北京时间)``."""
     return as_utc(moment).astimezone(CHINA).strftime("%Y-%m-%d %H:%M") + " (北京时间)"
+
+
+def months_before(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months earlier (or later, for a negative count), the
+    month's last day where it has no such day: the rules count their months so.
+
+    >>> months_before(dt.date(2027, 3, 14), 6), months_before(dt.date(2026, 8, 31), 6)
+    (datetime.date(2026, 9, 14), datetime.date(2026, 2, 28))
+    """
+    month = day.month - months
+    year = day.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    for last in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, last)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

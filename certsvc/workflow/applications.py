@@ -23,6 +23,7 @@ from certsvc.domain.accounts import Principal, Role
 from certsvc.domain.bureaus import Bureau, bureau_by_code, find_bureau
 from certsvc.domain.calendar import UnknownYear, working_days
 from certsvc.domain.catalogue import Unit, procedure_rules, scope_of
+from certsvc.domain.jurisdiction import check_jurisdiction
 from certsvc.domain.licence import (
     Enterprise,
     Licence,
@@ -42,9 +43,14 @@ from certsvc.domain.lifecycle import (
     allowed_application_actions,
     application_transition,
 )
-from certsvc.domain.procedure import ProcedureClosed, choose, renewal_commitment_open
+from certsvc.domain.procedure import (
+    ProcedureClosed,
+    check_renewable,
+    choose,
+    renewal_commitment_open,
+)
 from certsvc.domain.specs import Values
-from certsvc.domain.time import china_date
+from certsvc.domain.time import china_date, months_before
 from certsvc.domain.time_limit import (
     CLOCK_STATES,
     TIME_LIMIT,
@@ -99,9 +105,6 @@ class Applications:
         documents = {k: v for k, v in values.materials.items() if k != "renewal_commitment"}
         if report is not None:  # 国发〔2018〕33号: the passing report comes with it
             documents["test_report"] = report["report"]
-        materials: dict[str, Any] = self.documents.attach(principal, documents)
-        if kind == "renewal" and commitment is not None:
-            materials["renewal_commitment"] = commitment
         if kind == "renewal":
             number = values.licence_number
             if number is None:
@@ -112,6 +115,7 @@ class Applications:
             if record.status is not LicenceStatus.VALID:
                 raise ValidationError("licence_number", f"is {record.status.value}; only a "
                                                         "valid licence can be renewed")
+            check_renewable(record.valid_until, china_date(now))
             bureau, scope = record.issuer, values.scope or record.scope
         else:
             number = None
@@ -121,6 +125,7 @@ class Applications:
                 raise ValidationError("scope", "is required for a new licence")
             bureau = find_bureau(values.bureau, "bureau")
             scope = values.scope
+            check_jurisdiction(enterprise, bureau)
         today = china_date(now)
         check_licence(Licence(number, enterprise, scope, today, default_valid_until(today),
                               bureau))
@@ -132,6 +137,10 @@ class Applications:
                     raise ValidationError(name, "is required for the commitment procedure "
                                                 "(告知承诺)")
             procedure["statement"] = values.commitment_statement
+        # the uploads are stored only once the application passed every check above
+        materials: dict[str, Any] = self.documents.attach(principal, documents)
+        if kind == "renewal" and commitment is not None:
+            materials["renewal_commitment"] = commitment
         row_values = {
             "kind": kind, "state": _S.SUBMITTED.value, "bureau_code": bureau.code,
             "uscc": enterprise.uscc,
@@ -340,7 +349,7 @@ class Applications:
     def _assign_review(self, conn: Connection, p: Principal, row: dict[str, Any],
                        values: Values, now: dt.datetime) -> dict[str, Any]:
         """指派审查机构: the on-site visit (核查 before the decision, or the review after a
-        licence issued on commitment) to an active review body and two or more of its
+        licence issued on commitment) to an active review body and two to four of its
         reviewers. Assigning again replaces the assignment (the audit keeps the old)."""
         if row["state"] == _S.ISSUED.value:
             if row["review"].get("post_review", {}).get("state") != "pending":
@@ -423,7 +432,7 @@ class Applications:
             raise ValidationError("spot_check_id", "only a passed spot check exempts")
         today = china_date(now)
         checked_on = dt.date.fromisoformat(check["checked_on"])
-        if checked_on < _months_before(today, procedure_rules().testing_exemption_months):
+        if checked_on < months_before(today, procedure_rules().testing_exemption_months):
             raise ValidationError("spot_check_id", "the spot check is older than six months")
         if set(row["scope"]) - set(check["unit_ids"]):
             raise ValidationError("spot_check_id", "the spot check does not cover every unit "
@@ -679,7 +688,7 @@ def _visit_date(values: Values, now: dt.datetime) -> dt.date:
 
 
 def _reviewers(row: dict[str, Any], numbers: list[str]) -> list[dict[str, str]]:
-    """The reviewers who took part in a visit: two or more of those assigned, named."""
+    """The reviewers who took part in a visit: two to four of those assigned, named."""
     assigned = {r["qualification_number"]: r for r in row["review"]["assignment"]["reviewers"]}
     strangers = [n for n in numbers if n not in assigned]
     if strangers:
@@ -726,23 +735,11 @@ def _not_barred(conn: Connection, uscc: str, today: dt.date) -> None:
     on-site review, the commitment path stays closed to the enterprise for a while."""
     months = procedure_rules().commitment_bar_months
     failed = applications.last_post_review_failure(conn, uscc)
-    if failed is not None and failed > _months_before(today, months):
+    if failed is not None and failed > months_before(today, months):
         raise ProcedureClosed(
             f"an on-site review after a licence issued on commitment failed on {failed}; "
             f"the commitment procedure (告知承诺) is closed to this enterprise for "
             f"{months} months from then: apply with procedure verify_first")
-
-
-def _months_before(day: dt.date, months: int) -> dt.date:
-    month = day.month - months
-    year = day.year + (month - 1) // 12
-    month = (month - 1) % 12 + 1
-    for last in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, last)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def _iso(moment: dt.datetime) -> str:

@@ -4,7 +4,7 @@
 independent legal person, not for profit in this work) with the products it may review and
 its reviewers by qualification number; a body registered by the national authority may be
 assigned anywhere, a province's only there. A provincial bureau assigns an application's
-on-site visit to an active body and two or more of its reviewers, never to one that declared
+on-site visit to an active body and two to four of its reviewers, never to one that declared
 a conflict of interest with the enterprise (409); the body records the visit. The keeper
 suspends or bars a body with a reason and the day, which gives its open assignments back to
 the bureau. Each year the keeper sets the day reports are due; each body files its annual
@@ -61,7 +61,7 @@ def assignment(conn: Connection, body_id: int, reviewers: list[str], *, uscc: st
                unit_ids: list[int], bureau_code: str, now: dt.datetime) -> dict[str, Any]:
     """The record of an on-site visit assigned to a body and its reviewers, after every
     check: the body exists, is active, may serve this province and these products, the
-    reviewers are two or more of its own, and neither it nor they declared a conflict with
+    reviewers are two to four of its own, and neither it nor they declared a conflict with
     the enterprise."""
     try:
         body = rows.body(conn, body_id)

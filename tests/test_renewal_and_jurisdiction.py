@@ -1,0 +1,127 @@
+"""Two limits the law sets on an application (issue 25), each on both sides:
+
+- a renewal is filed in its window, by 6 months before expiry (条例第二十五条) and from the
+  opening certsvc sets; an expired licence is not renewed (行政许可法第七十条);
+- an enterprise applies to the bureau of the province where it is (条例第十一条).
+
+The numbers and their sources are in certsvc/domain/data/catalogue.json."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from certsvc.domain.bureaus import find_bureau
+from certsvc.domain.jurisdiction import check_jurisdiction, home_province
+from certsvc.domain.licence import Enterprise, Licence
+from certsvc.domain.procedure import ProcedureClosed
+from certsvc.domain.time import utcnow
+from tests.conftest import REFERENCE, Api, application_body
+from tests.test_workflow_api import at
+
+RENEWAL = {"kind": "renewal", "licence_number": "浙XK06-001-00012"}
+
+
+def _licence_valid_to_2027(issuer: Any) -> None:
+    """The reference licence as if issued in 2022: valid to 2027-03-14."""
+    with at("2026-03-01"):
+        issuer.issue(Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))
+                                       | {"issued": "2022-03-15", "valid_until": "2027-03-14"}),
+                     utcnow())
+
+
+@pytest.mark.parametrize(("day", "accepted", "reason"), [
+    ("2026-03-13", False, "may be filed from 2026-03-14, 12 months"),  # a day early
+    ("2026-03-14", True, ""),  # the window opens
+    ("2026-09-14", True, ""),  # the last day: 6 months before expiry
+    ("2026-09-15", False, "filed by 2026-09-14, 6 months before the licence expires on "
+                          "2027-03-14 (条例第二十五条)"),
+    ("2027-03-14", False, "filed by 2026-09-14"),  # still valid, too late
+    ("2027-03-15", False, "expired on 2027-03-14: an expired licence is not renewed"),
+])
+def test_a_renewal_is_filed_in_its_window(
+        api: Api, issuer: Any, day: str, accepted: bool, reason: str) -> None:
+    _licence_valid_to_2027(issuer)
+    with at(day):
+        answer = api.post("/api/v1/applications", "enterprise", application_body(**RENEWAL))
+    body = answer.json
+    assert body is not None
+    if accepted:
+        assert answer.status_code == 201, body
+        assert body["kind"] == "renewal"
+    else:
+        assert answer.status_code == 409, body
+        assert body["type"].endswith("procedure-closed") and reason in body["detail"], body
+
+
+def test_a_refused_renewal_stores_nothing(api: Api, issuer: Any) -> None:
+    from sqlalchemy import func, select
+
+    from certsvc.store.models import ApplicationRow
+
+    _licence_valid_to_2027(issuer)
+    with at("2026-10-01"):
+        assert api.post("/api/v1/applications", "enterprise",
+                        application_body(**RENEWAL)).status_code == 409
+    with api.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ApplicationRow)).scalar_one() == 0
+
+
+@pytest.mark.parametrize(("bureau", "status"), [
+    ("浙江省市场监督管理局", 201), ("江苏省市场监督管理局", 409), ("苏", 409)])
+def test_an_enterprise_applies_where_it_is(api: Api, bureau: str, status: int) -> None:
+    """The reference enterprise's USCC 91330106… was issued in 330106 (杭州西湖区)."""
+    with at("2026-06-01"):
+        answer = api.post("/api/v1/applications", "enterprise",
+                          application_body(bureau=bureau))
+    assert answer.status_code == status, answer.json
+    if status == 409:
+        assert answer.json is not None
+        detail = answer.json["detail"]
+        assert "条例第十一条" in detail and "浙江省市场监督管理局" in detail
+        assert "area 330106" in detail
+
+
+@pytest.mark.parametrize(("residence", "province"), [
+    ("江苏省南京市玄武区中山路1号", "32"),
+    ("江苏南京市玄武区中山路1号", "32"),
+    ("广西壮族自治区南宁市青秀区", "45"),
+    ("广西南宁市青秀区", "45"),
+    ("北京市海淀区", "11"),
+    ("内蒙古呼和浩特市", "15"),
+])
+def test_a_national_registration_is_placed_by_its_address(residence: str,
+                                                          province: str) -> None:
+    """A USCC issued by a national authority (area 100000) names no province: the
+    registered address does."""
+    home = home_province(Enterprise("某集团公司", "91100000MA00000000", residence, residence))
+    assert home is not None and home.bureau.code == province
+    assert "area 100000" in home.reason and "registered address" in home.reason
+
+
+def test_where_nothing_says_the_application_is_refused_with_why() -> None:
+    nowhere = Enterprise("某集团公司", "91100000MA00000000", "海外某地", "海外某地")
+    assert home_province(nowhere) is None
+    with pytest.raises(ProcedureClosed, match="cannot be told"):
+        check_jurisdiction(nowhere, find_bureau("浙"))
+    assert check_jurisdiction(nowhere, find_bureau("00")) is None  # the national authority's
+
+
+@pytest.mark.parametrize(("count", "status"), [(1, 422), (2, 200), (4, 200), (5, 422)])
+def test_an_on_site_visit_has_two_to_four_reviewers(api: Api, count: int, status: int) -> None:
+    """条例第十五条: 应当指派2至4名核查人员 (it allowed 2 to 10)."""
+    from tests.conftest import REVIEW_BODIES
+
+    with at("2026-06-01"):
+        created = api.post("/api/v1/applications", "enterprise", application_body())
+        assert created.json is not None
+        path = f"/api/v1/applications/{created.json['id']}"
+        assert api.post(f"{path}/accept", "zhejiang").status_code == 200
+        assigned = api.post(f"{path}/assign_review", "zhejiang", {
+            "review_body_id": api.review_bodies["zhejiang"],
+            "reviewers": REVIEW_BODIES["zhejiang"][2][:count]})
+    assert assigned.status_code == status, assigned.json
+    if status == 422:
+        assert assigned.json is not None and assigned.json["field"] == "reviewers"
