@@ -97,6 +97,9 @@ class ProcedureRules:
     renewal_deadline_months: int
     renewal_window_months: int
     onsite_reviewers: tuple[int, int]  # the fewest and the most per on-site visit
+    bar_after_penalty_revocation_years: int
+    bar_after_deceit_years: int
+    bar_after_false_information_years: int
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,13 @@ def _reason(name: str = "reason", zh: str = "理由", en: str = "Reason") -> Fie
 
 _LEGAL_BASIS = Field("legal_basis", Kind.TEXT, "法律依据", "Legal basis", max_length=500,
                      example="《工业产品生产许可证管理条例》第四十五条")
+# 行政许可法第七十八条: an application that hid facts or gave false information is refused,
+# and the enterprise may not apply again for a year (certsvc.domain.bars)
+_FALSE_INFORMATION = Field(
+    "false_information", Kind.BOOL, "隐瞒有关情况或者提供虚假材料", "False information",
+    required=False, example=False,
+    help_en="the application hid facts or gave false information: no new application "
+            "for the same products for a year (行政许可法第七十八条)")
 _REPORT_NUMBER = Field("report_number", Kind.TEXT, "检验报告编号", "Test report number",
                        max_length=64, example="ZJ-2026-0518")
 _INSTITUTION = Field("institution_id", Kind.INT, "检验机构", "Inspection institution",
@@ -170,7 +177,7 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
     "accept": Transition(Actor.PROVINCE, frozenset({_A.SUBMITTED}), _A.UNDER_REVIEW, "受理"),
     "refuse_acceptance": Transition(
         Actor.PROVINCE, frozenset({_A.SUBMITTED}), _A.NOT_ACCEPTED, "不予受理",
-        Spec((_reason("reasons", "不予受理的理由", "Reasons"),))),
+        Spec((_reason("reasons", "不予受理的理由", "Reasons"), _FALSE_INFORMATION))),
     "request_correction": Transition(
         Actor.PROVINCE, frozenset({_A.SUBMITTED}), _A.AWAITING_CORRECTION, "补正告知",
         Spec((Field("missing", Kind.TEXT_LIST, "需补正的材料", "Missing material",
@@ -212,7 +219,7 @@ APPLICATION_ACTIONS: dict[str, Transition] = {
     "approve": Transition(Actor.PROVINCE, frozenset({_A.UNDER_REVIEW}), _A.APPROVED, "准予许可"),
     "refuse": Transition(
         Actor.PROVINCE, frozenset({_A.UNDER_REVIEW, _A.TESTING}), _A.REFUSED, "不予许可",
-        Spec((_reason("reasons", "不予许可的理由", "Reasons"),))),
+        Spec((_reason("reasons", "不予许可的理由", "Reasons"), _FALSE_INFORMATION))),
     "issue": Transition(Actor.PROVINCE, frozenset({_A.APPROVED}), _A.ISSUED, "发证"),
     "record_post_review": Transition(
         Actor.REVIEW_BODY, frozenset({_A.ISSUED}), None, "后置现场审查", Spec((
@@ -228,6 +235,13 @@ _L = LicenceStatus
 _IN_FORCE = frozenset({_L.VALID, _L.SUSPENDED})
 _REASON = Spec((_reason(),))
 _WITH_BASIS = Spec((_reason(), _LEGAL_BASIS))
+REVOCATION_GROUNDS = {"deceit": "以欺骗、贿赂等不正当手段取得", "other": "其他依法撤销的情形"}
+_REVOCATION = Spec((_reason(), _LEGAL_BASIS, Field(
+    "ground", Kind.CHOICE, "撤销情形", "Ground", required=False,
+    choices=tuple(REVOCATION_GROUNDS), example="other",
+    help_en="deceit (以欺骗、贿赂等不正当手段取得, a false commitment included): no new "
+            "application for the same products for 3 years (行政许可法第七十九条); "
+            "default other")))
 LICENCE_ACTIONS: dict[str, Transition] = {
     "change": Transition(Actor.PROVINCE, _IN_FORCE, None, "变更", Spec((
         Field("enterprise", Kind.OBJECT, "企业信息", "Enterprise", required=False,
@@ -244,7 +258,7 @@ LICENCE_ACTIONS: dict[str, Transition] = {
                                     required=False, help_en="required for rectify")))),
     "lift_suspension": Transition(Actor.BUREAU, frozenset({_L.SUSPENDED}), _L.VALID,
                                   "恢复生产（整改合格）", _REASON),
-    "revoke": Transition(Actor.BUREAU, _IN_FORCE, _L.REVOKED, "撤销", _WITH_BASIS),
+    "revoke": Transition(Actor.BUREAU, _IN_FORCE, _L.REVOKED, "撤销", _REVOCATION),
     "penalty_revoke": Transition(Actor.BUREAU, _IN_FORCE, _L.REVOKED, "吊销", _WITH_BASIS),
     "cancel": Transition(Actor.BUREAU, _IN_FORCE, _L.CANCELLED, "注销（依职权）", _REASON),
     "request_cancellation": Transition(Actor.ENTERPRISE, _IN_FORCE, _L.CANCELLED,

@@ -577,6 +577,23 @@ class GradeOverrideRow(Base):
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
+class StatutoryBarRow(Base):
+    """A bar on applying again, written with the decision that brings it (migration 0027):
+    ``kind`` names the rule in the catalogue data file; applications for any of
+    ``product_codes`` are refused from ``since`` until the day before ``until``."""
+
+    __tablename__ = "statutory_bars"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uscc: Mapped[str] = mapped_column(String(18), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    product_codes: Mapped[list[str]] = mapped_column(JSON)
+    since: Mapped[dt.date] = mapped_column(Date)
+    until: Mapped[dt.date] = mapped_column(Date)
+    subject: Mapped[str] = mapped_column(String(64))  # licence:<number> or application:<id>
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class LicenceFileRow(Base):
     """A licence version's sealed file (the OFD): made where the keys are, served anywhere."""
 

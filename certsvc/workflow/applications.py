@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 
 from certsvc.domain.accounts import Principal, Role
+from certsvc.domain.bars import refusal as bar_refusal
 from certsvc.domain.bureaus import Bureau, bureau_by_code, find_bureau
 from certsvc.domain.calendar import UnknownYear, working_days
 from certsvc.domain.catalogue import Unit, procedure_rules, scope_of
@@ -58,7 +59,7 @@ from certsvc.domain.time_limit import (
     post_review_due_on,
 )
 from certsvc.errors import Forbidden, NotFound, ValidationError
-from certsvc.store import accounts, applications, audit, writer
+from certsvc.store import accounts, applications, audit, bars, writer
 from certsvc.store import grading as grading_rows
 from certsvc.store.reader import LicenceReader, held_from, licence_in, spot_checks_of
 from certsvc.workflow.authz import hidden, jurisdiction, may_read, missing, require
@@ -152,6 +153,7 @@ class Applications:
             "updated_at": now,
         }
         with self.engine.begin() as conn:
+            _not_barred_by_law(conn, enterprise.uscc, scope, today)
             held = held_from(conn, enterprise.uscc, bureau.code, today)
             if kind == "new" and held:  # 一企一证: issue extends the licence held
                 procedure["extends"] = held[0].canonical
@@ -319,8 +321,10 @@ class Applications:
 
     def _refuse_acceptance(self, conn: Connection, p: Principal, row: dict[str, Any],
                            values: Values, now: dt.datetime) -> dict[str, Any]:
-        return {"review": _review(row, acceptance={"decision": "not_accepted",
-                                                   "reasons": values.reasons, "on": _iso(now)})}
+        _bar_if_false(conn, row, values, now)
+        return {"review": _review(row, acceptance={
+            "decision": "not_accepted", "reasons": values.reasons, "on": _iso(now),
+            "false_information": bool(values.false_information)})}
 
     def _request_correction(self, conn: Connection, p: Principal, row: dict[str, Any],
                             values: Values, now: dt.datetime) -> dict[str, Any]:
@@ -475,8 +479,10 @@ class Applications:
 
     def _refuse(self, conn: Connection, p: Principal, row: dict[str, Any],
                 values: Values, now: dt.datetime) -> dict[str, Any]:
-        return {"review": _review(row, decision={"approved": False, "reasons": values.reasons,
-                                                 "on": _iso(now)}), **_resume_clock(row, now)}
+        _bar_if_false(conn, row, values, now)
+        return {"review": _review(row, decision={
+            "approved": False, "reasons": values.reasons, "on": _iso(now),
+            "false_information": bool(values.false_information)}), **_resume_clock(row, now)}
 
     def _issue(self, conn: Connection, p: Principal, row: dict[str, Any],
                values: Values, now: dt.datetime) -> dict[str, Any]:
@@ -550,7 +556,9 @@ class Applications:
                 changes[_REVOKE] = (number, {
                     "reason": f"{finding}（告知承诺后置现场审查）" + (
                         f"：{values.notes}" if values.notes else ""),
-                    "legal_basis": POST_REVIEW_BASIS})
+                    "legal_basis": POST_REVIEW_BASIS,
+                    # a false commitment is a licence obtained by deceit (bars: 3 years)
+                    "ground": "deceit" if values.finding == "false_commitment" else "other"})
                 outcome["revoked"] = True
             changes["post_review_failed_on"] = reviewed
         return {**changes, "review": _review(row, post_review=outcome)}
@@ -728,6 +736,27 @@ def _qualified_institution(conn: Connection, institution_id: int,
     if not found.filed or found.level > procedure_rules().max_testing_level:
         raise ValidationError(field, f"{found.name} may not test for licences: it must be "
                                      "filed and of level II or above")
+
+
+def _bar_if_false(conn: Connection, row: dict[str, Any], values: Values,
+                  now: dt.datetime) -> None:
+    """行政许可法第七十八条: a refusal for false information bars the products a year."""
+    if values.false_information:
+        bars.record(conn, row["uscc"], "false_information",
+                    {u.product.code for u in scope_of(row["scope"])}, china_date(now),
+                    f"application:{row['id']}", now)
+
+
+def _not_barred_by_law(conn: Connection, uscc: str, scope: tuple[Unit, ...],
+                       today: dt.date) -> None:
+    """No statutory bar (certsvc.domain.bars) runs for any product of the scope."""
+    wanted = {u.product.code for u in scope}
+    for bar in bars.in_force(conn, uscc, today):
+        hit = sorted(wanted & set(bar.product_codes))
+        if hit:
+            names = [u.product.name for u in scope if u.product.code in hit]
+            raise bar_refusal(bar.kind, bar.subject, bar.since, bar.until,
+                              sorted(set(names)))
 
 
 def _not_barred(conn: Connection, uscc: str, today: dt.date) -> None:

@@ -37,7 +37,7 @@ from certsvc.domain.procedure import choose
 from certsvc.domain.specs import Values
 from certsvc.domain.time import china_date
 from certsvc.errors import Conflict, Forbidden, NotFound, ValidationError
-from certsvc.store import audit, feed, writer
+from certsvc.store import audit, bars, feed, writer
 from certsvc.store.reader import LicenceReader, held_from, in_force_scopes, licence_in
 from certsvc.store.records import LicenceRecord
 from certsvc.workflow.authz import require
@@ -90,6 +90,11 @@ class LicenceActions:
             if action == "no_longer_required":
                 _check_withdrawn(record, today)
             writer.set_status(conn, number, target, now, _detail(action, values))
+            kind = _bar_kind(action, values)
+            if kind is not None:
+                bars.record(conn, record.enterprise.uscc, kind,
+                            {u.product.code for u in record.scope}, today,
+                            f"licence:{number.canonical}", now)
         after = licence_view(licence_in(conn, number), today)
         if action != "change":  # a change is in the feed as the re-issued licence
             feed.record(conn, "licence.status", record.enterprise.uscc,
@@ -203,6 +208,15 @@ def _public_detail(values: Values) -> dict[str, Any]:
     return {"reason": values.get("reason"), "legal_basis": values.get("legal_basis"),
             "deadline": deadline.isoformat() if deadline else None,
             "order": values.get("order")}
+
+
+def _bar_kind(action: str, values: Values) -> str | None:
+    """The statutory bar a status change brings (certsvc.domain.bars), if any."""
+    if action == "penalty_revoke":
+        return "penalty_revocation"
+    if action == "revoke" and values.get("ground") == "deceit":
+        return "deceit"
+    return None
 
 
 def _check_withdrawn(record: LicenceRecord, today: dt.date) -> None:
