@@ -125,3 +125,35 @@ def test_an_on_site_visit_has_two_to_four_reviewers(api: Api, count: int, status
     assert assigned.status_code == status, assigned.json
     if status == 422:
         assert assigned.json is not None and assigned.json["field"] == "reviewers"
+
+
+@pytest.mark.parametrize(("day", "left", "overdue"), [
+    ("2026-06-01", 10, False), ("2026-06-15", 0, False), ("2026-06-16", -1, True)])
+def test_the_certificate_is_due_ten_working_days_after_approval(
+        api: Api, day: str, left: int, overdue: bool) -> None:
+    """行政许可法第四十四条 (and 第八十二条: working days): approved on Monday 2026-06-01,
+    due Monday 2026-06-15; the console's case page says so."""
+    from tests.test_procedure_rules import commitment_body
+
+    with at("2026-06-01"):
+        created = api.post("/api/v1/applications", "enterprise", commitment_body(api))
+        assert created.json is not None
+        path = f"/api/v1/applications/{created.json['id']}"
+        for action in ("accept", "approve"):
+            assert api.post(f"{path}/{action}", "zhejiang").status_code == 200
+    with at(day):
+        approved = api.get(path, "zhejiang").json
+    assert approved is not None
+    assert approved["certificate_due"] == {"due": "2026-06-15", "working_days_left": left,
+                                           "overdue": overdue, "provisional": False}
+    from tests.test_console_workflow import HTTPS, signed_in
+
+    with at(day):
+        page = signed_in(api, "zhejiang").get(
+            f"/console/applications/{created.json['id']}", base_url=HTTPS).get_data(
+                as_text=True)
+    assert 'id="certificate-due"' in page and "2026-06-15" in page
+    assert ("已逾期" in page) is overdue
+    with at("2026-06-01"):
+        issued = api.post(f"{path}/issue", "zhejiang").json
+    assert issued is not None and issued["certificate_due"] is None

@@ -681,7 +681,11 @@ def openapi_document() -> dict[str, Any]:
                     "procedure": {"enum": ["verify_first", "commitment"]},
                     "post_review": {"type": ["object", "null"], "description":
                                     "告知承诺: the on-site review after issue (state pending, "
-                                    "passed or failed; due date, working days left)"}}},
+                                    "passed or failed; due date, working days left)"},
+                    "certificate_due": {"type": ["object", "null"], "description":
+                                        "approved: the certificate is due within 10 working "
+                                        "days of the decision (行政许可法第四十四条): due "
+                                        "date, working days left, overdue"}}},
                 "Verdict": {"type": "object", "properties": {
                     "verdict": {"enum": [code.value for code in VerdictCode]},
                     "valid": {"type": "boolean"}, "authentic": {"type": "boolean"},

@@ -100,6 +100,7 @@ class ProcedureRules:
     bar_after_penalty_revocation_years: int
     bar_after_deceit_years: int
     bar_after_false_information_years: int
+    certificate_working_days: int
 
 
 @dataclass(frozen=True)

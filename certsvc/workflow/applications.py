@@ -585,6 +585,7 @@ def view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         "submitted_at": _iso(row["submitted_at"]),
         "accepted_on": row["accepted_on"] and row["accepted_on"].isoformat(),
         "deadline": deadline(row, now),
+        "certificate_due": certificate_due(row, now),
         "post_review": post_review(row, now),
     }
 
@@ -652,6 +653,23 @@ def deadline(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
     return {"due": due.isoformat(), "working_days_left": left, "overdue": left < 0,
             "provisional": calendar.provisional(accepted_on, max(due, today)),
             "paused": state is _S.TESTING, "paused_working_days": paused}
+
+
+def certificate_due(row: dict[str, Any], now: dt.datetime) -> dict[str, Any] | None:
+    """The certificate after 准予许可: within 10 working days of the decision (行政许可法
+    第四十四条; the number and its source in the catalogue data file), while it waits."""
+    if row["state"] != _S.APPROVED.value:
+        return None
+    decided = china_date(dt.datetime.fromisoformat(row["review"]["decision"]["on"]))
+    calendar = working_days()
+    today = china_date(now)
+    try:
+        due = calendar.add(decided, procedure_rules().certificate_working_days)
+        left = calendar.between(today, due) if today <= due else -calendar.between(due, today)
+    except UnknownYear as exc:
+        return {"error": exc.detail, "unknown_year": exc.year}
+    return {"due": due.isoformat(), "working_days_left": left, "overdue": left < 0,
+            "provisional": calendar.provisional(decided, max(due, today))}
 
 
 def _resume_clock(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
