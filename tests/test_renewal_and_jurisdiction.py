@@ -8,6 +8,7 @@ The numbers and their sources are in certsvc/domain/data/catalogue.json."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -157,3 +158,70 @@ def test_the_certificate_is_due_ten_working_days_after_approval(
     with at("2026-06-01"):
         issued = api.post(f"{path}/issue", "zhejiang").json
     assert issued is not None and issued["certificate_due"] is None
+
+
+def _submitted(api: Api) -> str:
+    with at("2026-06-01"):  # a Monday: the fifth working day after is Monday 2026-06-08
+        created = api.post("/api/v1/applications", "enterprise", application_body())
+    assert created.json is not None
+    return f"/api/v1/applications/{created.json['id']}"
+
+
+def test_a_correction_notice_on_the_fifth_working_day_is_in_time(api: Api) -> None:
+    path = _submitted(api)
+    with at("2026-06-08"):
+        seen = api.get(path, "zhejiang").json
+        assert seen is not None and seen["state"] == "submitted"
+        assert seen["correction_notice_due"] == "2026-06-08"
+        asked = api.post(f"{path}/request_correction", "zhejiang", {"missing": ["营业执照"]})
+    assert asked.status_code == 200, asked.json
+    with at("2026-07-01"):  # the bureau asked in time: nothing is deemed later
+        assert api.get(path, "zhejiang").json["state"] == "awaiting_correction"
+
+
+@pytest.mark.parametrize("action", ["request_correction", "refuse_acceptance", "accept"])
+def test_no_notice_by_the_fifth_working_day_is_acceptance_from_receipt(
+        api: Api, action: str) -> None:
+    """行政许可法第三十二条: 逾期不告知的，自收到申请材料之日起即为受理."""
+    from certsvc.domain.calendar import working_days
+
+    path = _submitted(api)
+    body = {"request_correction": {"missing": ["营业执照"]},
+            "refuse_acceptance": {"reasons": "材料不全"}, "accept": None}[action]
+    with at("2026-06-09"):
+        late = api.post(f"{path}/{action}", "zhejiang", body)
+        assert late.status_code == 409 and late.json is not None
+        assert "deemed accepted" in late.json["detail"] and "2026-06-08" in late.json["detail"]
+        seen = api.get(path, "zhejiang").json
+    assert seen is not None and seen["state"] == "under_review"
+    assert seen["accepted_on"] == "2026-06-01" and seen["correction_notice_due"] is None
+    assert seen["review"]["acceptance"]["decision"] == "deemed_accepted"
+    assert seen["deadline"]["due"] == working_days().add(dt.date(2026, 6, 1), 30).isoformat()
+    with at("2026-06-09"):
+        trail = api.get(f"/api/v1/audit?subject=application:{seen['id']}", "auditor").json
+    assert trail is not None
+    assert any(e["action"] == "deemed_accept" and e["actor"].startswith("law: 行政许可法第三十二条")
+               for e in trail["items"]), trail
+
+
+def test_the_lists_show_a_lapsed_application_as_accepted(api: Api) -> None:
+    path = _submitted(api)
+    with at("2026-06-09"):
+        listed = api.get("/api/v1/applications", "zhejiang").json
+    assert listed is not None
+    item = next(i for i in listed["items"] if path.endswith(f"/{i['id']}"))
+    assert item["state"] == "under_review"
+
+
+def test_the_console_shows_the_notice_due_and_then_deemed_acceptance(api: Api) -> None:
+    from tests.test_console_workflow import HTTPS, signed_in
+
+    path = _submitted(api)
+    page = path.replace("/api/v1/", "/console/")
+    with at("2026-06-08"):
+        before = signed_in(api, "zhejiang").get(page, base_url=HTTPS).get_data(as_text=True)
+    assert 'id="correction-notice-due"' in before and "2026-06-08" in before
+    with at("2026-06-09"):  # a day later: a new session (sessions end when idle)
+        after = signed_in(api, "zhejiang").get(page, base_url=HTTPS).get_data(as_text=True)
+    assert 'id="deemed-accepted"' in after and "视为受理" in after
+    assert 'id="correction-notice-due"' not in after

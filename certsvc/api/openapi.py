@@ -682,6 +682,10 @@ def openapi_document() -> dict[str, Any]:
                     "post_review": {"type": ["object", "null"], "description":
                                     "告知承诺: the on-site review after issue (state pending, "
                                     "passed or failed; due date, working days left)"},
+                    "correction_notice_due": {"type": ["string", "null"], "description":
+                                              "submitted: the last day for a correction "
+                                              "notice; after it the application is deemed "
+                                              "accepted from receipt (行政许可法第三十二条)"},
                     "certificate_due": {"type": ["object", "null"], "description":
                                         "approved: the certificate is due within 10 working "
                                         "days of the decision (行政许可法第四十四条): due "

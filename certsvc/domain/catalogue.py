@@ -101,6 +101,7 @@ class ProcedureRules:
     bar_after_deceit_years: int
     bar_after_false_information_years: int
     certificate_working_days: int
+    correction_notice_working_days: int
 
 
 @dataclass(frozen=True)

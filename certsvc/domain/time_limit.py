@@ -16,6 +16,7 @@ from typing import Any
 
 from certsvc.domain.calendar import UnknownYear, WorkingDayCalendar, working_days
 from certsvc.domain.lifecycle import ApplicationState
+from certsvc.domain.time import china_date
 
 TIME_LIMIT = 30  # working days from the day after acceptance to the decision
 CLOCK_STATES = (ApplicationState.UNDER_REVIEW.value, ApplicationState.TESTING.value)
@@ -44,3 +45,20 @@ def post_review_due_on(issued_on: dt.date, calendar: WorkingDayCalendar | None =
 
     return (calendar or working_days()).add(issued_on,
                                             procedure_rules().onsite_review_working_days)
+
+
+def correction_notice_due(row: Mapping[str, Any], calendar: WorkingDayCalendar | None = None
+                          ) -> dt.date | None:
+    """The last day a correction notice (补正告知) may be sent: the fifth working day after
+    receipt (行政许可法第三十二条; the number in the catalogue data file) — for a submitted
+    application the bureau has not yet asked to correct; None otherwise, or where the
+    calendar does not reach. After it the application is deemed accepted from receipt."""
+    from certsvc.domain.catalogue import procedure_rules
+
+    if row["state"] != ApplicationState.SUBMITTED.value or "correction" in row["review"]:
+        return None
+    try:
+        return (calendar or working_days()).add(
+            china_date(row["submitted_at"]), procedure_rules().correction_notice_working_days)
+    except UnknownYear:
+        return None

@@ -76,6 +76,17 @@ def record_operator(conn: Connection, action: str, subject: str, bureau_code: st
         request_id=f"cli-{uuid.uuid4().hex}"))
 
 
+def record_by_law(conn: Connection, action: str, subject: str, bureau_code: str | None,
+                  before: Any, after: Any, rule: str, now: dt.datetime) -> None:
+    """What the law makes happen when a limit passes with nothing done (an application
+    deemed accepted): no account acted; the actor names the rule."""
+    subject, after = _fitted(subject, after)
+    conn.execute(insert(_T).values(
+        at=now, account_id=None, actor=f"law: {rule}", action=action, subject=subject,
+        bureau_code=bureau_code, before=before, after=after,
+        request_id=f"law-{uuid.uuid4().hex}"))
+
+
 def record_public(conn: Connection, action: str, subject: str, bureau_code: str | None,
                   after: Any, request_id: str, now: dt.datetime) -> None:
     """An action of the public, which has no account (a report received)."""

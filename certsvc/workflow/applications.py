@@ -56,6 +56,7 @@ from certsvc.domain.time_limit import (
     CLOCK_STATES,
     TIME_LIMIT,
     clock_due_on,
+    correction_notice_due,
     post_review_due_on,
 )
 from certsvc.errors import Forbidden, NotFound, ValidationError
@@ -175,8 +176,9 @@ class Applications:
     def get(self, principal: Principal, application_id: int, now: dt.datetime) -> dict[str, Any]:
         """The application; for a bureau, an auditor or the review body, with the
         enterprise's latest quality-safety evaluations (五(二): an input to the review)."""
-        with self.engine.connect() as conn:
+        with self.engine.begin() as conn:
             row = self._readable(conn, principal, application_id)
+            row = _deem_accepted(conn, row, now) or row
             found = view(row, now)
             if principal.role is not Role.ENTERPRISE:
                 found["evaluations"] = [
@@ -215,6 +217,7 @@ class Applications:
         states = [s.value for s in OPEN_STATES]
         if principal.role is Role.REVIEW_BODY:  # its visits: before the decision, or after
             states.append(_S.ISSUED.value)      # a licence issued on commitment
+        self.deem_lapsed(now, **scope)
         with self.engine.connect() as conn:
             rows = applications.queue(conn, states, limit, offset, **scope)
         return [{"id": row["id"], "kind": row["kind"], "state": row["state"],
@@ -230,6 +233,7 @@ class Applications:
         of the on-site review that follows."""
         if principal.role is Role.DEPARTMENT:
             raise Forbidden("a department reads the data-sharing feed, not applications")
+        self.deem_lapsed(now, **_scope(principal))
         if post_review is not None:
             if post_review not in POST_REVIEW_LISTS:
                 raise ValidationError("post_review", "is one of " + ", ".join(
@@ -279,6 +283,14 @@ class Applications:
                 after_id = rows[-1]["id"]
         return found[:limit]
 
+    def deem_lapsed(self, now: dt.datetime, **scope: Any) -> int:
+        """Every submitted application (of ``scope``: ``_scope``'s keys) whose correction
+        notice did not come in time is deemed accepted (行政许可法第三十二条), before a list
+        of them is read; how many."""
+        with self.engine.begin() as conn:
+            rows = applications.find(conn, states=[_S.SUBMITTED.value], limit=10_000, **scope)
+            return sum(_deem_accepted(conn, row, now) is not None for row in rows)
+
     # --- transitions ---------------------------------------------------------------------
     def act(self, principal: Principal, application_id: int, action: str, data: Any,
             now: dt.datetime, request_id: str) -> dict[str, Any]:
@@ -293,7 +305,15 @@ class Applications:
                     uscc=row["uscc"], institution_id=row["institution_id"],
                     review_body_id=row["review_body_id"])
             values = transition.spec.parse(data)
+            lapsed = correction_notice_due(row)
+            row = _deem_accepted(conn, row, now) or row
             state = ApplicationState(row["state"])
+            if lapsed is not None and row["state"] != _S.SUBMITTED.value and action in (
+                    "request_correction", "refuse_acceptance", "accept"):
+                raise InvalidTransition(
+                    f"no correction notice was sent by {lapsed}, the fifth working day after "
+                    "receipt: the application is deemed accepted from receipt (视为受理, "
+                    "行政许可法第三十二条) and under review", row["state"], _allowed(row))
             target = application_transition(state, action)
             before = _audit_view(row)
             changes = _STEPS[action](self, conn, principal, row, values, now)
@@ -586,6 +606,7 @@ def view(row: dict[str, Any], now: dt.datetime) -> dict[str, Any]:
         "accepted_on": row["accepted_on"] and row["accepted_on"].isoformat(),
         "deadline": deadline(row, now),
         "certificate_due": certificate_due(row, now),
+        "correction_notice_due": _iso_date(correction_notice_due(row)),
         "post_review": post_review(row, now),
     }
 
@@ -756,6 +777,30 @@ def _qualified_institution(conn: Connection, institution_id: int,
                                      "filed and of level II or above")
 
 
+def _deem_accepted(conn: Connection, row: dict[str, Any], now: dt.datetime
+                   ) -> dict[str, Any] | None:
+    """行政许可法第三十二条: no correction notice by the fifth working day after receipt, and
+    the application is accepted from receipt (视为受理): it goes under review, its 30-day
+    clock counting from the day received. Recorded, and audited as the law's doing; the
+    row as it now is, or None where the notice's time has not run out."""
+    due = correction_notice_due(row)
+    if due is None or china_date(now) <= due:
+        return None
+    received = china_date(row["submitted_at"])
+    changes: dict[str, Any] = {
+        "state": _S.UNDER_REVIEW.value, "accepted_on": received, "updated_at": now,
+        "review": _review(row, acceptance={
+            "decision": "deemed_accepted", "on": received.isoformat(),
+            "notice_due": due.isoformat(), "basis": "行政许可法第三十二条"})}
+    changes["clock_due_on"] = clock_due_on({**row, **changes})
+    applications.save(conn, row["id"], changes)
+    after = applications.load(conn, row["id"])
+    audit.record_by_law(conn, "deemed_accept", f"application:{row['id']}", row["bureau_code"],
+                        _audit_view(row), _audit_view(after),
+                        "行政许可法第三十二条 (no correction notice within 5 working days)", now)
+    return after
+
+
 def _bar_if_false(conn: Connection, row: dict[str, Any], values: Values,
                   now: dt.datetime) -> None:
     """行政许可法第七十八条: a refusal for false information bars the products a year."""
@@ -787,6 +832,10 @@ def _not_barred(conn: Connection, uscc: str, today: dt.date) -> None:
             f"an on-site review after a licence issued on commitment failed on {failed}; "
             f"the commitment procedure (告知承诺) is closed to this enterprise for "
             f"{months} months from then: apply with procedure verify_first")
+
+
+def _iso_date(day: dt.date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _iso(moment: dt.datetime) -> str:
