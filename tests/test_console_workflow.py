@@ -180,7 +180,9 @@ def test_the_queue_puts_running_clocks_before_paused_ones(api: Api) -> None:
         api.post(f"/api/v1/applications/{paused}/choose_institution", "enterprise",
                  {"institution_id": api.institutions["level1"]})
     running = accepted("2026-05-20")
-    with freeze_time("2026-05-21 02:00:00"):
+    # submitted on Thursday: by Monday the bureau still has till 4 June to ask for a
+    # correction (one submitted earlier would be deemed accepted: 行政许可法第三十二条)
+    with freeze_time("2026-05-28 02:00:00"):
         waiting = api.post("/api/v1/applications", "enterprise", application_body()).json
     assert waiting is not None
     service: Applications = api.client.application.extensions["certsvc"].applications

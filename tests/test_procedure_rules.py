@@ -214,8 +214,10 @@ def test_commitment_end_to_end(api: Api, site: FlaskClient, signer: Signer) -> N
         for who in ("zhejiang", "other_review_body"):
             post(api, f"{path}/record_post_review", who, {
                 "passed": False, "reviewers": REVIEWERS, "finding": "false_commitment"}, 403)
+        # a failed visit (not a false commitment, which bars every route for 3 years:
+        # tests/test_statutory_bars.py) closes only the commitment path, for 12 months
         failed = post(api, f"{path}/record_post_review", "review_body", {
-            "passed": False, "reviewers": REVIEWERS, "finding": "false_commitment",
+            "passed": False, "reviewers": REVIEWERS, "finding": "onsite_failed",
             "notes": "无检验设备"})
         assert failed["post_review"]["state"] == "failed"
         assert failed["post_review"]["reviewers"][0]["qualification_number"] == REVIEWERS[0]
@@ -228,7 +230,7 @@ def test_commitment_end_to_end(api: Api, site: FlaskClient, signer: Signer) -> N
         licence = site.get(f"/api/v1/licences/{number}").json
         assert licence is not None and licence["status"] == "revoked"
         page = site.get(f"/licence/{number}").get_data(as_text=True)
-        assert "已撤销" in page and "虚假承诺" in page and "现场审查待进行" not in page
+        assert "已撤销" in page and "现场审查不合格" in page and "现场审查待进行" not in page
         failures = api.get("/api/v1/applications?post_review=failed", "zhejiang").json
         assert failures is not None and len(failures["items"]) == 1
         # the status list published after the commit says revoked

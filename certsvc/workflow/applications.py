@@ -344,7 +344,7 @@ class Applications:
         _bar_if_false(conn, row, values, now)
         return {"review": _review(row, acceptance={
             "decision": "not_accepted", "reasons": values.reasons, "on": _iso(now),
-            "false_information": bool(values.false_information)})}
+            **_false_information(values)})}
 
     def _request_correction(self, conn: Connection, p: Principal, row: dict[str, Any],
                             values: Values, now: dt.datetime) -> dict[str, Any]:
@@ -502,7 +502,7 @@ class Applications:
         _bar_if_false(conn, row, values, now)
         return {"review": _review(row, decision={
             "approved": False, "reasons": values.reasons, "on": _iso(now),
-            "false_information": bool(values.false_information)}), **_resume_clock(row, now)}
+            **_false_information(values)}), **_resume_clock(row, now)}
 
     def _issue(self, conn: Connection, p: Principal, row: dict[str, Any],
                values: Values, now: dt.datetime) -> dict[str, Any]:
@@ -799,6 +799,11 @@ def _deem_accepted(conn: Connection, row: dict[str, Any], now: dt.datetime
                         _audit_view(row), _audit_view(after),
                         "行政许可法第三十二条 (no correction notice within 5 working days)", now)
     return after
+
+
+def _false_information(values: Values) -> dict[str, bool]:
+    """What a refusal records of 行政许可法第七十八条: said only where it applies."""
+    return {"false_information": True} if values.false_information else {}
 
 
 def _bar_if_false(conn: Connection, row: dict[str, Any], values: Values,
