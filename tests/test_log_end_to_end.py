@@ -6,6 +6,7 @@ into the database, and a rewritten history (issue 16)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
@@ -260,6 +261,43 @@ def test_a_rewritten_log_is_caught(env: dict[str, str], servers: Servers, tmp_pa
     # a monitor that starts afresh, with no memory, finds the rebuilt tree consistent
     # with itself: this is why witnesses and long-lived monitors matter
     assert monitor(env, servers, tmp_path / "new.json", "--all").exit_code == 0
+
+
+def test_a_rolled_back_or_frozen_log_is_refused(env: dict[str, str], servers: Servers,
+                                               tmp_path: Path) -> None:
+    """Issue 24: the rollback and freeze attacks end to end, with a real witness on
+    127.0.0.1. The site serves an older cosigned checkpoint to a verifier that saw a newer
+    one (rolled back); a fresh verifier, with no memory, is shown a cosigned checkpoint more
+    than 36 hours after its quorum cosigned it (a frozen view)."""
+    from freezegun import freeze_time
+
+    licence = issue(env)
+    run(env, "publish")
+    checkpoint = Path(env["CERTSVC_PUBLISH_DIR"]) / "log" / "checkpoint"
+    older = checkpoint.read_bytes()
+    assert verify_in_log(env, servers, licence["qr_text"], tmp_path).exit_code == 0
+    issue(env, 5)
+    assert "cosigned by" in run(env, "publish").output
+    newer = checkpoint.read_bytes()
+    assert verify_in_log(env, servers, licence["qr_text"], tmp_path).exit_code == 0
+
+    checkpoint.write_bytes(older)  # the site (or a CDN in front of it) serves an old head
+    rolled = verify_in_log(env, servers, licence["qr_text"], tmp_path)
+    assert rolled.exit_code == 1, rolled.output
+    assert "rolled back" in json.loads(rolled.output)["log"]["message"]
+
+    checkpoint.write_bytes(newer)
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    with freeze_time(utcnow() + dt.timedelta(hours=37)):
+        frozen = verify_in_log(env, servers, licence["qr_text"], fresh)
+    message = json.loads(frozen.output)["log"]["message"]
+    assert frozen.exit_code != 0 and "more than 36 hours ago" in message, message
+    second = tmp_path / "second"
+    second.mkdir()
+    with freeze_time(utcnow() + dt.timedelta(hours=35)):  # inside the bound: accepted
+        inside = verify_in_log(env, servers, licence["qr_text"], second)
+    assert json.loads(inside.output)["log"]["in_log"] is True, inside.output
 
 
 def test_a_log_origin_with_a_space_is_refused_before_any_key_is_made(
