@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,16 +72,18 @@ class Settings:
             environment=_environment(),
         )
 
-    def refuse_unready_production(self, issuing: Iterable[Bureau], holds_keys: bool) -> None:
+    def refuse_unready_production(self, issuing: Callable[[], Iterable[Bureau]],
+                                  holds_keys: bool) -> None:
         """In production, refuse to start while anything is still a development stand-in:
         the key passphrase (where this process holds keys), the licence type's serial, the
-        USCC of a bureau that issues here. Every identifier given out carries those codes
-        for good, and every page shows them."""
+        USCC of a bureau that issues here (``issuing`` is asked only in production: the
+        public site's answer reads the trust list). Every identifier given out carries
+        those codes for good, and every page shows them."""
         if self.environment != "production":
             return
         missing = [] if self.passphrase_from_env or not holds_keys else [
             "CERTSVC_KEY_PASSPHRASE (the development passphrase is in the source)"]
-        missing += placeholders(issuing)
+        missing += placeholders(issuing())
         if missing:
             raise ValidationError("CERTSVC_ENVIRONMENT", "production refuses to start without "
                                   + "; ".join(missing) + " (docs/operations.md)")

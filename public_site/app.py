@@ -104,7 +104,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
     site = Site(app)
-    settings.refuse_unready_production(_issuing(site), holds_keys=False)
+    settings.refuse_unready_production(lambda: _issuing(site), holds_keys=False)
     app.extensions["site"] = site
     limit = parse_limit(app.config["PUBLIC_API_RATE_LIMIT"])
 

@@ -140,3 +140,28 @@ def test_an_unknown_environment_is_refused(codes: pytest.MonkeyPatch) -> None:
     codes.setenv("CERTSVC_ENVIRONMENT", "prod")
     with pytest.raises(ValidationError, match="development, production"):
         Settings.from_env()
+
+
+def test_outside_production_the_site_reads_no_trust_list_at_start(
+        codes: pytest.MonkeyPatch, keystore: KeyStore, signer: Signer, engine: object,
+        database_url: str, tmp_path: Path) -> None:
+    """The production check read the trust list when the site started, priming its
+    once-a-second cache: a key published just after start was unknown to the site for that
+    second (a browser test saw 无法验证). The check reads it only in production."""
+    import datetime as dt
+    import json
+
+    from certsvc.credential.algorithms import Algorithm
+    from certsvc.domain.licence import Licence
+    from certsvc.workflow.issuance import Issuer
+    from tests.conftest import ISSUE_TIME, REFERENCE
+
+    codes.delenv("CERTSVC_ENVIRONMENT", raising=False)
+    client = public_app(signer, database_url, tmp_path).test_client()  # type: ignore[attr-defined]
+    signer.keystore.rotate(bureau_by_code("33"), ISSUE_TIME - dt.timedelta(days=1),
+                           Algorithm.ED25519)
+    publish_trust_list(signer, tmp_path / "trust-list.cose", utcnow())  # a new key, at once
+    issued = Issuer(engine, signer, PUBLIC_URL).issue(  # type: ignore[arg-type]
+        Licence.from_dict(json.loads(REFERENCE.read_text("utf-8"))), ISSUE_TIME)
+    answer = client.post("/api/v1/verify", json={"qr_text": issued.qr_text})
+    assert answer.status_code == 200 and answer.json["authentic"] is True, answer.json

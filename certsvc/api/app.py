@@ -72,9 +72,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if "KEY_PASSPHRASE" not in app.config:
         app.config["KEY_PASSPHRASE"] = settings.key_passphrase()
     services = Services(app)
+    keystore = services.signer.keystore
     settings.refuse_unready_production(
-        {bureau_by_code(r.bureau_code) for r in services.signer.keystore.records()}
-        if services.signer.keystore.exists() else set(), holds_keys=True)
+        lambda: {bureau_by_code(r.bureau_code) for r in keystore.records()}
+        if keystore.exists() else set(), holds_keys=True)
     app.extensions["certsvc"] = services
 
     @app.before_request
