@@ -786,6 +786,11 @@ def _deem_accepted(conn: Connection, row: dict[str, Any], now: dt.datetime
     due = correction_notice_due(row)
     if due is None or china_date(now) <= due:
         return None
+    # locked and read again: of readers at the same instant, one deems it, once
+    row = applications.load(conn, row["id"], for_update=True)
+    due = correction_notice_due(row)
+    if due is None or china_date(now) <= due:
+        return None
     received = china_date(row["submitted_at"])
     changes: dict[str, Any] = {
         "state": _S.UNDER_REVIEW.value, "accepted_on": received, "updated_at": now,
