@@ -18,13 +18,11 @@ puts them in the ASN.1 the profile names.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
-import re
 from typing import Any, ClassVar
 
-from asn1crypto import core
+from asn1crypto import core, pem
 from cryptography.hazmat.primitives.padding import PKCS7
 from tongsuopy.crypto.ciphers import Cipher, algorithms, modes
 
@@ -36,8 +34,7 @@ PRODUCTION_ITERATIONS = 65_536  # GmSSL's
 ITERATIONS = PRODUCTION_ITERATIONS  # the count new files get (the tests' is lower)
 SALT_SIZE = KEY_SIZE = IV_SIZE = 16
 MAX_ITERATIONS = 10_000_000  # a file asking for more is refused, not worked through
-_PEM = re.compile(rb"-----BEGIN ENCRYPTED PRIVATE KEY-----\s+([A-Za-z0-9+/=\s]+?)"
-                  rb"-----END ENCRYPTED PRIVATE KEY-----\s*")
+_PEM_TYPE = "ENCRYPTED PRIVATE KEY"  # RFC 7468's label for an EncryptedPrivateKeyInfo
 
 
 class _AlgorithmIdentifier(core.Sequence):  # type: ignore[misc]
@@ -83,24 +80,21 @@ def encrypt(private_key_info: bytes, passphrase: bytes, iterations: int | None =
     der = _EncryptedPrivateKeyInfo({
         "encryption_algorithm": {"algorithm": PBES2, "parameters": params},
         "encrypted_data": encrypted}).dump()
-    body = base64.encodebytes(der).replace(b"\n", b"")
-    lines = b"\n".join(body[i:i + 64] for i in range(0, len(body), 64))
-    return (b"-----BEGIN ENCRYPTED PRIVATE KEY-----\n" + lines
-            + b"\n-----END ENCRYPTED PRIVATE KEY-----\n")
+    return bytes(pem.armor(_PEM_TYPE, der))
 
 
-def is_sm_encrypted(pem: bytes) -> bool:
+def is_sm_encrypted(data: bytes) -> bool:
     """Is this an encrypted PKCS#8 PEM in this profile (and not, say, AES PBES2)?"""
     try:
-        _parse(pem)
+        _parse(data)
     except ValueError:
         return False
     return True
 
 
-def decrypt(pem: bytes, passphrase: bytes) -> bytes:
+def decrypt(data: bytes, passphrase: bytes) -> bytes:
     """The PrivateKeyInfo (DER) inside; ValueError on a wrong passphrase or another form."""
-    salt, iterations, iv, encrypted = _parse(pem)
+    salt, iterations, iv, encrypted = _parse(data)
     decryptor = Cipher(algorithms.SM4(_key(passphrase, salt, iterations)), modes.CBC(iv)
                        ).decryptor()
     padded = decryptor.update(encrypted) + decryptor.finalize()
@@ -111,12 +105,15 @@ def decrypt(pem: bytes, passphrase: bytes) -> bytes:
         raise ValueError("the passphrase is wrong, or the file is damaged") from None
 
 
-def _parse(pem: bytes) -> tuple[bytes, int, bytes, bytes]:
-    match = _PEM.fullmatch(pem.strip() + b"\n")
-    if match is None:
+def _parse(data: bytes) -> tuple[bytes, int, bytes, bytes]:
+    try:
+        kind, _, der = pem.unarmor(data)
+    except (ValueError, TypeError):
+        raise ValueError("not a PEM file") from None
+    if kind != _PEM_TYPE:
         raise ValueError("not an encrypted PKCS#8 PEM")
     try:
-        info = _EncryptedPrivateKeyInfo.load(base64.b64decode(match.group(1)), strict=True)
+        info = _EncryptedPrivateKeyInfo.load(der, strict=True)
         algorithm = info["encryption_algorithm"]
         if algorithm["algorithm"].dotted != PBES2:
             raise ValueError("not PBES2")
